@@ -1,0 +1,19 @@
+/* cli.h: the command line of myofeedd. Owns: option parsing only. */
+#ifndef MF_CLI_H
+#define MF_CLI_H
+
+#define CLI_MAX_OVERRIDES 64
+
+typedef struct cli_opts {
+    const char *config; /* NULL: default search */
+    int check_config, list_ports, list_plugins, version, help, verbose, syslog;
+    const char *replay;
+    int n_overrides;
+    const char *overrides[CLI_MAX_OVERRIDES];
+} cli_opts;
+
+/* Returns 0, or -1 after printing the problem and a usage hint on stderr. */
+int cli_parse(int argc, char **argv, cli_opts *o);
+void cli_usage(const char *prog, int full);
+
+#endif

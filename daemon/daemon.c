@@ -1,0 +1,400 @@
+/* daemon.c: wires the modules on one libevent loop and owns the lifecycle: build everything from a
+ * configuration (the "runtime"), run, reload on SIGHUP (a new runtime is built completely before the
+ * old one is replaced; a bad configuration changes nothing), stop on SIGTERM/SIGINT. */
+#include "daemon.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <event2/event.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "control.h"
+#include "feedback.h"
+#include "log.h"
+#include "osc_addr.h"
+#include "osc_out.h"
+#include "pipeline.h"
+#include "plugin_host.h"
+#include "source.h"
+#include "subscribers.h"
+#define LOG_COMPONENT "daemon"
+
+typedef struct runtime {
+    config *cfg;
+    plugin_host *host;
+    pipeline *pl;
+    double fs;
+    int channels;
+    osc_addr addr;
+    feedback fb;
+} runtime;
+
+struct daemon {
+    struct event_base *base;
+    const cli_opts *opt;
+    char exe_dir[PATH_MAX];
+    const char *cfg_path; /* NULL = built-in */
+    runtime *rt;
+    control *ctl;
+    subscribers subs;
+    osc_out out;
+    source *src;
+    enum source_state state;
+    uint64_t samples; /* the stream's sample clock, continuous across reloads */
+    int32_t hb_seq;
+    struct event *tick, *hb, *sig_int, *sig_term, *sig_hup;
+    int exit_code;
+};
+
+static const char *const state_names[] = {"idle", "streaming", "no_device", "signal_lost", "error"};
+/* heartbeat state codes of the OSC contract: idle 0, streaming 1, calibrating 2, no_device 3,
+ * signal_lost 4, error 5 */
+static const int state_codes[] = {0, 1, 3, 4, 5};
+
+/* ---------------------------------------------------------------------------------------------- */
+
+static void runtime_free(runtime *rt)
+{
+    if (!rt) return;
+    pipeline_free(rt->pl);
+    plugin_host_free(rt->host);
+    config_free(rt->cfg);
+    free(rt);
+}
+
+/* Everything that --check-config checks: config, plugins, instances, addresses. No device, no socket. */
+static runtime *runtime_build(const char *path, const cli_opts *o, const char *exe_dir, diag *d)
+{
+    runtime *rt = calloc(1, sizeof *rt);
+    if (!rt) return NULL;
+    rt->cfg = config_load(path, o->overrides, o->n_overrides, exe_dir, d);
+    if (!rt->cfg) goto fail;
+    rt->host = plugin_host_new((const char(*)[4096])rt->cfg->plugin_dirs, rt->cfg->n_plugin_dirs);
+    if (!rt->host) goto fail;
+    rt->fs = rt->cfg->source.sample_rate;
+    rt->channels = rt->cfg->source.channels;
+    rt->pl = pipeline_build(rt->cfg, rt->host, rt->fs, rt->channels, d);
+    if (!rt->pl) goto fail;
+    osc_addr_build(&rt->addr, rt->cfg);
+    return rt;
+fail:
+    runtime_free(rt);
+    return NULL;
+}
+
+/* ---------------------------------------------------------------------------------------------- */
+
+static double mono_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+static void send_muscles(daemon_t *d, const struct sockaddr_in *to)
+{
+    lo_message m = lo_message_new();
+    for (int i = 0; i < d->rt->addr.n; i++) lo_message_add_string(m, d->rt->addr.names[i]);
+    if (to)
+        osc_out_send_to(&d->out, to, d->rt->addr.muscles, m);
+    else
+        osc_out_send(&d->out, TO_ALL, d->rt->addr.muscles, m);
+}
+
+static void send_threshold(daemon_t *d, int i, const struct sockaddr_in *to)
+{
+    double on, off;
+    if (pipeline_get_threshold(d->rt->pl, i, &on, &off) != 0) return;
+    lo_message m = lo_message_new();
+    lo_message_add_float(m, (float)on);
+    lo_message_add_float(m, (float)off);
+    if (to)
+        osc_out_send_to(&d->out, to, d->rt->addr.m[i].threshold, m);
+    else
+        osc_out_send(&d->out, TO_ALL, d->rt->addr.m[i].threshold, m);
+}
+
+static void op_hello(void *ctx, const struct sockaddr_in *to)
+{
+    daemon_t *d = ctx;
+    send_muscles(d, to);
+    for (int i = 0; i < d->rt->addr.n; i++) {
+        const fb_muscle *fm = &d->rt->fb.m[i];
+        lo_message m = lo_message_new();
+        lo_message_add_float(m, (float)fm->cal.rest_uv);
+        lo_message_add_float(m, (float)fm->cal.mvc_uv);
+        osc_out_send_to(&d->out, to, d->rt->addr.m[i].calib, m);
+        send_threshold(d, i, to);
+    }
+    lo_message m = lo_message_new();
+    lo_message_add_int32(m, 0);
+    lo_message_add_string(m, "");
+    osc_out_send_to(&d->out, to, d->rt->addr.session_state, m);
+}
+
+static void op_info(void *ctx, const struct sockaddr_in *to)
+{
+    daemon_t *d = ctx;
+    lo_message m = lo_message_new();
+    lo_message_add_string(m, MYOFEED_VERSION);
+    lo_message_add_string(m, d->src ? d->src->ops->describe(d->src) : "no source");
+    lo_message_add_float(m, (float)d->rt->fs);
+    lo_message_add_int32(m, d->rt->addr.n);
+    lo_message_add_int32(m, d->subs.n);
+    lo_message_add_string(m, state_names[d->state]);
+    osc_out_send_to(&d->out, to, d->rt->addr.info, m);
+    op_hello(ctx, to);
+}
+
+static int op_threshold(void *ctx, int mi, double on, double off, char *err, size_t n)
+{
+    daemon_t *d = ctx;
+    int first = mi < 0 ? 0 : mi, last = mi < 0 ? d->rt->addr.n - 1 : mi;
+    /* all-or-nothing: check every muscle before changing any */
+    for (int i = first; i <= last; i++) {
+        double o1, o2;
+        if (pipeline_get_threshold(d->rt->pl, i, &o1, &o2) != 0) {
+            snprintf(err, n, "muscle '%s': its detector has no on/off thresholds", d->rt->addr.names[i]);
+            return -1;
+        }
+    }
+    for (int i = first; i <= last; i++) {
+        char e[200];
+        if (pipeline_set_threshold(d->rt->pl, i, on, off, e, sizeof e) != 0) {
+            snprintf(err, n, "muscle '%s': %s", d->rt->addr.names[i], e);
+            return -1;
+        }
+        double a, b;
+        pipeline_get_threshold(d->rt->pl, i, &a, &b);
+        LOGI("muscle '%s': thresholds on %g off %g", d->rt->addr.names[i], a, b);
+        send_threshold(d, i, NULL);
+    }
+    return 0;
+}
+
+static void op_reps_reset(void *ctx, int mi)
+{
+    daemon_t *d = ctx;
+    for (int i = 0; i < d->rt->addr.n; i++)
+        if (mi < 0 || mi == i) d->rt->fb.m[i].reps = 0;
+}
+
+static int32_t op_t_ms(void *ctx)
+{
+    daemon_t *d = ctx;
+    return feedback_t_ms(&d->rt->fb, d->samples);
+}
+
+static const control_ops ctl_ops = {op_threshold, op_hello, op_info, op_reps_reset, op_t_ms};
+
+/* ---------------------------------------------------------------------------------------------- */
+
+static void on_frames(void *ctx, const double *frames, uint32_t n)
+{
+    daemon_t *d = ctx;
+    pipeline_process(d->rt->pl, frames, n, d->samples);
+    d->samples += n;
+}
+
+static void send_heartbeat(daemon_t *d)
+{
+    lo_message m = lo_message_new();
+    lo_message_add_int32(m, ++d->hb_seq);
+    lo_message_add_int32(m, state_codes[d->state]);
+    lo_message_add_string(m, state_names[d->state]);
+    osc_out_send(&d->out, TO_ALL, d->rt->addr.heartbeat, m);
+}
+
+static void on_source_state(void *ctx, enum source_state st, const char *why)
+{
+    daemon_t *d = ctx;
+    if (st == d->state) return;
+    LOGI("source: %s -> %s (%s)", state_names[d->state], state_names[st], why ? why : "");
+    enum source_state old = d->state;
+    d->state = st;
+    if (st != SRC_STREAMING && old == SRC_STREAMING) feedback_signal_lost(&d->rt->fb);
+    if (st == SRC_STREAMING && old != SRC_STREAMING && old != SRC_IDLE) {
+        pipeline_reset(d->rt->pl);
+        feedback_signal_back(&d->rt->fb);
+    }
+    send_heartbeat(d);
+}
+
+static void on_tick(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd, (void)what;
+    daemon_t *d = arg;
+    feedback_tick(&d->rt->fb);
+}
+
+static void on_heartbeat(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd, (void)what;
+    daemon_t *d = arg;
+    int gone = subs_expire(&d->subs, mono_s());
+    if (gone) LOGI("%d subscriber lease(s) expired", gone);
+    send_heartbeat(d);
+}
+
+static int start_source(daemon_t *d)
+{
+    char err[600];
+    source_sink sink = {on_frames, on_source_state, d};
+    d->src = source_new(d->base, d->rt->cfg, sink, err, sizeof err);
+    if (!d->src) {
+        LOGE("%s", err);
+        return -1;
+    }
+    LOGI("source: %s", d->src->ops->describe(d->src));
+    return 0;
+}
+
+static void wire_runtime(daemon_t *d, const feedback *old_fb)
+{
+    runtime *rt = d->rt;
+    feedback_init(&rt->fb, rt->cfg, rt->fs, &d->out, &rt->addr, d->samples);
+    if (old_fb) feedback_carry_over(&rt->fb, old_fb);
+    for (int i = 0; i < rt->fb.n; i++) pipeline_set_calibration(rt->pl, i, &rt->fb.m[i].cal);
+    pipeline_set_sink(rt->pl, (pipeline_sink){feedback_block, &rt->fb});
+    osc_out_set_dests(&d->out, rt->cfg->osc.dest, rt->cfg->osc.n_dest);
+    control_configure(d->ctl, rt->cfg, &rt->addr, &d->subs, &d->out, ctl_ops, d);
+    struct timeval tv = {0, (suseconds_t)(1e6 / rt->cfg->osc.rate_hz)};
+    event_add(d->tick, &tv);
+}
+
+static void reload(daemon_t *d)
+{
+    LOGI("SIGHUP: reloading %s", d->cfg_path ? d->cfg_path : "(built-in default)");
+    diag dg;
+    diag_init(&dg);
+    runtime *nrt = runtime_build(d->cfg_path, d->opt, d->exe_dir, &dg);
+    if (!nrt) {
+        for (int i = 0; i < dg.n; i++) LOGE("reload refused: %s", dg.msg[i]);
+        LOGE("reload refused: keeping the running configuration; fix the file and send SIGHUP again");
+        return;
+    }
+    control *nctl = d->ctl;
+    const struct sockaddr_in *a = &d->rt->cfg->osc.control, *b = &nrt->cfg->osc.control;
+    if (a->sin_addr.s_addr != b->sin_addr.s_addr || a->sin_port != b->sin_port) {
+        char err[300];
+        nctl = control_new(d->base, b, err, sizeof err);
+        if (!nctl) {
+            LOGE("reload refused: %s; keeping the running configuration", err);
+            runtime_free(nrt);
+            return;
+        }
+    }
+    source_free(d->src);
+    d->src = NULL;
+    runtime *old = d->rt;
+    d->rt = nrt;
+    if (nctl != d->ctl) {
+        control_free(d->ctl);
+        d->ctl = nctl;
+        osc_out_init(&d->out, control_fd(nctl), &d->subs);
+    }
+    wire_runtime(d, &old->fb);
+    runtime_free(old);
+    d->state = SRC_IDLE;
+    if (start_source(d) != 0) on_source_state(d, SRC_ERROR, "source could not start after reload");
+    send_muscles(d, NULL);
+    for (int i = 0; i < d->rt->addr.n; i++) send_threshold(d, i, NULL);
+    LOGI("reloaded: %d muscles", d->rt->addr.n);
+}
+
+static void on_signal(evutil_socket_t sig, short what, void *arg)
+{
+    (void)what;
+    daemon_t *d = arg;
+    if (sig == SIGHUP) {
+        reload(d);
+        return;
+    }
+    LOGI("%s: stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    event_base_loopexit(d->base, NULL);
+}
+
+/* ---------------------------------------------------------------------------------------------- */
+
+int daemon_check(const char *cfg_path, const cli_opts *o, const char *exe_dir)
+{
+    diag dg;
+    diag_init(&dg);
+    runtime *rt = runtime_build(cfg_path, o, exe_dir, &dg);
+    if (!rt) {
+        diag_print(&dg);
+        return 1;
+    }
+    printf("%s: configuration OK: %s source, %d muscles, %g Hz, control %s:%d\n", rt->cfg->path,
+           source_type_names[rt->cfg->source.type], rt->cfg->n_muscles, rt->fs,
+           inet_ntoa(rt->cfg->osc.control.sin_addr), ntohs(rt->cfg->osc.control.sin_port));
+    runtime_free(rt);
+    return 0;
+}
+
+int daemon_run(const char *cfg_path, const cli_opts *o, const char *exe_dir)
+{
+    daemon_t *d = calloc(1, sizeof *d);
+    if (!d) return 2;
+    d->opt = o;
+    d->cfg_path = cfg_path;
+    snprintf(d->exe_dir, sizeof d->exe_dir, "%s", exe_dir);
+    int rc = 1;
+    diag dg;
+    diag_init(&dg);
+    d->rt = runtime_build(cfg_path, o, exe_dir, &dg);
+    if (!d->rt) {
+        diag_print(&dg);
+        goto out;
+    }
+    LOGI("myofeedd %s: %s, %d muscles", MYOFEED_VERSION, d->rt->cfg->path, d->rt->addr.n);
+    rc = 2;
+    signal(SIGPIPE, SIG_IGN);
+    d->base = event_base_new();
+    if (!d->base) goto out;
+    char err[300];
+    d->ctl = control_new(d->base, &d->rt->cfg->osc.control, err, sizeof err);
+    if (!d->ctl) {
+        LOGE("%s", err);
+        goto out;
+    }
+    osc_out_init(&d->out, control_fd(d->ctl), &d->subs);
+    d->tick = event_new(d->base, -1, EV_PERSIST, on_tick, d);
+    d->hb = event_new(d->base, -1, EV_PERSIST, on_heartbeat, d);
+    d->sig_int = evsignal_new(d->base, SIGINT, on_signal, d);
+    d->sig_term = evsignal_new(d->base, SIGTERM, on_signal, d);
+    d->sig_hup = evsignal_new(d->base, SIGHUP, on_signal, d);
+    event_add(d->sig_int, NULL);
+    event_add(d->sig_term, NULL);
+    event_add(d->sig_hup, NULL);
+    struct timeval one_s = {1, 0};
+    event_add(d->hb, &one_s);
+    wire_runtime(d, NULL);
+    LOGI("control on %s:%d, %d static destination(s), frames at %g Hz", inet_ntoa(d->rt->cfg->osc.control.sin_addr),
+         ntohs(d->rt->cfg->osc.control.sin_port), d->rt->cfg->osc.n_dest, d->rt->cfg->osc.rate_hz);
+    if (start_source(d) != 0) goto out;
+    send_muscles(d, NULL);
+    event_base_dispatch(d->base);
+    feedback_signal_lost(&d->rt->fb); /* clients see act = 0, active = 0 before we go */
+    LOGI("stopped cleanly (%llu samples processed, %llu datagrams sent)", (unsigned long long)d->samples,
+         (unsigned long long)d->out.sent);
+    rc = 0;
+out:
+    source_free(d->src);
+    if (d->tick) event_free(d->tick);
+    if (d->hb) event_free(d->hb);
+    if (d->sig_int) event_free(d->sig_int);
+    if (d->sig_term) event_free(d->sig_term);
+    if (d->sig_hup) event_free(d->sig_hup);
+    control_free(d->ctl);
+    runtime_free(d->rt);
+    if (d->base) event_base_free(d->base);
+    free(d);
+    return rc;
+}

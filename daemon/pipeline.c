@@ -1,0 +1,229 @@
+/* pipeline.c: builds and runs the per-muscle plugin chains. Frames are de-interleaved into one block
+ * buffer per muscle, which the filters process in place; the envelope writes its own buffer; the
+ * detector writes activation and transitions. No allocation after pipeline_build. */
+#include "pipeline.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "params.h"
+
+typedef struct stage {
+    const mf_plugin *p;
+    void *inst;
+} stage;
+
+typedef struct chain {
+    int channel; /* 0-based */
+    int n_filters;
+    stage filters[CFG_MAX_FILTERS];
+    stage env, det;
+    int on_idx, off_idx;
+    double on, off;
+    double x[PIPELINE_BLOCK], e[PIPELINE_BLOCK], a[PIPELINE_BLOCK];
+    mf_transition tr[PIPELINE_BLOCK];
+} chain;
+
+struct pipeline {
+    int n, n_channels;
+    double fs;
+    pipeline_sink sink;
+    chain *m;
+};
+
+static void sink_nop(void *ctx, int m, const double *env, const double *act, uint32_t n, uint64_t first,
+                     const mf_transition *tr, uint32_t n_tr)
+{
+    (void)ctx, (void)m, (void)env, (void)act, (void)n, (void)first, (void)tr, (void)n_tr;
+}
+
+static int make_stage(stage *s, const cfg_plugin *ref, mf_kind want, const char *what, const cfg_muscle *mu,
+                      plugin_host *h, double fs, diag *d)
+{
+    char err[700], ctx[160];
+    snprintf(ctx, sizeof ctx, "muscle '%s', %s '%s'", mu->name, what, ref->name);
+    if (!ref->name[0]) return -1; /* already reported by config */
+    const mf_plugin *p = plugin_host_get(h, ref->name, err, sizeof err);
+    if (!p) {
+        diag_add(d, ref->where, "muscle '%s', %s: %s", mu->name, what, err);
+        return -1;
+    }
+    int kind_ok = p->kind == want;
+    if (!kind_ok) {
+        diag_add(d, ref->where, "%s: plugin '%s' is a %s, not a %s; choose a %s plugin (myofeedd --list-plugins)", ctx,
+                 p->name, plugin_kind_name(p->kind), plugin_kind_name(want), plugin_kind_name(want));
+        return -1;
+    }
+    double values[PARAMS_MAX];
+    if (params_resolve(p, ref, ctx, values, d) != 0) return -1;
+    mf_error e = {{0}};
+    s->inst = p->create(plugin_host_api(h, p), fs, values, &e);
+    if (!s->inst) {
+        diag_add(d, ref->where, "%s: %s", ctx, e.msg[0] ? e.msg : "create failed (the plugin gave no reason)");
+        return -1;
+    }
+    s->p = p;
+    return 0;
+}
+
+pipeline *pipeline_build(const config *c, plugin_host *h, double fs, int n_channels, diag *d)
+{
+    pipeline *p = calloc(1, sizeof *p);
+    if (!p) return NULL;
+    p->m = calloc((size_t)(c->n_muscles ? c->n_muscles : 1), sizeof(chain));
+    if (!p->m) {
+        free(p);
+        return NULL;
+    }
+    p->n = c->n_muscles;
+    p->fs = fs;
+    p->n_channels = n_channels;
+    p->sink = (pipeline_sink){sink_nop, NULL};
+    int bad = 0;
+    for (int i = 0; i < c->n_muscles; i++) {
+        const cfg_muscle *mu = &c->muscles[i];
+        chain *ch = &p->m[i];
+        ch->channel = mu->channel - 1;
+        ch->on_idx = ch->off_idx = -1;
+        if (mu->channel > n_channels) {
+            diag_add(d, mu->where, "muscle '%s' uses channel %d but the source delivers %d channels; pick 1 to %d",
+                     mu->name, mu->channel, n_channels, n_channels);
+            bad = 1;
+        }
+        for (int f = 0; f < mu->n_filters; f++) {
+            bad |= make_stage(&ch->filters[f], &mu->filters[f], MF_KIND_FILTER, "filter", mu, h, fs, d) != 0;
+            if (ch->filters[f].inst) ch->n_filters = f + 1;
+        }
+        bad |= make_stage(&ch->env, &mu->envelope, MF_KIND_ENVELOPE, "envelope", mu, h, fs, d) != 0;
+        bad |= make_stage(&ch->det, &mu->detector, MF_KIND_DETECTOR, "detector", mu, h, fs, d) != 0;
+        if (ch->det.p) {
+            int on = params_index(ch->det.p, "on"), off = params_index(ch->det.p, "off");
+            if (on >= 0 && off >= 0 && (ch->det.p->params[on].flags & MF_PARAM_RUNTIME) &&
+                (ch->det.p->params[off].flags & MF_PARAM_RUNTIME)) {
+                double values[PARAMS_MAX];
+                diag tmp;
+                diag_init(&tmp);
+                params_resolve(ch->det.p, &mu->detector, "", values, &tmp);
+                ch->on_idx = on;
+                ch->off_idx = off;
+                ch->on = values[on];
+                ch->off = values[off];
+            }
+        }
+    }
+    if (bad) {
+        pipeline_free(p);
+        return NULL;
+    }
+    return p;
+}
+
+static void stage_free(stage *s)
+{
+    if (s->p && s->inst) s->p->destroy(s->inst);
+    s->inst = NULL;
+}
+
+void pipeline_free(pipeline *p)
+{
+    if (!p) return;
+    for (int i = 0; i < p->n; i++) {
+        chain *ch = &p->m[i];
+        for (int f = 0; f < CFG_MAX_FILTERS; f++) stage_free(&ch->filters[f]);
+        stage_free(&ch->env);
+        stage_free(&ch->det);
+    }
+    free(p->m);
+    free(p);
+}
+
+void pipeline_set_sink(pipeline *p, pipeline_sink sink) { p->sink = sink; }
+int pipeline_muscles(const pipeline *p) { return p->n; }
+
+void pipeline_process(pipeline *p, const double *frames, uint32_t n_frames, uint64_t first_sample)
+{
+    const int nc = p->n_channels;
+    while (n_frames > 0) {
+        uint32_t n = n_frames < PIPELINE_BLOCK ? n_frames : PIPELINE_BLOCK;
+        for (int i = 0; i < p->n; i++) {
+            chain *ch = &p->m[i];
+            const double *src = frames + ch->channel;
+            for (uint32_t k = 0; k < n; k++) ch->x[k] = src[(size_t)k * (size_t)nc];
+            for (int f = 0; f < ch->n_filters; f++)
+                ch->filters[f].p->filter->process(ch->filters[f].inst, ch->x, ch->x, n);
+            ch->env.p->filter->process(ch->env.inst, ch->x, ch->e, n);
+            uint32_t nt = ch->det.p->detector->process(ch->det.inst, ch->e, n, ch->a, ch->tr, PIPELINE_BLOCK);
+            p->sink.block(p->sink.ctx, i, ch->e, ch->a, n, first_sample, ch->tr, nt);
+        }
+        frames += (size_t)n * (size_t)nc;
+        n_frames -= n;
+        first_sample += n;
+    }
+}
+
+static void stage_reset(stage *s)
+{
+    if (s->p && s->p->reset) s->p->reset(s->inst);
+}
+
+void pipeline_reset(pipeline *p)
+{
+    for (int i = 0; i < p->n; i++) {
+        for (int f = 0; f < p->m[i].n_filters; f++) stage_reset(&p->m[i].filters[f]);
+        stage_reset(&p->m[i].env);
+        stage_reset(&p->m[i].det);
+    }
+}
+
+int pipeline_get_threshold(const pipeline *p, int m, double *on, double *off)
+{
+    const chain *ch = &p->m[m];
+    if (ch->on_idx < 0) return -1;
+    *on = ch->on;
+    *off = ch->off;
+    return 0;
+}
+
+int pipeline_set_threshold(pipeline *p, int m, double on, double off, char *err, size_t n)
+{
+    chain *ch = &p->m[m];
+    if (ch->on_idx < 0) {
+        snprintf(err, n, "detector '%s' has no on/off thresholds", ch->det.p->name);
+        return -1;
+    }
+    if (off < 0) off = ch->on > 0 ? on * (ch->off / ch->on) : on;
+    const mf_param_info *qo = &ch->det.p->params[ch->on_idx], *qf = &ch->det.p->params[ch->off_idx];
+    if (!(on >= qo->min && on <= qo->max) || !(off >= qf->min && off <= qf->max) || off > on) {
+        snprintf(err, n, "on %g / off %g rejected: need %g <= off <= on <= %g", on, off, qf->min, qo->max);
+        return -1;
+    }
+    const mf_plugin *dp = ch->det.p;
+    /* order the two writes so off <= on holds after each */
+    mf_status s1, s2;
+    if (on >= ch->on) {
+        s1 = dp->set_param(ch->det.inst, (uint32_t)ch->on_idx, on);
+        s2 = dp->set_param(ch->det.inst, (uint32_t)ch->off_idx, off);
+    } else {
+        s1 = dp->set_param(ch->det.inst, (uint32_t)ch->off_idx, off);
+        s2 = dp->set_param(ch->det.inst, (uint32_t)ch->on_idx, on);
+    }
+    if (s1 != MF_OK || s2 != MF_OK) {
+        /* restore what we had */
+        dp->set_param(ch->det.inst, (uint32_t)ch->off_idx, 0);
+        dp->set_param(ch->det.inst, (uint32_t)ch->on_idx, ch->on);
+        dp->set_param(ch->det.inst, (uint32_t)ch->off_idx, ch->off);
+        snprintf(err, n, "detector '%s' refused on %g / off %g", dp->name, on, off);
+        return -1;
+    }
+    ch->on = on;
+    ch->off = off;
+    return 0;
+}
+
+void pipeline_set_calibration(pipeline *p, int m, const mf_calibration *cal)
+{
+    p->m[m].det.p->detector->set_calibration(p->m[m].det.inst, cal);
+}
+
+int pipeline_active(const pipeline *p, int m) { return p->m[m].det.p->detector->active(p->m[m].det.inst); }

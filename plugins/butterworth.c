@@ -1,0 +1,70 @@
+/* butterworth: low-, high-, band-pass and band-stop Butterworth filters of order 1-8, designed in code
+ * at the stream's sample rate (the same design as scipy.signal.butter with output='sos'). */
+#include <myofeed/plugin.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "dsp/sos.h"
+
+static const char *const types[] = {"lowpass", "highpass", "bandpass", "bandstop", NULL};
+
+enum { P_TYPE, P_ORDER, P_LOW, P_HIGH, P_CUTOFF, N_PARAMS };
+
+static const mf_param_info params[N_PARAMS] = {
+    {"type", MF_PARAM_CHOICE, 2, 0, 0, "", "lowpass, highpass, bandpass or bandstop", 0, types},
+    {"order", MF_PARAM_INT, 4, 1, 8, "", "filter order (band filters have twice as many poles)", 0, NULL},
+    {"low_hz", MF_PARAM_FLOAT, 20, 0.01, 1e6, "Hz", "lower edge of a band-pass or band-stop", 0, NULL},
+    {"high_hz", MF_PARAM_FLOAT, 450, 0.01, 1e6, "Hz", "upper edge of a band-pass or band-stop", 0, NULL},
+    {"cutoff_hz", MF_PARAM_FLOAT, 10, 0.01, 1e6, "Hz", "cut-off of a low-pass or high-pass", 0, NULL},
+};
+
+static void *create(const mf_host *host, double fs, const double *p, mf_error *err)
+{
+    (void)host;
+    int type = (int)p[P_TYPE];
+    double nyq = fs / 2.0;
+    double f1 = p[P_CUTOFF], f2 = 0;
+    const char *n1 = "cutoff_hz", *n2 = NULL;
+    if (type == SOS_BANDPASS || type == SOS_BANDSTOP) {
+        f1 = p[P_LOW];
+        f2 = p[P_HIGH];
+        n1 = "low_hz";
+        n2 = "high_hz";
+        if (!(f1 < f2)) {
+            snprintf(err->msg, sizeof err->msg, "low_hz %g must be below high_hz %g; swap or correct them", f1, f2);
+            return NULL;
+        }
+    }
+    if (f1 >= nyq || (n2 && f2 >= nyq)) {
+        snprintf(err->msg, sizeof err->msg,
+                 "%s %g must be below Nyquist (%g Hz at %g Hz); lower %s or raise source.sample_rate",
+                 (n2 && f2 >= nyq) ? n2 : n1, (n2 && f2 >= nyq) ? f2 : f1, nyq, fs, (n2 && f2 >= nyq) ? n2 : n1);
+        return NULL;
+    }
+    sos_cascade *c = calloc(1, sizeof *c);
+    if (!c) {
+        snprintf(err->msg, sizeof err->msg, "out of memory");
+        return NULL;
+    }
+    if (sos_butter(c, (sos_band)type, (int)p[P_ORDER], f1, f2, fs) != 0) {
+        snprintf(err->msg, sizeof err->msg, "cannot design this filter (order %d, %g/%g Hz at %g Hz)",
+                 (int)p[P_ORDER], f1, f2, fs);
+        free(c);
+        return NULL;
+    }
+    return c;
+}
+
+static void destroy(void *self) { free(self); }
+static void reset(void *self) { sos_reset(self); }
+static void process(void *self, const mf_sample *in, mf_sample *out, uint32_t n) { sos_process(self, in, out, n); }
+
+static const mf_filter_ops ops = {process, NULL};
+
+MF_EXPORT const mf_plugin mf_plugin_entry = {
+    MF_ABI_MAJOR, MF_ABI_MINOR, sizeof(mf_plugin), MF_KIND_FILTER, "butterworth", "1.0.0",
+    "Butterworth low/high/band-pass or band-stop, order 1-8, designed at the stream's sample rate",
+    params, N_PARAMS, create, destroy, reset, NULL, &ops, NULL, NULL,
+};

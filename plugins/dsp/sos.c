@@ -1,0 +1,279 @@
+/* sos.c: Butterworth and notch design in the zero-pole-gain domain (the same steps as scipy's
+ * buttap -> lp2{lp,hp,bp,bs}_zpk -> bilinear_zpk -> zpk2sos) and the DF-II transposed cascade. */
+#include "sos.h"
+
+#include <complex.h>
+#include <math.h>
+#include <string.h>
+
+#define MAXP (2 * SOS_MAX)
+
+typedef struct zpk {
+    double complex z[MAXP], p[MAXP];
+    int nz, np;
+    double k;
+} zpk;
+
+static double complex cprod_neg(const double complex *v, int n)
+{
+    double complex r = 1.0;
+    for (int i = 0; i < n; i++)
+        r *= -v[i];
+    return r;
+}
+
+static void butter_prototype(zpk *f, int order)
+{
+    f->nz = 0;
+    f->np = order;
+    f->k = 1.0;
+    for (int i = 0; i < order; i++) {
+        int m = -order + 1 + 2 * i;
+        f->p[i] = -cexp(I * M_PI * m / (2.0 * order));
+    }
+}
+
+static void to_lowpass(zpk *f, double wo)
+{
+    int degree = f->np - f->nz;
+    for (int i = 0; i < f->nz; i++) f->z[i] *= wo;
+    for (int i = 0; i < f->np; i++) f->p[i] *= wo;
+    f->k *= pow(wo, degree);
+}
+
+static void to_highpass(zpk *f, double wo)
+{
+    int degree = f->np - f->nz;
+    f->k *= creal(cprod_neg(f->z, f->nz) / cprod_neg(f->p, f->np));
+    for (int i = 0; i < f->nz; i++) f->z[i] = wo / f->z[i];
+    for (int i = 0; i < f->np; i++) f->p[i] = wo / f->p[i];
+    for (int i = 0; i < degree; i++) f->z[f->nz++] = 0.0;
+}
+
+static void split_band(double complex *v, int n, double wo)
+{
+    double complex tmp[MAXP];
+    for (int i = 0; i < n; i++) {
+        double complex r = csqrt(v[i] * v[i] - wo * wo);
+        tmp[i] = v[i] + r;
+        tmp[n + i] = v[i] - r;
+    }
+    memcpy(v, tmp, sizeof(double complex) * 2 * (size_t)n);
+}
+
+static void to_bandpass(zpk *f, double wo, double bw)
+{
+    int degree = f->np - f->nz;
+    for (int i = 0; i < f->nz; i++) f->z[i] *= bw / 2.0;
+    for (int i = 0; i < f->np; i++) f->p[i] *= bw / 2.0;
+    split_band(f->z, f->nz, wo);
+    split_band(f->p, f->np, wo);
+    f->nz *= 2;
+    f->np *= 2;
+    for (int i = 0; i < degree; i++) f->z[f->nz++] = 0.0;
+    f->k *= pow(bw, degree);
+}
+
+static void to_bandstop(zpk *f, double wo, double bw)
+{
+    int degree = f->np - f->nz;
+    f->k *= creal(cprod_neg(f->z, f->nz) / cprod_neg(f->p, f->np));
+    for (int i = 0; i < f->nz; i++) f->z[i] = (bw / 2.0) / f->z[i];
+    for (int i = 0; i < f->np; i++) f->p[i] = (bw / 2.0) / f->p[i];
+    split_band(f->z, f->nz, wo);
+    split_band(f->p, f->np, wo);
+    f->nz *= 2;
+    f->np *= 2;
+    for (int i = 0; i < degree; i++) {
+        f->z[f->nz++] = I * wo;
+        f->z[f->nz++] = -I * wo;
+    }
+}
+
+static void bilinear(zpk *f, double fs)
+{
+    double fs2 = 2.0 * fs;
+    int degree = f->np - f->nz;
+    double complex num = 1.0, den = 1.0;
+    for (int i = 0; i < f->nz; i++) {
+        num *= fs2 - f->z[i];
+        f->z[i] = (fs2 + f->z[i]) / (fs2 - f->z[i]);
+    }
+    for (int i = 0; i < f->np; i++) {
+        den *= fs2 - f->p[i];
+        f->p[i] = (fs2 + f->p[i]) / (fs2 - f->p[i]);
+    }
+    for (int i = 0; i < degree; i++) f->z[f->nz++] = -1.0;
+    f->k *= creal(num / den);
+}
+
+/* Takes the element of v (length *n) that best matches the predicate, removes it and returns it. */
+static double complex take_nearest(double complex *v, int *n, double complex target, int want_real)
+{
+    int best = -1;
+    double bd = INFINITY;
+    for (int i = 0; i < *n; i++) {
+        int is_real = fabs(cimag(v[i])) <= 1e-12 * (1.0 + cabs(v[i]));
+        if (want_real >= 0 && is_real != want_real) continue;
+        double d = cabs(v[i] - target);
+        if (d < bd) { bd = d; best = i; }
+    }
+    if (best < 0) {
+        for (int i = 0; i < *n; i++) {
+            double d = cabs(v[i] - target);
+            if (d < bd) { bd = d; best = i; }
+        }
+    }
+    double complex r = v[best];
+    v[best] = v[--(*n)];
+    return r;
+}
+
+static void remove_conjugate(double complex *v, int *n, double complex x)
+{
+    (void)take_nearest(v, n, conj(x), 0);
+}
+
+/* Pairs poles (closest to the unit circle last, as scipy does) with their nearest zeros. */
+static int zpk_to_sos(const zpk *f, sos_cascade *c)
+{
+    double complex z[MAXP], p[MAXP];
+    int nz = f->nz, np = f->np;
+    memcpy(z, f->z, sizeof(z[0]) * (size_t)nz);
+    memcpy(p, f->p, sizeof(p[0]) * (size_t)np);
+    int nsec = (np + 1) / 2;
+    if (nsec > SOS_MAX || nz > np) return -1;
+    sos_section out[SOS_MAX];
+    for (int si = nsec - 1; si >= 0; si--) {
+        /* pole closest to the unit circle */
+        int best = 0;
+        for (int i = 1; i < np; i++)
+            if (fabs(1.0 - cabs(p[i])) < fabs(1.0 - cabs(p[best]))) best = i;
+        double complex p1 = p[best];
+        p[best] = p[--np];
+        int p1_real = fabs(cimag(p1)) <= 1e-12 * (1.0 + cabs(p1));
+        double complex p2;
+        if (p1_real) {
+            /* a real pole pairs with another real pole if there is one */
+            int have_real = 0;
+            for (int i = 0; i < np; i++)
+                if (fabs(cimag(p[i])) <= 1e-12 * (1.0 + cabs(p[i]))) have_real = 1;
+            p2 = have_real ? take_nearest(p, &np, p1, 1) : NAN;
+        } else {
+            remove_conjugate(p, &np, p1);
+            p2 = conj(p1);
+        }
+        int first_order = isnan(creal(p2));
+        double b0 = 1, b1 = 0, b2 = 0, a1, a2;
+        if (first_order) {
+            a1 = -creal(p1);
+            a2 = 0;
+        } else {
+            a1 = -creal(p1 + p2);
+            a2 = creal(p1 * p2);
+        }
+        /* zeros: a conjugate pair or up to two real zeros, nearest the first pole */
+        if (nz > 0) {
+            double complex z1 = take_nearest(z, &nz, p1, -1);
+            int z1_real = fabs(cimag(z1)) <= 1e-12 * (1.0 + cabs(z1));
+            if (!z1_real) {
+                remove_conjugate(z, &nz, z1);
+                b1 = -creal(z1 + conj(z1));
+                b2 = creal(z1 * conj(z1));
+            } else if (!first_order && nz > 0) {
+                double complex z2 = take_nearest(z, &nz, p1, 1);
+                b1 = -creal(z1 + z2);
+                b2 = creal(z1 * z2);
+            } else {
+                b1 = -creal(z1);
+            }
+        }
+        out[si] = (sos_section){b0, b1, b2, a1, a2};
+    }
+    out[0].b0 *= f->k;
+    out[0].b1 *= f->k;
+    out[0].b2 *= f->k;
+    memcpy(c->s, out, sizeof(out[0]) * (size_t)nsec);
+    c->n = nsec;
+    sos_reset(c);
+    return 0;
+}
+
+int sos_butter(sos_cascade *c, sos_band band, int order, double f1, double f2, double fs)
+{
+    if (order < 1 || order > 8 || !(fs > 0)) return -1;
+    zpk f;
+    butter_prototype(&f, order);
+    double w1 = 2.0 * fs * tan(M_PI * f1 / fs);
+    switch (band) {
+    case SOS_LOWPASS: to_lowpass(&f, w1); break;
+    case SOS_HIGHPASS: to_highpass(&f, w1); break;
+    case SOS_BANDPASS:
+    case SOS_BANDSTOP: {
+        double w2 = 2.0 * fs * tan(M_PI * f2 / fs);
+        if (!(w2 > w1)) return -1;
+        double wo = sqrt(w1 * w2), bw = w2 - w1;
+        if (band == SOS_BANDPASS)
+            to_bandpass(&f, wo, bw);
+        else
+            to_bandstop(&f, wo, bw);
+        break;
+    }
+    }
+    bilinear(&f, fs);
+    c->n = 0;
+    return zpk_to_sos(&f, c);
+}
+
+int sos_add_notch(sos_cascade *c, double f0, double q, double fs)
+{
+    if (c->n >= SOS_MAX) return -1;
+    double w0 = 2.0 * f0 / fs;
+    double bw = w0 / q * M_PI;
+    w0 *= M_PI;
+    double beta = tan(bw / 2.0); /* gb = 1/sqrt(2): sqrt(1-gb^2)/gb == 1 */
+    double gain = 1.0 / (1.0 + beta);
+    sos_section s = {gain, -2.0 * cos(w0) * gain, gain, -2.0 * gain * cos(w0), 2.0 * gain - 1.0};
+    c->s[c->n] = s;
+    c->z[c->n][0] = c->z[c->n][1] = 0.0;
+    c->n++;
+    return 0;
+}
+
+void sos_reset(sos_cascade *c)
+{
+    memset(c->z, 0, sizeof(c->z));
+}
+
+void sos_process(sos_cascade *c, const double *in, double *out, uint32_t n)
+{
+    const int ns = c->n;
+    for (uint32_t i = 0; i < n; i++) {
+        double x = in[i];
+        if (!isfinite(x)) {
+            sos_reset(c);
+            out[i] = NAN;
+            continue;
+        }
+        for (int k = 0; k < ns; k++) {
+            const sos_section *s = &c->s[k];
+            double *z = c->z[k];
+            double y = s->b0 * x + z[0];
+            z[0] = s->b1 * x - s->a1 * y + z[1];
+            z[1] = s->b2 * x - s->a2 * y;
+            x = y;
+        }
+        out[i] = x;
+    }
+}
+
+double sos_gain_at(const sos_cascade *c, double f, double fs)
+{
+    double complex zi = cexp(-I * 2.0 * M_PI * f / fs);
+    double complex h = 1.0;
+    for (int k = 0; k < c->n; k++) {
+        const sos_section *s = &c->s[k];
+        h *= (s->b0 + s->b1 * zi + s->b2 * zi * zi) / (1.0 + s->a1 * zi + s->a2 * zi * zi);
+    }
+    return cabs(h);
+}

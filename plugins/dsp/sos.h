@@ -1,0 +1,39 @@
+/* sos.h: second-order-section cascades (DF-II transposed, as scipy.signal.sosfilt) and their design.
+ * Owns: coefficient design (Butterworth, IIR notch) and cascade state. Knows nothing of plugins or config. */
+#ifndef MF_DSP_SOS_H
+#define MF_DSP_SOS_H
+
+#include <stdint.h>
+
+#define SOS_MAX 16 /* order 8 band-pass/stop = 8 sections; notch with harmonics up to 16 */
+
+typedef struct sos_section {
+    double b0, b1, b2, a1, a2; /* a0 normalised to 1 */
+} sos_section;
+
+typedef struct sos_cascade {
+    int n;
+    sos_section s[SOS_MAX];
+    double z[SOS_MAX][2];
+} sos_cascade;
+
+typedef enum sos_band { SOS_LOWPASS, SOS_HIGHPASS, SOS_BANDPASS, SOS_BANDSTOP } sos_band;
+
+/* Designs a digital Butterworth filter like scipy.signal.butter(order, wn, btype, fs=fs, output='sos').
+ * f1 is the cut-off (low/high-pass) or the lower edge, f2 the upper edge (band filters).
+ * Returns 0, or -1 if the request is impossible (caller validates ranges first). */
+int sos_butter(sos_cascade *c, sos_band band, int order, double f1, double f2, double fs);
+
+/* Appends one notch section like scipy.signal.iirnotch(f0, q, fs). Returns 0 or -1 when full. */
+int sos_add_notch(sos_cascade *c, double f0, double q, double fs);
+
+void sos_reset(sos_cascade *c);
+
+/* Runs the cascade over n samples, in place allowed. Non-finite input resets the state and
+ * passes through as NaN so one lost sample cannot poison the filter forever. */
+void sos_process(sos_cascade *c, const double *in, double *out, uint32_t n);
+
+/* Magnitude response |H(e^jw)| at frequency f (Hz). */
+double sos_gain_at(const sos_cascade *c, double f, double fs);
+
+#endif

@@ -10,7 +10,7 @@
 
 static const char *const types[] = {"lowpass", "highpass", "bandpass", "bandstop", NULL};
 
-enum { P_TYPE, P_ORDER, P_LOW, P_HIGH, P_CUTOFF, N_PARAMS };
+enum { P_TYPE, P_ORDER, P_LOW, P_HIGH, P_CUTOFF, P_PRIME, N_PARAMS };
 
 static const mf_param_info params[N_PARAMS] = {
     {"type", MF_PARAM_CHOICE, 2, 0, 0, "", "lowpass, highpass, bandpass or bandstop", 0, types},
@@ -18,6 +18,7 @@ static const mf_param_info params[N_PARAMS] = {
     {"low_hz", MF_PARAM_FLOAT, 20, 0.01, 1e6, "Hz", "lower edge of a band-pass or band-stop", 0, NULL},
     {"high_hz", MF_PARAM_FLOAT, 450, 0.01, 1e6, "Hz", "upper edge of a band-pass or band-stop", 0, NULL},
     {"cutoff_hz", MF_PARAM_FLOAT, 10, 0.01, 1e6, "Hz", "cut-off of a low-pass or high-pass", 0, NULL},
+    {"prime", MF_PARAM_BOOL, 1, 0, 1, "", "start in steady state for the first sample (no start-up transient)", 0, NULL},
 };
 
 static void *create(const mf_host *host, double fs, const double *p, mf_error *err)
@@ -54,6 +55,7 @@ static void *create(const mf_host *host, double fs, const double *p, mf_error *e
         free(c);
         return NULL;
     }
+    c->prime = p[P_PRIME] != 0;
     return c;
 }
 

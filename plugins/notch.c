@@ -7,12 +7,13 @@
 
 #include "dsp/sos.h"
 
-enum { P_FREQ, P_Q, P_HARMONICS, N_PARAMS };
+enum { P_FREQ, P_Q, P_HARMONICS, P_PRIME, N_PARAMS };
 
 static const mf_param_info params[N_PARAMS] = {
     {"freq_hz", MF_PARAM_FLOAT, 50, 1, 1e5, "Hz", "mains frequency: 50 (Europe, Asia, Africa) or 60 (Americas)", 0, NULL},
     {"q", MF_PARAM_FLOAT, 30, 1, 1000, "", "quality factor: centre frequency / -3 dB bandwidth", 0, NULL},
     {"harmonics", MF_PARAM_INT, 1, 1, 16, "", "how many of f, 2f, 3f ... to remove (those below Nyquist)", 0, NULL},
+    {"prime", MF_PARAM_BOOL, 1, 0, 1, "", "start in steady state for the first sample (no start-up transient)", 0, NULL},
 };
 
 static void *create(const mf_host *host, double fs, const double *p, mf_error *err)
@@ -34,6 +35,7 @@ static void *create(const mf_host *host, double fs, const double *p, mf_error *e
         if (f >= fs / 2.0) break;
         sos_add_notch(c, f, p[P_Q], fs);
     }
+    c->prime = p[P_PRIME] != 0;
     return c;
 }
 

@@ -243,6 +243,19 @@ int sos_add_notch(sos_cascade *c, double f0, double q, double fs)
 void sos_reset(sos_cascade *c)
 {
     memset(c->z, 0, sizeof(c->z));
+    c->primed = 0;
+}
+
+static void prime(sos_cascade *c, double x)
+{
+    for (int k = 0; k < c->n; k++) {
+        const sos_section *s = &c->s[k];
+        double y = x * (s->b0 + s->b1 + s->b2) / (1.0 + s->a1 + s->a2);
+        c->z[k][0] = y - s->b0 * x;
+        c->z[k][1] = s->b2 * x - s->a2 * y;
+        x = y;
+    }
+    c->primed = 1;
 }
 
 void sos_process(sos_cascade *c, const double *in, double *out, uint32_t n)
@@ -254,6 +267,10 @@ void sos_process(sos_cascade *c, const double *in, double *out, uint32_t n)
             sos_reset(c);
             out[i] = NAN;
             continue;
+        }
+        if (!c->primed) {
+            if (c->prime) prime(c, x);
+            c->primed = 1;
         }
         for (int k = 0; k < ns; k++) {
             const sos_section *s = &c->s[k];

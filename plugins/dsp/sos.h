@@ -13,6 +13,8 @@ typedef struct sos_section {
 
 typedef struct sos_cascade {
     int n;
+    int prime;  /* start each run in steady state for its first sample (no start-up transient) */
+    int primed;
     sos_section s[SOS_MAX];
     double z[SOS_MAX][2];
 } sos_cascade;
@@ -30,7 +32,9 @@ int sos_add_notch(sos_cascade *c, double f0, double q, double fs);
 void sos_reset(sos_cascade *c);
 
 /* Runs the cascade over n samples, in place allowed. Non-finite input resets the state and
- * passes through as NaN so one lost sample cannot poison the filter forever. */
+ * passes through as NaN so one lost sample cannot poison the filter forever. With c->prime set, the
+ * first finite sample after a reset sets every section's state to its steady state for a constant
+ * input of that value (scipy: zi = sosfilt_zi(sos) * x[0]), so a DC offset causes no transient. */
 void sos_process(sos_cascade *c, const double *in, double *out, uint32_t n);
 
 /* Magnitude response |H(e^jw)| at frequency f (Hz). */

@@ -1,0 +1,31 @@
+/* A correct minimal filter: the example an outside developer would start from (gain in dB). */
+#include <math.h>
+#include <myofeed/plugin.h>
+#include <stdlib.h>
+
+static const mf_param_info params[] = {
+    {"gain_db", MF_PARAM_FLOAT, 0, -60, 60, "dB", "gain applied to every sample", MF_PARAM_RUNTIME, NULL}};
+typedef struct { double g; } gain;
+static void *create(const mf_host *h, double fs, const double *p, mf_error *e)
+{
+    (void)h, (void)fs, (void)e;
+    gain *g = malloc(sizeof *g);
+    if (g) g->g = pow(10.0, p[0] / 20.0);
+    return g;
+}
+static void destroy(void *s) { free(s); }
+static mf_status set_param(void *s, uint32_t i, double v)
+{
+    if (i != 0) return MF_ERR_ARG;
+    ((gain *)s)->g = pow(10.0, v / 20.0);
+    return MF_OK;
+}
+static void process(void *s, const mf_sample *in, mf_sample *out, uint32_t n)
+{
+    double g = ((gain *)s)->g;
+    for (uint32_t i = 0; i < n; i++) out[i] = in[i] * g;
+}
+static const mf_filter_ops ops = {process, NULL};
+MF_EXPORT const mf_plugin mf_plugin_entry = {MF_ABI_MAJOR, MF_ABI_MINOR, sizeof(mf_plugin), MF_KIND_FILTER, "good_gain",
+                                             "1.0.0", "multiplies by a gain", params, 1, create, destroy, NULL,
+                                             set_param, &ops, NULL, NULL};

@@ -1,0 +1,281 @@
+/* test_config.c: every kind of invalid configuration gives FILE:LINE: message and no config. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "config.h"
+#include "helpers.h"
+
+static config *load_text(const char *text, diag *d)
+{
+    diag_init(d);
+    return config_load(write_temp("t.cfg", text), NULL, 0, "/opt/x/bin", d);
+}
+
+static void test_default_config_is_valid(void **st)
+{
+    (void)st;
+    diag d;
+    diag_init(&d);
+    config *c = config_load(NULL, NULL, 0, "/opt/x/bin", &d);
+    assert_non_null(c);
+    assert_int_equal(c->n_muscles, 4);
+    assert_string_equal(c->muscles[0].name, "hamstring_left");
+    assert_string_equal(c->muscles[3].name, "glute_right");
+    assert_int_equal(c->source.type, SOURCE_SYNTHETIC);
+    assert_true(c->source.sample_rate == 2000.0);
+    assert_string_equal(c->muscles[0].filters[0].name, "butterworth");
+    assert_string_equal(c->muscles[0].envelope.name, "rms");
+    assert_string_equal(c->muscles[0].detector.name, "threshold");
+    assert_string_equal(c->plugin_dirs[0], "/opt/x/bin/../lib/myofeed/plugins");
+    assert_string_equal(c->osc.prefix, "/emg");
+    assert_int_equal(ntohs(c->osc.control.sin_port), 17700);
+    config_free(c);
+}
+
+static void test_missing_file_is_named_with_os_error(void **st)
+{
+    (void)st;
+    diag d;
+    diag_init(&d);
+    assert_null(config_load("/nonexistent/dir/my.cfg", NULL, 0, ".", &d));
+    assert_true(diag_has(&d, "/nonexistent/dir/my.cfg: ", "No such file or directory", NULL));
+}
+
+static void test_syntax_error_has_file_and_line(void **st)
+{
+    (void)st;
+    diag d;
+    assert_null(load_text("source = {\n  type = \"synthetic\";\n  channels = = 4;\n};\n", &d));
+    assert_true(diag_has(&d, "t.cfg:3: ", "syntax error", NULL));
+    assert_null(load_text("osc = { rate_hz = 5; rate_hz = 6; };\n", &d));
+    assert_true(diag_has(&d, "t.cfg:1: ", "duplicate setting", NULL));
+}
+
+static void test_unknown_key_suggests_the_right_one(void **st)
+{
+    (void)st;
+    diag d;
+    assert_null(load_text(default_with("rate_hz = 50.0;", "rate_hx = 50.0;"), &d));
+    assert_true(diag_has(&d, "t.cfg:", "unknown key 'rate_hx' in osc", "did you mean 'rate_hz'?", NULL));
+    assert_null(load_text(default_with("muscles = (", "musles = 1;\nmuscles = ("), &d));
+    assert_true(diag_has(&d, "unknown key 'musles' in the top level", "did you mean 'muscles'?", NULL));
+}
+
+static void test_wrong_type_is_rejected(void **st)
+{
+    (void)st;
+    diag d;
+    assert_null(load_text(default_with("sample_rate = 2000.0;", "sample_rate = \"fast\";"), &d));
+    assert_true(diag_has(&d, "t.cfg:", "source.sample_rate must be a number, not a string", NULL));
+    assert_null(load_text(default_with("channels = 4;", "channels = 4.5;"), &d));
+    assert_true(diag_has(&d, "source.channels must be a whole number", NULL));
+    assert_null(load_text(default_with("prefix = \"/emg\";", "prefix = 7;"), &d));
+    assert_true(diag_has(&d, "osc.prefix must be a string", NULL));
+}
+
+static void test_integer_where_float_is_meant_just_works(void **st)
+{
+    (void)st;
+    diag d;
+    config *c = load_text(default_with("sample_rate = 2000.0;", "sample_rate = 1000;"), &d);
+    assert_non_null(c);
+    assert_true(c->source.sample_rate == 1000.0);
+    config_free(c);
+    c = load_text(default_with("rate_hz = 50.0;", "rate_hz = 25;"), &d);
+    assert_non_null(c);
+    assert_true(c->osc.rate_hz == 25.0);
+    config_free(c);
+}
+
+static void test_out_of_range_values_are_rejected(void **st)
+{
+    (void)st;
+    diag d;
+    assert_null(load_text(default_with("rate_hz = 50.0;", "rate_hz = 500.0;"), &d));
+    assert_true(diag_has(&d, "t.cfg:", "osc.rate_hz = 500 is out of range; use 1 to 200 Hz", NULL));
+    assert_null(load_text(default_with("channels = 4;", "channels = 0;"), &d));
+    assert_true(diag_has(&d, "source.channels = 0 is out of range", NULL));
+    assert_null(load_text(default_with("type = \"synthetic\";", "type = \"synthetc\";"), &d));
+    assert_true(diag_has(&d, "source.type = \"synthetc\" is not one of \"synthetic\", \"serial\", \"replay\"", NULL));
+}
+
+static void test_duplicate_muscle_names_are_rejected(void **st)
+{
+    (void)st;
+    diag d;
+    assert_null(load_text(default_with("\"hamstring_right\"", "\"hamstring_left\""), &d));
+    assert_true(diag_has(&d, "t.cfg:", "muscle name \"hamstring_left\" is used twice (first at ", NULL));
+}
+
+static void test_channel_beyond_the_source_is_rejected(void **st)
+{
+    (void)st;
+    diag d;
+    assert_null(load_text(default_with("channel = 4;", "channel = 5;"), &d));
+    assert_true(diag_has(&d, "t.cfg:", "muscle \"glute_right\" uses channel 5 but the source has 4 channels", NULL));
+}
+
+static void test_bad_muscle_names_are_rejected(void **st)
+{
+    (void)st;
+    diag d;
+    assert_null(load_text(default_with("\"glute_left\"", "\"Glute Left\""), &d));
+    assert_true(diag_has(&d, "muscle name \"Glute Left\" must start with a lower-case letter", NULL));
+    assert_null(load_text(default_with("\"glute_left\"", "\"frame\""), &d));
+    assert_true(diag_has(&d, "muscle name \"frame\"", NULL));
+}
+
+static void test_missing_parts_of_a_muscle_are_named(void **st)
+{
+    (void)st;
+    diag d;
+    assert_null(load_text("muscles = ( { name = \"a\"; channel = 1; } );\n", &d));
+    assert_true(diag_has(&d, "t.cfg:1: ", "muscles.[0] needs envelope", NULL));
+    assert_true(diag_has(&d, "t.cfg:1: ", "muscles.[0] needs detector", NULL));
+    assert_null(load_text("muscles = ( { name = \"a\"; channel = 1; envelope = { window_ms = 5; };\n"
+                          "  detector = { plugin = \"threshold\"; }; } );\n",
+                          &d));
+    assert_true(diag_has(&d, "muscles.[0].envelope has no plugin", NULL));
+    assert_null(load_text("source = { channels = 2; };\n", &d));
+    assert_true(diag_has(&d, "no muscles", NULL));
+}
+
+static void test_every_problem_is_reported_not_just_the_first(void **st)
+{
+    (void)st;
+    diag d;
+    assert_null(load_text(default_with("rate_hz = 50.0;", "rate_hz = 0.0; lease = 3;"), &d));
+    assert_true(d.n >= 2);
+    assert_true(diag_has(&d, "osc.rate_hz = 0", NULL));
+    assert_true(diag_has(&d, "unknown key 'lease' in osc", NULL));
+}
+
+static void test_addresses_must_be_numeric(void **st)
+{
+    (void)st;
+    diag d;
+    assert_null(load_text(default_with("\"127.0.0.1:17700\"", "\"myhost:17700\""), &d));
+    assert_true(diag_has(&d, "osc.control \"myhost:17700\" must be a numeric IPv4 HOST:PORT", NULL));
+    assert_null(load_text(default_with("\"127.0.0.1:17700\"", "\"127.0.0.1:99999\""), &d));
+    assert_true(diag_has(&d, "osc.control", NULL));
+    assert_null(load_text(default_with("destinations = (", "destinations = ( { host = \"example.org\"; port = 9000; }"), &d));
+    assert_true(diag_has(&d, "host \"example.org\" must be a numeric IPv4 address", NULL));
+    assert_null(load_text(default_with("destinations = (", "destinations = ( { host = \"127.0.0.1\"; }"), &d));
+    assert_true(diag_has(&d, "needs port", NULL));
+    assert_null(load_text(default_with("[ \"127.0.0.0/8\" ]", "[ \"127.0.0.0/33\" ]"), &d));
+    assert_true(diag_has(&d, "osc.allow entries must be IPv4 CIDR", NULL));
+}
+
+static void test_serial_source_needs_a_port_and_a_decoder(void **st)
+{
+    (void)st;
+    diag d;
+    assert_null(load_text(default_with("type = \"synthetic\";", "type = \"serial\";"), &d));
+    assert_true(diag_has(&d, "needs source.port", NULL));
+    assert_true(diag_has(&d, "needs source.decoder", NULL));
+}
+
+static void test_overrides_set_scalars(void **st)
+{
+    (void)st;
+    diag d;
+    diag_init(&d);
+    const char *ov[] = {"osc.rate_hz=25", "source.sample_rate=1000", "muscles.[0].detector.on=20",
+                        "session.dir=/var/lib/myofeed", "osc.control=127.0.0.1:17800"};
+    config *c = config_load(write_temp("ov.cfg", default_with("session = {", "sessionx = {")), ov, 5, ".", &d);
+    /* sessionx is unknown: rejected even with overrides */
+    assert_null(c);
+    assert_true(diag_has(&d, "unknown key 'sessionx'", NULL));
+    diag_init(&d);
+    c = config_load(NULL, ov, 5, ".", &d);
+    assert_non_null(c);
+    assert_true(c->osc.rate_hz == 25.0);
+    assert_true(c->source.sample_rate == 1000.0);
+    assert_string_equal(c->session.dir, "/var/lib/myofeed");
+    assert_int_equal(ntohs(c->osc.control.sin_port), 17800);
+    int found = 0;
+    for (int i = 0; i < c->muscles[0].detector.n_kv; i++)
+        if (!strcmp(c->muscles[0].detector.kv[i].key, "on")) {
+            found = 1;
+            assert_true(c->muscles[0].detector.kv[i].num == 20.0);
+            assert_string_equal(c->muscles[0].detector.kv[i].where, "-o muscles.[0].detector.on=20");
+        }
+    assert_true(found);
+    config_free(c);
+}
+
+static void test_bad_overrides_are_errors(void **st)
+{
+    (void)st;
+    diag d;
+    const char *bad1[] = {"nosuch.key=1"};
+    diag_init(&d);
+    assert_null(config_load(NULL, bad1, 1, ".", &d));
+    assert_true(diag_has(&d, "-o nosuch.key=1: unknown setting 'nosuch.key'", NULL));
+    const char *bad2[] = {"osc.rate_hz=fast"};
+    diag_init(&d);
+    assert_null(config_load(NULL, bad2, 1, ".", &d));
+    assert_true(diag_has(&d, "-o osc.rate_hz=fast", "needs a number", NULL));
+    const char *bad3[] = {"osc.rate_hz=1000"};
+    diag_init(&d);
+    assert_null(config_load(NULL, bad3, 1, ".", &d));
+    assert_true(diag_has(&d, "-o osc.rate_hz=1000: osc.rate_hz = 1000 is out of range", NULL));
+    const char *bad4[] = {"novalue"};
+    diag_init(&d);
+    assert_null(config_load(NULL, bad4, 1, ".", &d));
+    assert_true(diag_has(&d, "expected -o KEY=VALUE", NULL));
+    const char *bad5[] = {"osc=1"};
+    diag_init(&d);
+    assert_null(config_load(NULL, bad5, 1, ".", &d));
+    assert_true(diag_has(&d, "osc is a group or list", NULL));
+}
+
+static void test_parsers(void **st)
+{
+    (void)st;
+    struct sockaddr_in a;
+    assert_int_equal(config_parse_hostport("127.0.0.1:1", &a), 0);
+    assert_int_equal(config_parse_hostport("localhost:9000", &a), 0);
+    assert_int_equal(config_parse_hostport("127.0.0.1", &a), -1);
+    assert_int_equal(config_parse_hostport(":80", &a), -1);
+    assert_int_equal(config_parse_hostport("1.2.3.4:0", &a), -1);
+    assert_int_equal(config_parse_hostport("1.2.3.4:80x", &a), -1);
+    cfg_cidr c;
+    assert_int_equal(config_parse_cidr("10.0.0.0/8", &c), 0);
+    assert_int_equal(c.mask, 0xff000000u);
+    assert_int_equal(config_parse_cidr("0.0.0.0/0", &c), 0);
+    assert_int_equal(c.mask, 0u);
+    assert_int_equal(config_parse_cidr("1.2.3.4", &c), 0);
+    assert_int_equal(c.mask, 0xffffffffu);
+    assert_int_equal(config_parse_cidr("1.2.3.4/", &c), -1);
+    assert_int_equal(config_parse_cidr("1.2.3/8", &c), -1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_default_config_is_valid),
+        cmocka_unit_test(test_missing_file_is_named_with_os_error),
+        cmocka_unit_test(test_syntax_error_has_file_and_line),
+        cmocka_unit_test(test_unknown_key_suggests_the_right_one),
+        cmocka_unit_test(test_wrong_type_is_rejected),
+        cmocka_unit_test(test_integer_where_float_is_meant_just_works),
+        cmocka_unit_test(test_out_of_range_values_are_rejected),
+        cmocka_unit_test(test_duplicate_muscle_names_are_rejected),
+        cmocka_unit_test(test_channel_beyond_the_source_is_rejected),
+        cmocka_unit_test(test_bad_muscle_names_are_rejected),
+        cmocka_unit_test(test_missing_parts_of_a_muscle_are_named),
+        cmocka_unit_test(test_every_problem_is_reported_not_just_the_first),
+        cmocka_unit_test(test_addresses_must_be_numeric),
+        cmocka_unit_test(test_serial_source_needs_a_port_and_a_decoder),
+        cmocka_unit_test(test_overrides_set_scalars),
+        cmocka_unit_test(test_bad_overrides_are_errors),
+        cmocka_unit_test(test_parsers),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

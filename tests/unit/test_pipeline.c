@@ -1,0 +1,224 @@
+/* test_pipeline.c: building per-muscle chains from the configuration (unknown plugins, wrong kinds,
+ * bad parameters, failing create: each named with FILE:LINE, muscle and plugin), runtime thresholds,
+ * and the data path from frames to onset/offset transitions. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "helpers.h"
+#include "pipeline.h"
+#include "plugin_host.h"
+
+static char dirs[2][4096];
+
+typedef struct built {
+    config *c;
+    plugin_host *h;
+    pipeline *p;
+    diag d;
+} built;
+
+static int build(built *b, const char *text)
+{
+    memset(b, 0, sizeof *b);
+    diag_init(&b->d);
+    b->c = config_load(write_temp("p.cfg", text), NULL, 0, ".", &b->d);
+    if (!b->c) return -1;
+    b->h = plugin_host_new((const char(*)[4096])dirs, 2);
+    b->p = pipeline_build(b->c, b->h, b->c->source.sample_rate, b->c->source.channels, &b->d);
+    return b->p ? 0 : -1;
+}
+
+static void unbuild(built *b)
+{
+    pipeline_free(b->p);
+    plugin_host_free(b->h);
+    config_free(b->c);
+}
+
+static void test_default_chain_builds(void **st)
+{
+    (void)st;
+    built b;
+    if (build(&b, embedded_config) != 0) {
+        diag_print(&b.d);
+        fail();
+    }
+    assert_int_equal(pipeline_muscles(b.p), 4);
+    double on, off;
+    assert_int_equal(pipeline_get_threshold(b.p, 0, &on, &off), 0);
+    assert_true(on == 15.0 && off == 8.0);
+    unbuild(&b);
+}
+
+static void test_unknown_plugin_is_named_with_line(void **st)
+{
+    (void)st;
+    built b;
+    assert_int_equal(build(&b, default_with("plugin = \"notch\"", "plugin = \"notcj\"")), -1);
+    assert_true(diag_has(&b.d, "p.cfg:", "muscle 'hamstring_left', filter: no plugin 'notcj'", NULL));
+    unbuild(&b);
+}
+
+static void test_plugin_of_the_wrong_kind_is_refused(void **st)
+{
+    (void)st;
+    built b;
+    assert_int_equal(build(&b, default_with("plugin = \"rms\"", "plugin = \"threshold\"")), -1);
+    assert_true(diag_has(&b.d, "envelope 'threshold': plugin 'threshold' is a detector, not a envelope", NULL));
+    unbuild(&b);
+}
+
+static void test_bad_plugin_parameters_are_refused(void **st)
+{
+    (void)st;
+    built b;
+    assert_int_equal(build(&b, default_with("on = 15.0;", "treshold = 15.0;")), -1);
+    assert_true(diag_has(&b.d, "p.cfg:", "detector 'threshold': unknown parameter 'treshold'", NULL));
+    unbuild(&b);
+    assert_int_equal(build(&b, default_with("order = 4;", "order = 9;")), -1);
+    assert_true(diag_has(&b.d, "filter 'butterworth': order = 9 is out of range; use 1 to 8", NULL));
+    unbuild(&b);
+    assert_int_equal(build(&b, default_with("order = 4;", "order = 2.5;")), -1);
+    assert_true(diag_has(&b.d, "order must be a whole number", NULL));
+    unbuild(&b);
+    assert_int_equal(build(&b, default_with("type = \"bandpass\";", "type = \"bandpas\";")), -1);
+    assert_true(diag_has(&b.d, "type must be one of \"lowpass\", \"highpass\", \"bandpass\", \"bandstop\"", NULL));
+    unbuild(&b);
+    assert_int_equal(build(&b, default_with("window_ms = 100.0;", "window_ms = \"long\";")), -1);
+    assert_true(diag_has(&b.d, "window_ms must be a number (ms), not a string", NULL));
+    unbuild(&b);
+}
+
+static void test_create_failures_carry_the_plugins_reason(void **st)
+{
+    (void)st;
+    built b;
+    assert_int_equal(build(&b, default_with("high_hz = 450.0;", "high_hz = 1200.0;")), -1);
+    assert_true(diag_has(&b.d, "p.cfg:", "muscle 'hamstring_left', filter 'butterworth': high_hz 1200 must be below "
+                               "Nyquist (1000 Hz at 2000 Hz)",
+                         NULL));
+    unbuild(&b);
+    assert_int_equal(build(&b, default_with("on = 15.0; off = 8.0;", "on = 5.0; off = 8.0;")), -1);
+    assert_true(diag_has(&b.d, "off 8 must not exceed on 5", NULL));
+    unbuild(&b);
+    assert_int_equal(build(&b, default_with("{ plugin = \"notch\";", "{ plugin = \"bad_create\"; } , { plugin = \"notch\";")), -1);
+    assert_true(diag_has(&b.d, "filter 'bad_create': the electrode impedance is too high", NULL));
+    unbuild(&b);
+}
+
+static void test_thresholds_change_at_runtime_within_range(void **st)
+{
+    (void)st;
+    built b;
+    assert_int_equal(build(&b, embedded_config), 0);
+    char err[200];
+    double on, off;
+    assert_int_equal(pipeline_set_threshold(b.p, 1, 30, 20, err, sizeof err), 0);
+    pipeline_get_threshold(b.p, 1, &on, &off);
+    assert_true(on == 30 && off == 20);
+    /* off omitted: the ratio off/on is kept */
+    assert_int_equal(pipeline_set_threshold(b.p, 1, 60, -1, err, sizeof err), 0);
+    pipeline_get_threshold(b.p, 1, &on, &off);
+    assert_true(on == 60 && off == 40);
+    /* lowering both below the old off works (write order) */
+    assert_int_equal(pipeline_set_threshold(b.p, 1, 10, 5, err, sizeof err), 0);
+    pipeline_get_threshold(b.p, 1, &on, &off);
+    assert_true(on == 10 && off == 5);
+    assert_int_equal(pipeline_set_threshold(b.p, 1, 10, 50, err, sizeof err), -1);
+    assert_int_equal(pipeline_set_threshold(b.p, 1, 2e6, 1, err, sizeof err), -1);
+    pipeline_get_threshold(b.p, 1, &on, &off);
+    assert_true(on == 10 && off == 5);
+    unbuild(&b);
+}
+
+typedef struct seen {
+    int onsets[4], offsets[4];
+    uint64_t first_onset[4];
+} seen;
+
+static void sink(void *ctx, int m, const double *env, const double *act, uint32_t n, uint64_t first,
+                 const mf_transition *tr, uint32_t n_tr)
+{
+    seen *s = ctx;
+    for (uint32_t i = 0; i < n; i++) {
+        assert_true(act[i] >= 0.0 && act[i] <= 1.0);
+        assert_true(env[i] >= 0.0);
+    }
+    for (uint32_t t = 0; t < n_tr; t++) {
+        assert_true(tr[t].offset < n);
+        if (tr[t].on) {
+            if (!s->onsets[m]) s->first_onset[m] = first + tr[t].offset - tr[t].delay;
+            s->onsets[m]++;
+        } else {
+            s->offsets[m]++;
+        }
+    }
+}
+
+static void test_frames_flow_to_transitions_per_muscle(void **st)
+{
+    (void)st;
+    built b;
+    assert_int_equal(build(&b, embedded_config), 0);
+    seen s;
+    memset(&s, 0, sizeof s);
+    pipeline_set_sink(b.p, (pipeline_sink){sink, &s});
+    /* 3 s at 2 kHz, 4 channels: channel 2 (hamstring_right) bursts 1.0-2.0 s at 100 uV, others rest */
+    const int n = 6000, nc = 4;
+    double *x = calloc((size_t)n * nc, sizeof *x);
+    uint64_t r = 12345;
+    for (int i = 0; i < n; i++)
+        for (int c = 0; c < nc; c++) {
+            r = r * 6364136223846793005ull + 1442695040888963407ull;
+            double u = ((double)(r >> 11) / 9007199254740992.0) * 2 - 1;
+            double amp = (c == 1 && i >= 2000 && i < 4000) ? 170.0 : 2.0;
+            x[(size_t)i * nc + c] = amp * u + 300.0; /* DC offset is removed by the band-pass */
+        }
+    /* odd chunk sizes: block boundaries must not matter */
+    for (int i = 0; i < n;) {
+        int k = (i * 7 + 13) % 333 + 1;
+        if (i + k > n) k = n - i;
+        pipeline_process(b.p, x + (size_t)i * nc, (uint32_t)k, (uint64_t)i);
+        i += k;
+    }
+    assert_int_equal(s.onsets[1], 1);
+    assert_int_equal(s.offsets[1], 1);
+    assert_true(s.first_onset[1] >= 2000 && s.first_onset[1] < 2000 + 100); /* within 50 ms of the truth */
+    for (int c = 0; c < nc; c++)
+        if (c != 1) assert_int_equal(s.onsets[c], 0);
+    /* NaN frames (lost samples) pass without crashing or activating anything */
+    for (int i = 0; i < 500 * nc; i++) x[i] = NAN;
+    pipeline_process(b.p, x, 500, (uint64_t)n);
+    for (int c = 0; c < nc; c++) assert_int_equal(s.onsets[c], c == 1 ? 1 : 0);
+    free(x);
+    unbuild(&b);
+}
+
+int main(void)
+{
+    const char *g = getenv("MYOFEED_PLUGIN_DIR"), *bd = getenv("MYOFEED_TEST_PLUGIN_DIR");
+    if (!g || !bd) {
+        fprintf(stderr, "set MYOFEED_PLUGIN_DIR and MYOFEED_TEST_PLUGIN_DIR (ctest does)\n");
+        return 1;
+    }
+    snprintf(dirs[0], sizeof dirs[0], "%s", g);
+    snprintf(dirs[1], sizeof dirs[1], "%s", bd);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_default_chain_builds),
+        cmocka_unit_test(test_unknown_plugin_is_named_with_line),
+        cmocka_unit_test(test_plugin_of_the_wrong_kind_is_refused),
+        cmocka_unit_test(test_bad_plugin_parameters_are_refused),
+        cmocka_unit_test(test_create_failures_carry_the_plugins_reason),
+        cmocka_unit_test(test_thresholds_change_at_runtime_within_range),
+        cmocka_unit_test(test_frames_flow_to_transitions_per_muscle),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

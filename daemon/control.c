@@ -41,6 +41,7 @@ typedef struct call {
     const struct sockaddr_in *from;
     const char *path;
     const char *types; /* as received */
+    const char *form;  /* the table's types that matched (numbers coerced) */
     int argc;
     double num[MAX_ARGS];
     const char *str[MAX_ARGS];
@@ -140,7 +141,7 @@ static int target_of(call *k, struct sockaddr_in *to, int *profile)
 {
     *to = *k->from;
     *profile = PROFILE_MUSCLES;
-    const char *t = k->types;
+    const char *t = k->form;
     int a = 0;
     const char *prof = NULL;
     if (t[0] == 's' && t[1] == 'i') { /* host, port */
@@ -336,7 +337,7 @@ void control_handle(control *c, const char *data, size_t len, const struct socka
         return;
     }
     const char *path = data; /* deserialise succeeded: the address is a NUL-terminated string */
-    call k = {c, from, path, lo_message_get_types(msg), lo_message_get_argc(msg), {0}, {0}};
+    call k = {c, from, path, lo_message_get_types(msg), "", lo_message_get_argc(msg), {0}, {0}};
     if (strpbrk(path, "*?[]{}")) {
         reply_error(c, from, path, "wildcard", "wildcards are not accepted; use the exact address");
         goto out;
@@ -357,6 +358,7 @@ void control_handle(control *c, const char *data, size_t len, const struct socka
         if (strcmp(methods[i].name, name) != 0) continue;
         known = 1;
         if (types_match(methods[i].types, k.types, argv, &k)) {
+            k.form = methods[i].types;
             methods[i].fn(&k);
             goto out;
         }

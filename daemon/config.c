@@ -540,14 +540,6 @@ static void read_muscles(config_setting_t *ml, config *c, diag *d)
         }
         read_muscle(config_setting_get_elem(ml, (unsigned)i), i, c, d);
     }
-    if (c->source.type != SOURCE_SERIAL)
-        for (int i = 0; i < c->n_muscles; i++)
-            if (c->muscles[i].channel > c->source.channels)
-                diag_add(d, c->muscles[i].where,
-                         "muscle \"%s\" uses channel %d but the source has %d channels (source.channels at %s); "
-                         "pick a channel from 1 to %d",
-                         c->muscles[i].name, c->muscles[i].channel, c->source.channels, c->source.where_channels,
-                         c->source.channels);
 }
 
 /* ---------------------------------------------------------------------------------------------- */
@@ -646,7 +638,8 @@ static int apply_override(config_t *cf, const char *ov, diag *d)
     return 0;
 }
 
-config *config_load(const char *path, const char *const *overrides, int n_overrides, const char *exe_dir, diag *d)
+static config *load(const char *path, const char *const *overrides, int n_overrides, const char *exe_dir, diag *d,
+                    int partial)
 {
     config *c = calloc(1, sizeof *c);
     config_t cf;
@@ -698,7 +691,7 @@ config *config_load(const char *path, const char *const *overrides, int n_overri
     get_str(sess, "dir", "session", "sessions", c->session.dir, sizeof c->session.dir, c, d);
     read_plugins(config_lookup(&cf, "plugins"), c, exe_dir, d);
     read_muscles(config_lookup(&cf, "muscles"), c, d);
-    if (d->n) goto fail;
+    if (d->n && !partial) goto fail;
     config_destroy(&cf);
     return c;
 fail:
@@ -708,3 +701,14 @@ fail:
 }
 
 void config_free(config *c) { free(c); }
+
+config *config_load(const char *path, const char *const *overrides, int n_overrides, const char *exe_dir, diag *d)
+{
+    return load(path, overrides, n_overrides, exe_dir, d, 0);
+}
+
+config *config_load_partial(const char *path, const char *const *overrides, int n_overrides, const char *exe_dir,
+                            diag *d)
+{
+    return load(path, overrides, n_overrides, exe_dir, d, 1);
+}

@@ -107,6 +107,12 @@ extern const char embedded_config[];
  * ("KEY=VALUE" strings) and validates the structure. Returns a new config (free with config_free)
  * or NULL with every problem in d. `exe_dir` expands $ORIGIN in plugins.path. */
 config *config_load(const char *path, const char *const *overrides, int n_overrides, const char *exe_dir, diag *d);
+
+/* As config_load, but returns the configuration even when values were rejected (invalid values keep
+ * their defaults), so --check-config can go on to check plugins and report every problem at once.
+ * NULL only when the file could not be read or parsed. The caller must check d->n. */
+config *config_load_partial(const char *path, const char *const *overrides, int n_overrides, const char *exe_dir,
+                            diag *d);
 void config_free(config *c);
 
 /* Writes "; did you mean 'x'?" (closest of known) or the list of known keys into buf. */

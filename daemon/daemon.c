@@ -73,14 +73,14 @@ static runtime *runtime_build(const char *path, const cli_opts *o, const char *e
 {
     runtime *rt = calloc(1, sizeof *rt);
     if (!rt) return NULL;
-    rt->cfg = config_load(path, o->overrides, o->n_overrides, exe_dir, d);
+    rt->cfg = config_load_partial(path, o->overrides, o->n_overrides, exe_dir, d);
     if (!rt->cfg) goto fail;
     rt->host = plugin_host_new((const char(*)[4096])rt->cfg->plugin_dirs, rt->cfg->n_plugin_dirs);
     if (!rt->host) goto fail;
     rt->fs = rt->cfg->source.sample_rate;
     rt->channels = rt->cfg->source.channels;
     rt->pl = pipeline_build(rt->cfg, rt->host, rt->fs, rt->channels, d);
-    if (!rt->pl) goto fail;
+    if (!rt->pl || d->n) goto fail; /* every problem of the file and its plugins is in d */
     osc_addr_build(&rt->addr, rt->cfg);
     return rt;
 fail:

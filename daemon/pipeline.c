@@ -87,8 +87,10 @@ pipeline *pipeline_build(const config *c, plugin_host *h, double fs, int n_chann
         ch->channel = mu->channel - 1;
         ch->on_idx = ch->off_idx = -1;
         if (mu->channel > n_channels) {
-            diag_add(d, mu->where, "muscle '%s' uses channel %d but the source delivers %d channels; pick 1 to %d",
-                     mu->name, mu->channel, n_channels, n_channels);
+            diag_add(d, mu->where,
+                     "muscle '%s' uses channel %d but the source delivers %d channels (source.channels at %s); "
+                     "pick a channel from 1 to %d",
+                     mu->name, mu->channel, n_channels, c->source.where_channels, n_channels);
             bad = 1;
         }
         for (int f = 0; f < mu->n_filters; f++) {

@@ -112,14 +112,6 @@ static void test_duplicate_muscle_names_are_rejected(void **st)
     assert_true(diag_has(&d, "t.cfg:", "muscle name \"hamstring_left\" is used twice (first at ", NULL));
 }
 
-static void test_channel_beyond_the_source_is_rejected(void **st)
-{
-    (void)st;
-    diag d;
-    assert_null(load_text(default_with("channel = 4;", "channel = 5;"), &d));
-    assert_true(diag_has(&d, "t.cfg:", "muscle \"glute_right\" uses channel 5 but the source has 4 channels", NULL));
-}
-
 static void test_bad_muscle_names_are_rejected(void **st)
 {
     (void)st;
@@ -267,7 +259,6 @@ int main(void)
         cmocka_unit_test(test_integer_where_float_is_meant_just_works),
         cmocka_unit_test(test_out_of_range_values_are_rejected),
         cmocka_unit_test(test_duplicate_muscle_names_are_rejected),
-        cmocka_unit_test(test_channel_beyond_the_source_is_rejected),
         cmocka_unit_test(test_bad_muscle_names_are_rejected),
         cmocka_unit_test(test_missing_parts_of_a_muscle_are_named),
         cmocka_unit_test(test_every_problem_is_reported_not_just_the_first),

@@ -114,6 +114,17 @@ static void test_create_failures_carry_the_plugins_reason(void **st)
     unbuild(&b);
 }
 
+static void test_channel_beyond_the_source_is_rejected(void **st)
+{
+    (void)st;
+    built b;
+    assert_int_equal(build(&b, default_with("channel = 4;", "channel = 5;")), -1);
+    assert_true(diag_has(&b.d, "p.cfg:", "muscle 'glute_right' uses channel 5 but the source delivers 4 channels "
+                               "(source.channels at /tmp/myofeed-test-",
+                         NULL));
+    unbuild(&b);
+}
+
 static void test_thresholds_change_at_runtime_within_range(void **st)
 {
     (void)st;
@@ -217,6 +228,7 @@ int main(void)
         cmocka_unit_test(test_plugin_of_the_wrong_kind_is_refused),
         cmocka_unit_test(test_bad_plugin_parameters_are_refused),
         cmocka_unit_test(test_create_failures_carry_the_plugins_reason),
+        cmocka_unit_test(test_channel_beyond_the_source_is_rejected),
         cmocka_unit_test(test_thresholds_change_at_runtime_within_range),
         cmocka_unit_test(test_frames_flow_to_transitions_per_muscle),
     };

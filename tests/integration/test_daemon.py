@@ -1,0 +1,365 @@
+#!/usr/bin/env python3
+"""Integration tests: the real myofeedd on the synthetic amplifier, with OSC peers in other processes
+(this test and liblo's oscdump/oscsend), loopback only, every wait bounded.
+
+usage: test_daemon.py MYOFEEDD SOURCE_DIR
+"""
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import oscmini  # noqa: E402
+
+DAEMON = os.path.abspath(sys.argv[1]) if len(sys.argv) > 1 else "myofeedd"
+SRC = os.path.abspath(sys.argv[2]) if len(sys.argv) > 2 else "."
+DEFAULT_CFG = os.path.join(SRC, "config", "myofeed.cfg")
+MUSCLES = ["hamstring_left", "hamstring_right", "glute_left", "glute_right"]
+
+
+class Daemon:
+    def __init__(self, *extra, cfg=DEFAULT_CFG):
+        self.port = oscmini.free_port()
+        self.err = tempfile.TemporaryFile()
+        args = [DAEMON, "-c", cfg, "-o", f"osc.control=127.0.0.1:{self.port}", *extra]
+        self.proc = subprocess.Popen(args, stderr=self.err, stdout=subprocess.DEVNULL)
+        self._wait_ready()
+
+    def _wait_ready(self):
+        probe = oscmini.Client()
+        try:
+            for _ in range(100):
+                if self.proc.poll() is not None:
+                    raise AssertionError(f"daemon exited with {self.proc.returncode}: {self.stderr()}")
+                probe.send(self.port, "/emg/ctl/ping", 1)
+                if probe.wait_for("/emg/sys/pong", 0.05):
+                    return
+            raise AssertionError("daemon did not answer a ping within 5 s: " + self.stderr())
+        finally:
+            probe.close()
+
+    def stderr(self):
+        self.err.seek(0)
+        return self.err.read().decode(errors="replace")
+
+    def stop(self, sig=signal.SIGTERM):
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+                raise AssertionError("daemon did not stop within 10 s of " + str(sig))
+        return self.proc.returncode
+
+
+class TestStreaming(unittest.TestCase):
+    """One daemon, one subscriber, ~7 s of the synthetic patient (left curl 1-4 s, right curl 5.5-8.5 s)."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.d = Daemon()
+        cls.c = oscmini.Client()
+        cls.t0 = time.monotonic()
+        cls.c.send(cls.d.port, "/emg/ctl/subscribe")
+        cls.msgs = []
+        # renew the lease while collecting, as clients must
+        while time.monotonic() - cls.t0 < 7.0:
+            cls.msgs += cls.c.recv_all(1.0)
+            cls.c.send(cls.d.port, "/emg/ctl/subscribe")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.c.close()
+        cls.rc = cls.d.stop()
+
+    def of(self, path):
+        return [m for m in self.msgs if m[1] == path]
+
+    def test_subscribe_is_answered_with_ok_state_and_muscles(self):
+        oks = [m for m in self.of("/emg/sys/ok") if m[3] == ["/emg/ctl/subscribe"]]
+        self.assertGreaterEqual(len(oks), 6)
+        sub = self.of("/emg/sys/subscribed")[0]
+        self.assertEqual(sub[2], "sii")
+        self.assertEqual(sub[3][1], self.c.port)
+        muscles = self.of("/emg/sys/muscles")[0]
+        self.assertEqual(muscles[3], MUSCLES)
+        for m in MUSCLES:
+            self.assertEqual(self.of(f"/emg/{m}/calib")[0][2], "ff")
+            self.assertEqual(self.of(f"/emg/{m}/threshold")[0][3], [15.0, 8.0])
+        self.assertEqual(self.of("/emg/session/state")[0][3], [0, ""])
+
+    def test_frames_arrive_at_the_configured_rate(self):
+        frames = self.of("/emg/frame/act")
+        # count over the middle 5 s (start-up and the last renewal excluded)
+        mid = [m for m in frames if self.t0 + 1.0 <= m[0] < self.t0 + 6.0]
+        self.assertGreaterEqual(len(mid), 5 * 50 * 0.9, f"{len(mid)} frames in 5 s")
+        self.assertLessEqual(len(mid), 5 * 50 * 1.1, f"{len(mid)} frames in 5 s")
+        for m in frames:
+            self.assertEqual(m[2], "ffff")
+            self.assertTrue(all(0.0 <= a <= 1.0 for a in m[3]))
+        for name in MUSCLES:  # profile "muscles": per-muscle values every tick
+            self.assertGreater(len(self.of(f"/emg/{name}/act")), 200)
+            self.assertEqual(self.of(f"/emg/{name}/active")[0][2], "i")
+            self.assertEqual(self.of(f"/emg/{name}/hold")[0][2], "f")
+            self.assertEqual(self.of(f"/emg/{name}/env")[0][2], "f")
+        self.assertEqual(self.of("/emg/frame/env"), [])  # profile "full" only
+
+    def test_every_datagram_is_small_and_typed_f_i_s(self):
+        for m in self.msgs:
+            self.assertLessEqual(m[4], 1400)
+            self.assertTrue(set(m[2]) <= set("ifs"), m)
+
+    def test_onsets_and_offsets_of_the_synthetic_contractions(self):
+        on = self.of("/emg/hamstring_left/onset")
+        off = self.of("/emg/hamstring_left/offset")
+        self.assertEqual(len(on), 1, on)
+        self.assertEqual(len(off), 1, off)
+        seq, t_on = on[0][3]
+        self.assertEqual(on[0][2], "ii")
+        self.assertEqual(seq, 1)
+        self.assertTrue(925 <= t_on <= 1100, t_on)  # true onset 1.0 s (ramp 0.925-1.075 s)
+        self.assertEqual(off[0][2], "iiff")
+        seq2, t_off, hold, peak = off[0][3]
+        self.assertEqual(seq2, 1)
+        self.assertTrue(3900 <= t_off <= 4150, t_off)
+        self.assertAlmostEqual(hold, (t_off - t_on) / 1000.0, delta=0.002)
+        self.assertTrue(0.2 < peak <= 1.0, peak)
+        rep = self.of("/emg/hamstring_left/rep")
+        self.assertEqual(len(rep), 1)
+        self.assertEqual(rep[0][3][0], 1)
+        r_on = self.of("/emg/hamstring_right/onset")
+        self.assertEqual(len(r_on), 1)
+        self.assertTrue(5425 <= r_on[0][3][1] <= 5600, r_on)
+        # the glutes rest until 10 s: no false activations, and active stays 0 in every frame
+        self.assertEqual(self.of("/emg/glute_left/onset") + self.of("/emg/glute_right/onset"), [])
+        self.assertTrue(all(m[3] == [0] for m in self.of("/emg/glute_left/active")))
+        # the onset event is sent at once, before the next frame shows the muscle active
+        t_event = on[0][0]
+        actives = [m for m in self.of("/emg/hamstring_left/active") if m[3] == [1]]
+        self.assertTrue(actives and actives[0][0] >= t_event - 0.001)
+        holds = [m[3][0] for m in self.of("/emg/hamstring_left/hold")]
+        self.assertGreater(max(holds), 2.5)
+
+    def test_heartbeat_reports_streaming(self):
+        hb = self.of("/emg/sys/heartbeat")
+        self.assertGreaterEqual(len(hb), 5)
+        self.assertEqual(hb[-1][2], "iis")
+        self.assertEqual(hb[-1][3][1:], [1, "streaming"])
+        seqs = [m[3][0] for m in hb]
+        self.assertEqual(seqs, sorted(seqs))
+
+
+class TestLifecycle(unittest.TestCase):
+    def test_sigterm_and_sigint_stop_cleanly_with_fail_safe_outputs(self):
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            d = Daemon()
+            c = oscmini.Client()
+            c.send(d.port, "/emg/ctl/subscribe", "frame", types="s")
+            self.assertIsNotNone(c.wait_for("/emg/frame/act", 2))
+            self.assertEqual(d.stop(sig), 0, d.stderr())
+            last = [m for m in c.recv_all(0.5) if m[1] == "/emg/frame/act"]
+            self.assertTrue(last and last[-1][3] == [0.0, 0.0, 0.0, 0.0], last[-1:])
+            self.assertIn("stopped cleanly", d.stderr())
+            c.close()
+
+    def test_sighup_reloads_and_a_bad_file_keeps_the_running_config(self):
+        tmp = tempfile.mkdtemp()
+        try:
+            cfg = os.path.join(tmp, "live.cfg")
+            text = open(DEFAULT_CFG).read()
+            open(cfg, "w").write(text)
+            d = Daemon(cfg=cfg)
+            c = oscmini.Client()
+            c.send(d.port, "/emg/ctl/subscribe")
+            self.assertIsNotNone(c.wait_for("/emg/sys/subscribed"))
+            c.recv_all(0.3)  # the rest of the hello (thresholds 15/8)
+            open(cfg, "w").write(text.replace("on = 15.0; off = 8.0;", "on = 25.0; off = 10.0;", 1))
+            d.proc.send_signal(signal.SIGHUP)
+            thr = c.wait_for("/emg/hamstring_left/threshold", 3)
+            self.assertIsNotNone(thr, d.stderr())
+            self.assertEqual(thr[3], [25.0, 10.0])
+            open(cfg, "w").write(text.replace("rate_hz = 50.0;", "rate_hz = 5000.0;"))
+            d.proc.send_signal(signal.SIGHUP)
+            time.sleep(0.5)
+            self.assertIsNone(d.proc.poll())
+            self.assertIn("reload refused", d.stderr())
+            self.assertIn("live.cfg:", d.stderr())
+            c.send(d.port, "/emg/ctl/subscribe")
+            frames = [m for m in c.recv_all(1.0) if m[1] == "/emg/frame/act"]
+            self.assertGreater(len(frames), 30)  # still streaming at 50 Hz, not 5000
+            self.assertLess(len(frames), 80)
+            self.assertEqual(d.stop(), 0)
+            c.close()
+        finally:
+            shutil.rmtree(tmp)
+
+    def test_leases_expire_unless_renewed(self):
+        d = Daemon("-o", "osc.lease_s=1")
+        c = oscmini.Client()
+        c.send(d.port, "/emg/ctl/subscribe")
+        self.assertIsNotNone(c.wait_for("/emg/frame/act", 2))
+        time.sleep(2.5)
+        c.recv_all(0.1)  # drain
+        self.assertEqual([m for m in c.recv_all(1.0) if m[1] == "/emg/frame/act"], [])
+        self.assertIn("lease(s) expired", d.stderr())
+        d.stop()
+        c.close()
+
+    def test_bad_control_messages_are_answered_and_change_nothing(self):
+        d = Daemon()
+        c = oscmini.Client()
+        cases = [
+            (oscmini.encode("/emg/ctl/threshold", "all", "x", types="ss"), "bad_arguments"),
+            (oscmini.encode("/emg/ctl/threshold", "knee", 5.0), "unknown_muscle"),
+            (oscmini.encode("/emg/ctl/threshold", "all", 5.0, 9.0), "out_of_range"),
+            (oscmini.encode("/emg/ctl/*", "all", 5.0), "wildcard"),
+            (oscmini.encode("/emg/ctl/launch"), "unknown_path"),
+            (oscmini.encode("/emg/ctl/ping", 1.5, types="d"), "malformed"),  # liblo reads d; we refuse
+            (b"\x00\x01garbage", "malformed"),
+            (b"#bundle\x00" + b"\x00" * 8, "bundle"),
+        ]
+        for data, code in cases:
+            c.send_raw(d.port, data)
+            err = c.wait_for("/emg/sys/error", 2)
+            self.assertIsNotNone(err, data)
+            if code != "malformed":
+                self.assertEqual(err[3][1], code, (data, err))
+        c.send(d.port, "/emg/ctl/subscribe")
+        thr = c.wait_for("/emg/hamstring_left/threshold", 2)
+        self.assertEqual(thr[3], [15.0, 8.0])  # nothing changed
+        c.send(d.port, "/emg/ctl/threshold", "hamstring_left", 20)  # an int where a float is meant
+        on, off = c.wait_for("/emg/hamstring_left/threshold", 2)[3]
+        self.assertEqual(on, 20.0)
+        self.assertAlmostEqual(off, 20.0 * 8 / 15, places=5)  # off keeps its ratio to on
+        self.assertIsNone(d.proc.poll())
+        d.stop()
+        c.close()
+
+    def test_a_second_daemon_on_the_same_port_fails_clearly(self):
+        d = Daemon()
+        p = subprocess.run([DAEMON, "-c", DEFAULT_CFG, "-o", f"osc.control=127.0.0.1:{d.port}"],
+                           capture_output=True, timeout=10)
+        self.assertEqual(p.returncode, 2)
+        self.assertIn(b"Address already in use", p.stderr)
+        self.assertIn(b"another myofeedd", p.stderr)
+        d.stop()
+
+    def test_no_busy_loop(self):
+        d = Daemon()
+        time.sleep(0.5)
+
+        def cpu():
+            f = open(f"/proc/{d.proc.pid}/stat").read().rsplit(")", 1)[1].split()
+            return (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
+
+        a, t = cpu(), time.monotonic()
+        time.sleep(3.0)
+        share = (cpu() - a) / (time.monotonic() - t)
+        # streaming 4 channels at 2 kHz costs ~1 % of a core; a spinning loop would cost 100 %
+        self.assertLess(share, 0.5, f"daemon used {share:.0%} of a core")
+        d.stop()
+
+
+class TestWithLibloTools(unittest.TestCase):
+    def test_oscdump_in_another_process_receives_frames_and_events(self):
+        oscdump, oscsend = shutil.which("oscdump"), shutil.which("oscsend")
+        self.assertTrue(oscdump and oscsend, "liblo-tools (oscdump, oscsend) must be installed")
+        d = Daemon()
+        port = oscmini.free_port()
+        out = tempfile.TemporaryFile()
+        dump = subprocess.Popen([oscdump, str(port)], stdout=out, stderr=subprocess.DEVNULL)
+        try:
+            time.sleep(0.3)
+            subprocess.run([oscsend, "127.0.0.1", str(d.port), "/emg/ctl/subscribe", "i", str(port)], check=True,
+                           timeout=5)
+            time.sleep(2.5)
+        finally:
+            dump.terminate()
+            dump.wait(5)
+            d.stop()
+        out.seek(0)
+        text = out.read().decode()
+        self.assertIn("/emg/sys/muscles ssss", text)
+        self.assertGreater(text.count("/emg/frame/act ffff"), 80)
+        self.assertIn("/emg/hamstring_left/onset ii 1 ", text)
+
+
+class TestCommandLine(unittest.TestCase):
+    def run_cli(self, *args, cwd=None):
+        return subprocess.run([DAEMON, *args], capture_output=True, timeout=20, cwd=cwd)
+
+    def test_check_config_accepts_every_example_config(self):
+        for name in sorted(os.listdir(os.path.join(SRC, "config"))):
+            if name.endswith(".cfg"):
+                p = self.run_cli("-c", os.path.join(SRC, "config", name), "--check-config")
+                self.assertEqual(p.returncode, 0, (name, p.stderr))
+                self.assertIn(b"configuration OK", p.stdout)
+
+    def test_check_config_lists_every_problem_with_file_and_line(self):
+        tmp = tempfile.mkdtemp()
+        try:
+            cfg = os.path.join(tmp, "bad.cfg")
+            text = open(DEFAULT_CFG).read()
+            text = text.replace("rate_hz = 50.0;", "rate_hz = 0.0;").replace('plugin = "rms"', 'plugin = "rsm"', 1)
+            text = text.replace("on = 15.0;", "treshold = 15.0;", 1)
+            open(cfg, "w").write(text)
+            p = self.run_cli("-c", cfg, "--check-config")
+            self.assertEqual(p.returncode, 1)
+            err = p.stderr.decode()
+            lines = [l for l in err.splitlines() if l]
+            self.assertGreaterEqual(len(lines), 3, err)
+            for l in lines:
+                self.assertRegex(l, r"^" + cfg.replace(".", r"\.") + r":\d+: ")
+            self.assertIn("osc.rate_hz = 0 is out of range", err)
+            self.assertIn("no plugin 'rsm'", err)
+            self.assertIn("unknown parameter 'treshold'; known keys: on off units min_on_ms min_off_ms", err)
+        finally:
+            shutil.rmtree(tmp)
+
+    def test_usage_errors_exit_1(self):
+        self.assertEqual(self.run_cli("--no-such-option").returncode, 1)
+        self.assertEqual(self.run_cli("-c").returncode, 1)
+        p = self.run_cli("-c", "/nonexistent.cfg", "--check-config")
+        self.assertEqual(p.returncode, 1)
+        self.assertIn(b"/nonexistent.cfg: cannot read the configuration: No such file or directory", p.stderr)
+        p = self.run_cli("-c", DEFAULT_CFG, "-o", "osc.nope=1", "--check-config")
+        self.assertEqual(p.returncode, 1)
+        self.assertIn(b"-o osc.nope=1: unknown setting", p.stderr)
+        p = self.run_cli("-c", DEFAULT_CFG, "-o", "source.sample_rate=500", "--check-config")
+        self.assertEqual(p.returncode, 1)  # 450 Hz band edge above Nyquist at 500 Hz
+        self.assertIn(b"high_hz 450 must be below Nyquist (250 Hz at 500 Hz)", p.stderr)
+
+    def test_version_help_and_plugin_list(self):
+        p = self.run_cli("--version")
+        self.assertEqual(p.returncode, 0)
+        self.assertIn(b"plugin ABI 1.0", p.stdout)
+        self.assertEqual(self.run_cli("--help").returncode, 0)
+        p = self.run_cli("-c", DEFAULT_CFG, "--list-plugins")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        out = p.stdout.decode()
+        for name, kind in (("butterworth", "filter"), ("notch", "filter"), ("rms", "envelope"),
+                           ("threshold", "detector")):
+            self.assertRegex(out, rf"(?m)^{name} \({kind} ")
+        for param in ("order", "low_hz", "freq_hz", "window_ms", "min_on_ms"):
+            self.assertRegex(out, rf"(?m)^    {param} ")
+        self.assertIn("[runtime]", out)
+
+    def test_built_in_default_when_no_file_is_found(self):
+        tmp = tempfile.mkdtemp()
+        try:
+            p = self.run_cli("--check-config", cwd=tmp)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            self.assertIn(b"(built-in default): configuration OK", p.stdout)
+        finally:
+            shutil.rmtree(tmp)
+
+
+if __name__ == "__main__":
+    unittest.main(argv=[sys.argv[0], "-v"])

@@ -283,6 +283,20 @@ static const struct method {
     {"session/start", "s", m_later},      {"session/stop", "", m_later},       {"session/marker", "s", m_later},
 };
 
+/* liblo hands out lo_arg pointers that are only 4-byte aligned, while the union holds 8-byte members:
+ * read through memcpy, never through the union. */
+static double arg_num(const lo_arg *a, char type)
+{
+    if (type == 'i') {
+        int32_t v;
+        memcpy(&v, a, sizeof v);
+        return v;
+    }
+    float f;
+    memcpy(&f, a, sizeof f);
+    return f;
+}
+
 static int types_match(const char *want, const char *got, lo_arg **argv, call *k)
 {
     if (strlen(want) != strlen(got)) return 0;
@@ -290,15 +304,10 @@ static int types_match(const char *want, const char *got, lo_arg **argv, call *k
         char w = want[i], g = got[i];
         if (w == 's') {
             if (g != 's') return 0;
-            k->str[i] = &argv[i]->s;
+            k->str[i] = (const char *)argv[i];
         } else {
-            double v;
-            if (g == 'i')
-                v = argv[i]->i;
-            else if (g == 'f')
-                v = argv[i]->f;
-            else
-                return 0;
+            if (g != 'i' && g != 'f') return 0;
+            double v = arg_num(argv[i], g);
             if (w == 'i' && (v != floor(v) || !isfinite(v))) return 0;
             k->num[i] = v;
         }

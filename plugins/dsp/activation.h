@@ -1,7 +1,8 @@
 /* activation.h: the one rule every built-in detector uses to turn an envelope (uV) into activation 0..1.
  * Calibrated (mvc > rest): act = (env - rest) / (mvc - rest), clamped to 0..1.
- * Not calibrated: the configured threshold range stands in: act = (env - off) / (4*on - off), clamped,
- * so activation is 0 at the off threshold and reaches 1 at four times the on threshold. */
+ * Not calibrated: the configured threshold range stands in: act = (env - off) / (8*on - off), clamped,
+ * so activation is 0 at the off threshold and reaches 1 at eight times the on threshold (120 uV for
+ * on = 15 uV, a typical hamstring effort). */
 #ifndef MF_DSP_ACTIVATION_H
 #define MF_DSP_ACTIVATION_H
 
@@ -21,7 +22,7 @@ static inline act_scale act_scale_make(double rest_uv, double mvc_uv, double on_
         s.lo = rest_uv;
         s.inv_span = 1.0 / (mvc_uv - rest_uv);
     } else {
-        double hi = fmax(4.0 * on_uv, off_uv + 1e-6);
+        double hi = fmax(8.0 * on_uv, off_uv + 1e-6);
         s.lo = off_uv;
         s.inv_span = 1.0 / (hi - off_uv);
     }

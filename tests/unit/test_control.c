@@ -140,8 +140,9 @@ static int next_reply(fixture *f, reply *r)
     lo_arg **a = lo_message_get_argv(m);
     for (int k = 0; r->types[k]; k++) {
         assert_true(strchr("ifs", r->types[k]) != NULL); /* only f, i, s on the wire */
-        if (r->types[k] == 's' && r->ns < 3) snprintf(r->s[r->ns++], 256, "%s", &a[k]->s);
-        if (r->types[k] == 'i' && r->ni < 3) r->i[r->ni++] = a[k]->i;
+        /* lo_arg pointers are only 4-byte aligned: copy, never dereference the union */
+        if (r->types[k] == 's' && r->ns < 3) snprintf(r->s[r->ns++], 256, "%s", (const char *)a[k]);
+        if (r->types[k] == 'i' && r->ni < 3) memcpy(&r->i[r->ni++], a[k], sizeof(int32_t));
     }
     lo_message_free(m);
     return 0;

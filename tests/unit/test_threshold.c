@@ -134,10 +134,10 @@ static void test_activation_is_scaled_by_calibration(void **st)
     double x[4] = {8, 38, 60, 200};
     run_out o;
     run(d, x, 4, &o);
-    /* not calibrated: 0 at off (8), 1 at 4 x on (60) */
+    /* not calibrated: 0 at off (8), 1 at 8 x on (120) */
     assert_true(fabs(o.act[0]) < 1e-12);
-    assert_true(fabs(o.act[1] - 30.0 / 52.0) < 1e-12);
-    assert_true(fabs(o.act[2] - 1.0) < 1e-12);
+    assert_true(fabs(o.act[1] - 30.0 / 112.0) < 1e-12);
+    assert_true(fabs(o.act[2] - 52.0 / 112.0) < 1e-12);
     assert_true(o.act[3] == 1.0);
     mf_calibration cal = {5, 105};
     thr->detector->set_calibration(d, &cal);

@@ -1,0 +1,20 @@
+#!/bin/sh
+# Installs the Debian 12 packages myofeed needs, only those missing (apt-get update runs once, only if needed).
+# usage: scripts/deps.sh [build|test]
+set -eu
+want="build-essential cmake pkg-config libevent-dev liblo-dev liblo-tools libserialport-dev libconfig-dev libedf-dev"
+if [ "${1:-build}" = test ]; then
+  want="$want libcmocka-dev python3 python3-numpy python3-scipy clang libclang-rt-14-dev"
+fi
+missing=""
+for p in $want; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+echo "installing:$missing"
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null

@@ -55,21 +55,29 @@ static void reset(void *self)
 static void process(void *self, const mf_sample *in, mf_sample *out, uint32_t n)
 {
     rms *r = self;
+    /* state in locals: out[] may alias nothing here, but the compiler cannot know that of r */
+    double sum = r->sum, *sq = r->sq;
+    uint32_t pos = r->pos, since = r->since_resum;
+    const uint32_t len = r->len;
+    const double inv = r->inv_len;
     for (uint32_t i = 0; i < n; i++) {
         double x = in[i];
         double s = isfinite(x) ? x * x : 0.0; /* a lost sample counts as silence, never as activity */
-        r->sum += s - r->sq[r->pos];
-        r->sq[r->pos] = s;
-        if (++r->pos == r->len) r->pos = 0;
-        if (++r->since_resum == r->len) {
+        sum += s - sq[pos];
+        sq[pos] = s;
+        if (++pos == len) pos = 0;
+        if (++since == len) {
             double t = 0;
-            for (uint32_t k = 0; k < r->len; k++) t += r->sq[k];
-            r->sum = t;
-            r->since_resum = 0;
+            for (uint32_t k = 0; k < len; k++) t += sq[k];
+            sum = t;
+            since = 0;
         }
-        double m = r->sum * r->inv_len;
+        double m = sum * inv;
         out[i] = m > 0.0 ? sqrt(m) : 0.0;
     }
+    r->sum = sum;
+    r->pos = pos;
+    r->since_resum = since;
 }
 
 static double latency(void *self) { return (((rms *)self)->len - 1) / 2.0; }

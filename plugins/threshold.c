@@ -99,30 +99,33 @@ static uint32_t process(void *self, const mf_sample *env, uint32_t n, mf_sample 
                         uint32_t cap)
 {
     thr *t = self;
-    uint32_t k = 0;
+    uint32_t k = 0, run = t->run;
+    int active = t->active;
     const double on = t->on_uv, off = t->off_uv;
+    const uint32_t min_on = t->min_on, min_off = t->min_off;
+    const act_scale scale = t->scale;
     for (uint32_t i = 0; i < n; i++) {
         double e = env[i];
         if (!isfinite(e)) e = 0.0;
-        act[i] = act_of(&t->scale, e);
-        if (!t->active) {
-            if (t->run ? e >= off : e > on) t->run++;
-            else t->run = 0;
-            if (t->run && t->run > t->min_on) {
-                t->active = 1;
-                if (k < cap) out[k++] = (mf_transition){i, t->run - 1, 1, {0}};
-                t->run = 0;
+        act[i] = act_of(&scale, e);
+        if (!active) {
+            run = (run ? e >= off : e > on) ? run + 1 : 0;
+            if (run > min_on) {
+                active = 1;
+                if (k < cap) out[k++] = (mf_transition){i, run - 1, 1, {0}};
+                run = 0;
             }
         } else {
-            if (t->run ? e <= on : e < off) t->run++;
-            else t->run = 0;
-            if (t->run && t->run > t->min_off) {
-                t->active = 0;
-                if (k < cap) out[k++] = (mf_transition){i, t->run - 1, 0, {0}};
-                t->run = 0;
+            run = (run ? e <= on : e < off) ? run + 1 : 0;
+            if (run > min_off) {
+                active = 0;
+                if (k < cap) out[k++] = (mf_transition){i, run - 1, 0, {0}};
+                run = 0;
             }
         }
     }
+    t->run = run;
+    t->active = active;
     return k;
 }
 

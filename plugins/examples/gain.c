@@ -1,4 +1,7 @@
-/* A correct minimal filter: the example an outside developer would start from (gain in dB). */
+/* gain: a complete minimal filter plugin, the example to start from (a gain in dB).
+ * Build it out of tree against the installed SDK:
+ *   cc -std=c11 -O2 -fPIC -shared -fvisibility=hidden $(pkg-config --cflags myofeed-plugin) gain.c -o gain.so -lm
+ * then put gain.so in a directory listed in plugins.path and use { plugin = "gain"; gain_db = 6; }. */
 #include <math.h>
 #include <myofeed/plugin.h>
 #include <stdlib.h>
@@ -26,6 +29,6 @@ static void process(void *s, const mf_sample *in, mf_sample *out, uint32_t n)
     for (uint32_t i = 0; i < n; i++) out[i] = in[i] * g;
 }
 static const mf_filter_ops ops = {process, NULL};
-MF_EXPORT const mf_plugin mf_plugin_entry = {MF_ABI_MAJOR, MF_ABI_MINOR, sizeof(mf_plugin), MF_KIND_FILTER, "good_gain",
+MF_EXPORT const mf_plugin mf_plugin_entry = {MF_ABI_MAJOR, MF_ABI_MINOR, sizeof(mf_plugin), MF_KIND_FILTER, "gain",
                                              "1.0.0", "multiplies by a gain", params, 1, create, destroy, NULL,
                                              set_param, &ops, NULL, NULL};

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 
 #include "dsp/activation.h"
+#include "dsp/hysteresis.h"
 
 static const char *const units[] = {"uv", "pct_mvc", NULL};
 
@@ -32,9 +33,7 @@ typedef struct thr {
     mf_calibration cal;
     double on_uv, off_uv;
     act_scale scale;
-    uint32_t min_on, min_off; /* samples */
-    int active;
-    uint32_t run; /* samples of the pending candidate, 0 = none */
+    hyst h;
 } thr;
 
 static void update_levels(thr *t)
@@ -63,8 +62,8 @@ static void *create(const mf_host *host, double fs, const double *p, mf_error *e
     t->on = p[P_ON];
     t->off = p[P_OFF];
     t->pct = (int)p[P_UNITS];
-    t->min_on = (uint32_t)lround(p[P_MIN_ON] * fs / 1000.0);
-    t->min_off = (uint32_t)lround(p[P_MIN_OFF] * fs / 1000.0);
+    t->h.min_on = (uint32_t)lround(p[P_MIN_ON] * fs / 1000.0);
+    t->h.min_off = (uint32_t)lround(p[P_MIN_OFF] * fs / 1000.0);
     update_levels(t);
     return t;
 }
@@ -74,8 +73,8 @@ static void destroy(void *self) { free(self); }
 static void reset(void *self)
 {
     thr *t = self;
-    t->active = 0;
-    t->run = 0;
+    t->h.active = 0;
+    t->h.run = 0;
 }
 
 static mf_status set_param(void *self, uint32_t index, double v)
@@ -99,33 +98,17 @@ static uint32_t process(void *self, const mf_sample *env, uint32_t n, mf_sample 
                         uint32_t cap)
 {
     thr *t = self;
-    uint32_t k = 0, run = t->run;
-    int active = t->active;
+    uint32_t k = 0;
+    hyst h = t->h; /* in a local: the stores to act[] cannot alias it */
     const double on = t->on_uv, off = t->off_uv;
-    const uint32_t min_on = t->min_on, min_off = t->min_off;
     const act_scale scale = t->scale;
     for (uint32_t i = 0; i < n; i++) {
         double e = env[i];
         if (!isfinite(e)) e = 0.0;
         act[i] = act_of(&scale, e);
-        if (!active) {
-            run = (run ? e >= off : e > on) ? run + 1 : 0;
-            if (run > min_on) {
-                active = 1;
-                if (k < cap) out[k++] = (mf_transition){i, run - 1, 1, {0}};
-                run = 0;
-            }
-        } else {
-            run = (run ? e <= on : e < off) ? run + 1 : 0;
-            if (run > min_off) {
-                active = 0;
-                if (k < cap) out[k++] = (mf_transition){i, run - 1, 0, {0}};
-                run = 0;
-            }
-        }
+        hyst_step(&h, e > on, e >= off, e < off, e <= on, i, out, &k, cap);
     }
-    t->run = run;
-    t->active = active;
+    t->h = h;
     return k;
 }
 
@@ -136,7 +119,7 @@ static void set_calibration(void *self, const mf_calibration *cal)
     update_levels(t);
 }
 
-static int active(void *self) { return ((thr *)self)->active; }
+static int active(void *self) { return ((thr *)self)->h.active; }
 
 static const mf_detector_ops ops = {process, set_calibration, active};
 

@@ -164,8 +164,9 @@ typedef struct mf_transition {
 /* Calibration of one muscle, set by the host [stream]. mvc_uv <= rest_uv means "not calibrated":
  * then the detector normalises activation to its own threshold range. */
 typedef struct mf_calibration {
-    double rest_uv;  /* envelope level at rest */
-    double mvc_uv;   /* envelope level at maximum voluntary contraction */
+    double rest_uv;    /* mean envelope level at rest */
+    double mvc_uv;     /* envelope level at maximum voluntary contraction */
+    double rest_sd_uv; /* standard deviation of the envelope at rest; 0 = unknown */
 } mf_calibration;
 
 /* MF_KIND_DETECTOR. Detectors that take thresholds must name them "on" and "off" (flagged

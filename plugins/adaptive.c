@@ -1,0 +1,146 @@
+/* adaptive: thresholds that follow the rest level. While the muscle is inactive (and for hold_off_ms after
+ * a contraction), the rest baseline b and spread s (mean absolute deviation) of the envelope are tracked with
+ * a time constant of tau_s; the muscle switches on above b + on x s and off below b + off x s. Slow changes
+ * at rest (electrode drift, warming skin, a noisier cable) move the thresholds with them instead of causing
+ * false activations over a long session. The first lead_in_ms is learnt quickly. */
+#include <myofeed/plugin.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "dsp/activation.h"
+#include "dsp/hysteresis.h"
+
+enum { P_ON, P_OFF, P_TAU, P_LEAD_IN, P_HOLD_OFF, P_FLOOR, P_MIN_ON, P_MIN_OFF, N_PARAMS };
+
+static const mf_param_info params[N_PARAMS] = {
+    {"on", MF_PARAM_FLOAT, 6, 0, 1000, "spreads", "switch on at baseline + on x spread", MF_PARAM_RUNTIME, NULL},
+    {"off", MF_PARAM_FLOAT, 3, 0, 1000, "spreads", "switch off below baseline + off x spread (off <= on)",
+     MF_PARAM_RUNTIME, NULL},
+    {"tau_s", MF_PARAM_FLOAT, 10, 0.1, 3600, "s", "time constant of the rest tracking", 0, NULL},
+    {"lead_in_ms", MF_PARAM_FLOAT, 1000, 10, 600000, "ms", "learnt quickly at the start (detector off)", 0, NULL},
+    {"hold_off_ms", MF_PARAM_FLOAT, 500, 0, 60000, "ms", "no learning this long after a contraction ends", 0, NULL},
+    {"floor_uv", MF_PARAM_FLOAT, 0.5, 0, 1000, "uV", "smallest spread used (a flat input must not trigger)", 0, NULL},
+    {"min_on_ms", MF_PARAM_FLOAT, 30, 0, 10000, "ms", "a contraction must last this long to be reported", 0, NULL},
+    {"min_off_ms", MF_PARAM_FLOAT, 80, 0, 10000, "ms", "a relaxation must last this long to end it", 0, NULL},
+};
+
+typedef struct adp {
+    double on, off, floor_uv;
+    double alpha, alpha_fast;
+    uint32_t lead_in, seen, hold_off, quiet;
+    double b, s;
+    mf_calibration cal;
+    hyst h;
+} adp;
+
+static void *create(const mf_host *host, double fs, const double *p, mf_error *err)
+{
+    (void)host;
+    if (p[P_OFF] > p[P_ON]) {
+        snprintf(err->msg, sizeof err->msg, "off %g must not exceed on %g (both in spreads)", p[P_OFF], p[P_ON]);
+        return NULL;
+    }
+    adp *d = calloc(1, sizeof *d);
+    if (!d) {
+        snprintf(err->msg, sizeof err->msg, "out of memory");
+        return NULL;
+    }
+    d->on = p[P_ON];
+    d->off = p[P_OFF];
+    d->floor_uv = p[P_FLOOR];
+    d->alpha = 1.0 - exp(-1.0 / (p[P_TAU] * fs));
+    d->lead_in = (uint32_t)lround(p[P_LEAD_IN] * fs / 1000.0);
+    if (d->lead_in < 1) d->lead_in = 1;
+    d->alpha_fast = 1.0 - exp(-4.0 / d->lead_in);
+    d->hold_off = (uint32_t)lround(p[P_HOLD_OFF] * fs / 1000.0);
+    d->h.min_on = (uint32_t)lround(p[P_MIN_ON] * fs / 1000.0);
+    d->h.min_off = (uint32_t)lround(p[P_MIN_OFF] * fs / 1000.0);
+    return d;
+}
+
+static void destroy(void *self) { free(self); }
+
+static void reset(void *self)
+{
+    adp *d = self;
+    d->h.active = 0;
+    d->h.run = 0;
+    d->quiet = 0; /* after a gap: no learning until the signal has settled */
+}
+
+static mf_status set_param(void *self, uint32_t index, double v)
+{
+    adp *d = self;
+    if (!(v >= 0) || v > 1000) return MF_ERR_RANGE;
+    if (index == P_ON) {
+        if (v < d->off) return MF_ERR_RANGE;
+        d->on = v;
+    } else if (index == P_OFF) {
+        if (v > d->on) return MF_ERR_RANGE;
+        d->off = v;
+    } else {
+        return MF_ERR_ARG;
+    }
+    return MF_OK;
+}
+
+static uint32_t process(void *self, const mf_sample *env, uint32_t n, mf_sample *act, mf_transition *out,
+                        uint32_t cap)
+{
+    adp *d = self;
+    uint32_t k = 0;
+    hyst h = d->h;
+    double b = d->b, s = d->s;
+    for (uint32_t i = 0; i < n; i++) {
+        double e = env[i];
+        if (!isfinite(e)) e = 0.0;
+        if (d->seen < d->lead_in) { /* learn fast, stay off */
+            if (d->seen == 0) b = e;
+            b += d->alpha_fast * (e - b);
+            s += d->alpha_fast * (fabs(e - b) - s);
+            d->seen++;
+            act[i] = 0.0;
+            continue;
+        }
+        double sp = fmax(s, d->floor_uv);
+        double on_uv = b + d->on * sp, off_uv = b + d->off * sp;
+        act_scale sc = act_scale_make(d->cal.rest_uv, d->cal.mvc_uv, on_uv, off_uv);
+        act[i] = act_of(&sc, e);
+        hyst_step(&h, e > on_uv, e >= off_uv, e < off_uv, e <= on_uv, i, out, &k, cap);
+        if (h.active || h.run) {
+            d->quiet = 0;
+        } else if (d->quiet < d->hold_off) {
+            d->quiet++;
+        } else { /* at rest: follow it */
+            b += d->alpha * (e - b);
+            s += d->alpha * (fabs(e - b) - s);
+        }
+    }
+    d->b = b;
+    d->s = s;
+    d->h = h;
+    return k;
+}
+
+static void set_calibration(void *self, const mf_calibration *cal)
+{
+    adp *d = self;
+    d->cal = *cal;
+    if (cal->rest_sd_uv > 0) {
+        d->b = cal->rest_uv;
+        d->s = cal->rest_sd_uv * 0.8; /* mean absolute deviation of a normal variable */
+        d->seen = d->lead_in;
+    }
+}
+
+static int active(void *self) { return ((adp *)self)->h.active; }
+
+static const mf_detector_ops ops = {process, set_calibration, active};
+
+MF_EXPORT const mf_plugin mf_plugin_entry = {
+    MF_ABI_MAJOR, MF_ABI_MINOR, sizeof(mf_plugin), MF_KIND_DETECTOR, "adaptive", "1.0.0",
+    "thresholds relative to a rest level tracked while inactive (drift-proof over long sessions)",
+    params, N_PARAMS, create, destroy, reset, set_param, NULL, &ops, NULL,
+};

@@ -16,8 +16,8 @@ const char *const source_type_names[] = {"synthetic", "serial", "replay", NULL};
 const char *const osc_profile_names[] = {"frame", "muscles", "full", NULL};
 
 static const char *const top_keys[] = {"source", "osc", "session", "plugins", "muscles", NULL};
-static const char *const source_keys[] = {"type",     "port", "usb",   "baud", "decoder", "sample_rate",
-                                          "channels", "file", "speed", "seed", NULL};
+static const char *const source_keys[] = {"type", "port",  "usb",  "baud",    "decoder", "sample_rate", "channels",
+                                          "file", "speed", "seed", "columns", "scale",   NULL};
 static const char *const osc_keys[] = {"prefix", "control", "allow", "rate_hz", "lease_s", "destinations", NULL};
 static const char *const dest_keys[] = {"host", "port", "profile", NULL};
 static const char *const session_keys[] = {"dir", NULL};
@@ -31,7 +31,7 @@ static const struct {
 } override_schema[] = {
     {"source.type", 's'}, {"source.port", 's'}, {"source.usb", 's'},      {"source.baud", 'i'},
     {"source.decoder", 's'}, {"source.sample_rate", 'f'}, {"source.channels", 'i'}, {"source.file", 's'},
-    {"source.speed", 'f'}, {"source.seed", 'i'}, {"osc.prefix", 's'}, {"osc.control", 's'},
+    {"source.speed", 'f'}, {"source.seed", 'i'}, {"source.scale", 'f'}, {"osc.prefix", 's'}, {"osc.control", 's'},
     {"osc.rate_hz", 'f'}, {"osc.lease_s", 'f'}, {"session.dir", 's'},
 };
 
@@ -317,6 +317,33 @@ static void read_source(config_setting_t *g, config *c, diag *d)
     get_num(g, "speed", "source", 1.0, 0, 10000, "x real time", 0, &c->source.speed, c, d);
     get_num(g, "seed", "source", 1, 0, 4294967295.0, "", 1, &v, c, d);
     c->source.seed = (uint32_t)v;
+    get_num(g, "scale", "source", 1.0, -1e9, 1e9, "", 0, &c->source.scale, c, d);
+    c->source.sample_rate_set = g && config_setting_get_member(g, "sample_rate") != NULL;
+    config_setting_t *cols = g ? config_setting_get_member(g, "columns") : NULL;
+    if (!cols) {
+        c->source.n_columns = 1;
+        c->source.columns[0].index = 1;
+    } else if (!config_setting_is_aggregate(cols) || config_setting_is_group(cols) ||
+               config_setting_length(cols) < 1 || config_setting_length(cols) > REC_MAX_COLUMNS) {
+        diag_add(d, WHERE(cols), "source.columns must be an array of 1 to %d column numbers (from 1) or names, "
+                                 "e.g. [2, 4] or [\"ch2_biceps_femoris\"]",
+                 REC_MAX_COLUMNS);
+    } else {
+        for (int i = 0; i < config_setting_length(cols); i++) {
+            config_setting_t *e = config_setting_get_elem(cols, (unsigned)i);
+            rec_column *rc = &c->source.columns[c->source.n_columns];
+            memset(rc, 0, sizeof *rc);
+            if (config_setting_type(e) == CONFIG_TYPE_STRING) {
+                snprintf(rc->name, sizeof rc->name, "%s", config_setting_get_string(e));
+            } else if (is_number(e) && number_of(e) >= 1 && number_of(e) <= 1000 && number_of(e) == floor(number_of(e))) {
+                rc->index = (int)number_of(e);
+            } else {
+                diag_add(d, WHERE(e), "source.columns entries are column numbers from 1 or column names");
+                continue;
+            }
+            c->source.n_columns++;
+        }
+    }
     config_setting_t *ch = g ? config_setting_get_member(g, "channels") : NULL;
     snprintf(c->source.where_channels, sizeof c->source.where_channels, "%s",
              ch ? WHERE(ch) : (g ? WHERE(g) : c->path));

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "diag.h"
+#include "recording.h"
 
 #define CFG_MAX_MUSCLES 32
 #define CFG_MAX_FILTERS 8
@@ -79,6 +80,10 @@ typedef struct config {
         char file[PATH_MAX];
         double speed;
         uint32_t seed;
+        int n_columns;
+        rec_column columns[REC_MAX_COLUMNS];
+        double scale;
+        int sample_rate_set; /* sample_rate was written in the file or with -o */
         char where_channels[CFG_WHERE_MAX];
     } source;
     struct {

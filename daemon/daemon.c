@@ -18,21 +18,23 @@
 #include "feedback.h"
 #include "log.h"
 #include "osc_addr.h"
+#include "osc_feedback.h"
 #include "osc_out.h"
 #include "pipeline.h"
 #include "plugin_host.h"
+#include "runtime.h"
 #include "source.h"
 #include "subscribers.h"
 #define LOG_COMPONENT "daemon"
 
 typedef struct runtime {
-    config *cfg;
-    plugin_host *host;
-    pipeline *pl;
-    double fs;
-    int channels;
+    runtime_core core;
+    config *cfg;   /* = core.cfg */
+    pipeline *pl;  /* = core.pl */
+    double fs;     /* = core.fs */
     osc_addr addr;
     feedback fb;
+    osc_feedback ofb;
 } runtime;
 
 struct daemon {
@@ -62,9 +64,7 @@ static const int state_codes[] = {0, 1, 3, 4, 5};
 static void runtime_free(runtime *rt)
 {
     if (!rt) return;
-    pipeline_free(rt->pl);
-    plugin_host_free(rt->host);
-    config_free(rt->cfg);
+    runtime_core_free(&rt->core);
     free(rt);
 }
 
@@ -73,19 +73,15 @@ static runtime *runtime_build(const char *path, const cli_opts *o, const char *e
 {
     runtime *rt = calloc(1, sizeof *rt);
     if (!rt) return NULL;
-    rt->cfg = config_load_partial(path, o->overrides, o->n_overrides, exe_dir, d);
-    if (!rt->cfg) goto fail;
-    rt->host = plugin_host_new((const char(*)[4096])rt->cfg->plugin_dirs, rt->cfg->n_plugin_dirs);
-    if (!rt->host) goto fail;
-    rt->fs = rt->cfg->source.sample_rate;
-    rt->channels = rt->cfg->source.channels;
-    rt->pl = pipeline_build(rt->cfg, rt->host, rt->fs, rt->channels, d);
-    if (!rt->pl || d->n) goto fail; /* every problem of the file and its plugins is in d */
+    if (runtime_core_build(&rt->core, path, o, NULL, 0, exe_dir, d) != 0) {
+        free(rt);
+        return NULL;
+    }
+    rt->cfg = rt->core.cfg;
+    rt->pl = rt->core.pl;
+    rt->fs = rt->core.fs;
     osc_addr_build(&rt->addr, rt->cfg);
     return rt;
-fail:
-    runtime_free(rt);
-    return NULL;
 }
 
 /* ---------------------------------------------------------------------------------------------- */
@@ -218,7 +214,10 @@ static void on_source_state(void *ctx, enum source_state st, const char *why)
     LOGI("source: %s -> %s (%s)", state_names[d->state], state_names[st], why ? why : "");
     enum source_state old = d->state;
     d->state = st;
-    if (st != SRC_STREAMING && old == SRC_STREAMING) feedback_signal_lost(&d->rt->fb);
+    if (st != SRC_STREAMING && old == SRC_STREAMING) {
+        feedback_signal_lost(&d->rt->fb);
+        osc_feedback_tick(&d->rt->ofb); /* act = 0, active = 0 at once */
+    }
     if (st == SRC_STREAMING && old != SRC_STREAMING && old != SRC_IDLE) {
         pipeline_reset(d->rt->pl);
         feedback_signal_back(&d->rt->fb);
@@ -230,7 +229,7 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 {
     (void)fd, (void)what;
     daemon_t *d = arg;
-    feedback_tick(&d->rt->fb);
+    osc_feedback_tick(&d->rt->ofb);
 }
 
 static void on_heartbeat(evutil_socket_t fd, short what, void *arg)
@@ -258,7 +257,8 @@ static int start_source(daemon_t *d)
 static void wire_runtime(daemon_t *d, const feedback *old_fb)
 {
     runtime *rt = d->rt;
-    feedback_init(&rt->fb, rt->cfg, rt->fs, &d->out, &rt->addr, d->samples);
+    rt->ofb = (osc_feedback){&d->out, &rt->addr, &rt->fb};
+    feedback_init(&rt->fb, rt->cfg, rt->fs, osc_feedback_events(&rt->ofb), d->samples);
     if (old_fb) feedback_carry_over(&rt->fb, old_fb);
     for (int i = 0; i < rt->fb.n; i++) pipeline_set_calibration(rt->pl, i, &rt->fb.m[i].cal);
     pipeline_set_sink(rt->pl, (pipeline_sink){feedback_block, &rt->fb});
@@ -382,6 +382,7 @@ int daemon_run(const char *cfg_path, const cli_opts *o, const char *exe_dir)
     send_muscles(d, NULL);
     event_base_dispatch(d->base);
     feedback_signal_lost(&d->rt->fb); /* clients see act = 0, active = 0 before we go */
+    osc_feedback_tick(&d->rt->ofb);
     LOGI("stopped cleanly (%llu samples processed, %llu datagrams sent)", (unsigned long long)d->samples,
          (unsigned long long)d->out.sent);
     rc = 0;

@@ -1,6 +1,7 @@
 /* feedback.h: what the patient and therapist see: per-muscle activation, active state, hold time,
- * contraction events (onset/offset), repetitions, and the fail-safe when the signal is lost.
- * Owns: per-muscle live state and event numbering; hands messages to osc_out. Knows nothing of DSP. */
+ * contraction events (onset/offset) and repetitions, and the fail-safe when the signal is lost.
+ * Owns: per-muscle live state and event numbering. Emits events through feedback_events (OSC out in the
+ * daemon, CSV in replay) and knows nothing of DSP or of how events travel. */
 #ifndef MF_FEEDBACK_H
 #define MF_FEEDBACK_H
 
@@ -8,8 +9,13 @@
 #include <stdint.h>
 
 #include "config.h"
-#include "osc_addr.h"
-#include "osc_out.h"
+
+typedef struct feedback_events {
+    void (*onset)(void *ctx, int m, int32_t seq, uint64_t sample, uint64_t decided);
+    void (*offset)(void *ctx, int m, int32_t seq, uint64_t sample, uint64_t decided, double hold_s, double peak_act);
+    void (*rep)(void *ctx, int m, int32_t count, uint64_t sample);
+    void *ctx;
+} feedback_events;
 
 typedef struct fb_muscle {
     double env, act;
@@ -25,27 +31,27 @@ typedef struct fb_muscle {
 typedef struct feedback {
     int n;
     double fs;
-    uint64_t t0_sample;   /* session start on the sample clock */
-    uint64_t now_sample;  /* one past the last sample seen */
+    uint64_t t0_sample;  /* session start on the sample clock */
+    uint64_t now_sample; /* one past the last sample seen */
     int signal_ok;
     fb_muscle m[CFG_MAX_MUSCLES];
-    osc_out *out;
-    const osc_addr *addr;
+    char names[CFG_MAX_MUSCLES][CFG_NAME_MAX];
+    feedback_events ev;
     uint64_t events;
 } feedback;
 
-void feedback_init(feedback *f, const config *c, double fs, osc_out *out, const osc_addr *addr, uint64_t t0_sample);
+void feedback_init(feedback *f, const config *c, double fs, feedback_events ev, uint64_t t0_sample);
 /* Keeps counters (seq, reps, calibration) of muscles with the same name from an older feedback. */
 void feedback_carry_over(feedback *f, const feedback *old);
 
-/* The pipeline sink: one processed block of muscle m. Sends onset/offset/rep at once. */
+/* The pipeline sink: one processed block of muscle m. Emits onset/offset/rep at once. */
 void feedback_block(void *f, int m, const double *env, const double *act, uint32_t n, uint64_t first_sample,
                     const mf_transition *tr, uint32_t n_tr);
 
-/* Sends the frame messages of one tick (osc.rate_hz). */
-void feedback_tick(feedback *f);
+/* Hold time of muscle m now (0 when inactive). */
+double feedback_hold_s(const feedback *f, int m);
 
-/* The signal is gone: every muscle inactive with act = 0, sent once (offsets for active muscles). */
+/* The signal is gone: active muscles get an offset now, act = 0 until feedback_signal_back. */
 void feedback_signal_lost(feedback *f);
 void feedback_signal_back(feedback *f);
 

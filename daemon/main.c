@@ -12,6 +12,7 @@
 #include "daemon.h"
 #include "log.h"
 #include "plugin_host.h"
+#include "replay.h"
 
 #ifndef MYOFEED_SYSCONFDIR
 #define MYOFEED_SYSCONFDIR "/etc"
@@ -120,10 +121,7 @@ int main(int argc, char **argv)
     const char *cfg = find_config(&o, buf, sizeof buf);
     if (o.list_ports) return list_ports();
     if (o.list_plugins) return list_plugins(&o, cfg, exe_dir);
-    if (o.replay) {
-        fprintf(stderr, "%s: --replay is not available in this build yet\n", argv[0]);
-        return 1;
-    }
+    if (o.replay) return replay_offline(cfg, &o, exe_dir, o.replay, stdout);
     if (o.check_config) return daemon_check(cfg, &o, exe_dir);
     if (!cfg) log_msg(LOG_LVL_INFO, "daemon", "no config/myofeed.cfg here and none installed: using the built-in default");
     return daemon_run(cfg, &o, exe_dir);

@@ -1,6 +1,6 @@
 /* plugin_host.c: safe plugin loading. A file is used only if it is a regular file (no symlink), owned
- * by root or by us, and not writable by group or others; it is opened once and dlopen()ed through
- * /proc/self/fd so the checked file is the loaded file. The descriptor must speak ABI 1.x, cover the
+ * by root or by us, and not writable by group or others. The checks run on an open descriptor; after
+ * dlopen() of the same path the file must still be that inode (so it cannot be swapped in between). The descriptor must speak ABI 1.x, cover the
  * 1.0 fields, name itself like its file and carry the ops table of its kind. */
 #define _GNU_SOURCE
 #include "plugin_host.h"
@@ -24,8 +24,7 @@
 
 typedef struct loaded {
     void *handle;
-    int fd; /* kept open while loaded: glibc recognises loaded objects by name, and /proc/self/fd/N
-               names must not be reused for another file */
+    int fd; /* the checked file, kept open while loaded */
     const mf_plugin *desc;
     char file[4096];
     mf_host api;
@@ -191,12 +190,17 @@ const mf_plugin *plugin_host_load_file(plugin_host *h, const char *path, const c
         close(fd);
         return NULL;
     }
-    char proc[64];
-    snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
-    void *handle = dlopen(proc, RTLD_NOW | RTLD_LOCAL);
+    void *handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
     if (!handle) {
         const char *e = dlerror();
         snprintf(err, n, "%s: dlopen failed: %s; check its dependencies with ldd %s", path, e ? e : "?", path);
+        close(fd);
+        return NULL;
+    }
+    struct stat now;
+    if (stat(path, &now) != 0 || now.st_dev != st.st_dev || now.st_ino != st.st_ino) {
+        snprintf(err, n, "%s: the file changed while it was being loaded; try again", path);
+        dlclose(handle);
         close(fd);
         return NULL;
     }

@@ -33,6 +33,9 @@ struct source {
 /* The synthetic patient on a libevent timer, in real time. NULL with err on failure. */
 source *source_synthetic_new(struct event_base *base, const config *c, source_sink sink, char *err, size_t n);
 
+/* A recording (source.file) at source.speed x real time (0: as fast as possible). */
+source *source_replay_new(struct event_base *base, const config *c, source_sink sink, char *err, size_t n);
+
 /* Creates the source named by c->source.type (NULL with err when it cannot). */
 source *source_new(struct event_base *base, const config *c, source_sink sink, char *err, size_t n);
 

@@ -93,9 +93,7 @@ source *source_new(struct event_base *base, const config *c, source_sink sink, c
     case SOURCE_SERIAL:
         snprintf(err, n, "%s: source.type \"serial\" is not available in this build yet; use \"synthetic\"", c->path);
         return NULL;
-    case SOURCE_REPLAY:
-        snprintf(err, n, "%s: source.type \"replay\" is not available in this build yet; use \"synthetic\"", c->path);
-        return NULL;
+    case SOURCE_REPLAY: return source_replay_new(base, c, sink, err, n);
     }
     snprintf(err, n, "unknown source type");
     return NULL;

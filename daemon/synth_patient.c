@@ -97,9 +97,9 @@ double synth_envelope(const synth_patient *s, int ch, double t)
     double tc = t - (double)cycle * CYCLE_S;
     double k = strength(s, ch, cycle);
     switch (ch % 4) {
-    case 0: return k * ramp(tc, 1.0, 4.0) + 0.1 * ramp(tc, 10.0, 15.0);
-    case 1: return k * ramp(tc, 5.5, 8.5) + 0.1 * ramp(tc, 10.0, 15.0);
-    default: return k * ramp(tc, 10.0, 15.0);
+    case 0: return k * ramp(tc, 2.0, 5.0) + 0.1 * ramp(tc, 11.0, 16.0);
+    case 1: return k * ramp(tc, 6.5, 9.5) + 0.1 * ramp(tc, 11.0, 16.0);
+    default: return k * ramp(tc, 11.0, 16.0);
     }
 }
 

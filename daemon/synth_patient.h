@@ -2,8 +2,8 @@
  * Owns: the signal model only (no timers). Used by the synthetic source, the fake amplifier and tests.
  *
  * Channel roles repeat every 4 channels: hamstring_left, hamstring_right, glute_left, glute_right.
- * A 20 s cycle: left hamstring curl 1.0-4.0 s, right curl 5.5-8.5 s, glute bridge (both glutes,
- * with 10 % hamstring co-activation) 10.0-15.0 s, rest to 20 s; 150 ms raised-cosine ramps, strength
+ * A 20 s cycle: rest, left hamstring curl 2.0-5.0 s, right curl 6.5-9.5 s, glute bridge (both glutes,
+ * with 10 % hamstring co-activation) 11.0-16.0 s, rest to 20 s; 150 ms raised-cosine ramps, strength
  * varying +-15 % per repetition. Contraction = band-limited (20-350 Hz) Gaussian noise at 40-90 uV
  * RMS; always present: 2 uV rest noise, 20 uV mains hum, a DC offset and a slow drift. */
 #ifndef MF_SYNTH_PATIENT_H

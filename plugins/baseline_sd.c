@@ -12,7 +12,7 @@
 #include "dsp/hysteresis.h"
 #include "dsp/rest.h"
 
-enum { P_ON, P_OFF, P_WINDOW, P_LEAD_IN, P_MIN_ON, P_MIN_OFF, N_PARAMS };
+enum { P_ON, P_OFF, P_WINDOW, P_LEAD_IN, P_SETTLE, P_MIN_ON, P_MIN_OFF, N_PARAMS };
 
 static const mf_param_info params[N_PARAMS] = {
     {"on", MF_PARAM_FLOAT, 3, 0, 1000, "SD", "switch on at rest mean + on x SD", MF_PARAM_RUNTIME, NULL},
@@ -21,6 +21,7 @@ static const mf_param_info params[N_PARAMS] = {
     {"window_ms", MF_PARAM_FLOAT, 20, 0, 1000, "ms", "moving average of the envelope (0: none)", 0, NULL},
     {"lead_in_ms", MF_PARAM_FLOAT, 1000, 10, 600000, "ms", "rest at the start of the stream, used when not calibrated",
      0, NULL},
+    {"settle_ms", MF_PARAM_FLOAT, 500, 0, 60000, "ms", "skipped before the lead-in while the filters ring in", 0, NULL},
     {"min_on_ms", MF_PARAM_FLOAT, 30, 0, 10000, "ms", "a contraction must last this long to be reported", 0, NULL},
     {"min_off_ms", MF_PARAM_FLOAT, 80, 0, 10000, "ms", "a relaxation must last this long to end it", 0, NULL},
 };
@@ -62,7 +63,7 @@ static void *create(const mf_host *host, double fs, const double *p, mf_error *e
     d->on = p[P_ON];
     d->off = p[P_OFF];
     d->win = win;
-    rest_init(&d->rest, (uint32_t)lround(p[P_LEAD_IN] * fs / 1000.0));
+    rest_init(&d->rest, (uint32_t)lround(p[P_SETTLE] * fs / 1000.0), (uint32_t)lround(p[P_LEAD_IN] * fs / 1000.0));
     d->h.min_on = (uint32_t)lround(p[P_MIN_ON] * fs / 1000.0);
     d->h.min_off = (uint32_t)lround(p[P_MIN_OFF] * fs / 1000.0);
     update(d);

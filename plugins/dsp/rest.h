@@ -1,6 +1,7 @@
 /* rest.h: rest statistics (mean and standard deviation of the envelope at rest) for detectors that set
  * their thresholds relative to rest: from the host's calibration when it has one, else from a lead-in
- * (the first lead_in samples of the stream, assumed to be rest; the detector stays off meanwhile). */
+ * (rest assumed for settle + lead_in samples at the start of the stream; the detector stays off meanwhile,
+ * and the first `settle` samples are skipped because filters such as a notch ring in on mains hum). */
 #ifndef MF_DSP_REST_H
 #define MF_DSP_REST_H
 
@@ -9,14 +10,15 @@
 #include <stdint.h>
 
 typedef struct rest_stats {
-    uint32_t lead_in, seen;
+    uint32_t settle, lead_in, seen; /* the first `settle` samples (filters ringing in) are not used */
     double mean, m2; /* Welford */
     double sd;
     int ready, from_cal;
 } rest_stats;
 
-static inline void rest_init(rest_stats *r, uint32_t lead_in)
+static inline void rest_init(rest_stats *r, uint32_t settle, uint32_t lead_in)
 {
+    r->settle = settle;
     r->lead_in = lead_in > 0 ? lead_in : 1;
     r->seen = 0;
     r->mean = r->m2 = r->sd = 0;
@@ -27,6 +29,10 @@ static inline void rest_init(rest_stats *r, uint32_t lead_in)
 static inline int rest_push(rest_stats *r, double e)
 {
     if (r->ready) return 1;
+    if (r->settle) {
+        r->settle--;
+        return 0;
+    }
     r->seen++;
     double d = e - r->mean;
     r->mean += d / r->seen;

@@ -60,7 +60,7 @@ class Daemon:
 
 
 class TestStreaming(unittest.TestCase):
-    """One daemon, one subscriber, ~7 s of the synthetic patient (left curl 1-4 s, right curl 5.5-8.5 s)."""
+    """One daemon, one subscriber, ~8.5 s of the synthetic patient (left curl 2-5 s, right curl 6.5-9.5 s)."""
 
     @classmethod
     def setUpClass(cls):
@@ -70,7 +70,7 @@ class TestStreaming(unittest.TestCase):
         cls.c.send(cls.d.port, "/emg/ctl/subscribe")
         cls.msgs = []
         # renew the lease while collecting, as clients must
-        while time.monotonic() - cls.t0 < 7.0:
+        while time.monotonic() - cls.t0 < 8.5:
             cls.msgs += cls.c.recv_all(1.0)
             cls.c.send(cls.d.port, "/emg/ctl/subscribe")
 
@@ -92,7 +92,7 @@ class TestStreaming(unittest.TestCase):
         self.assertEqual(muscles[3], MUSCLES)
         for m in MUSCLES:
             self.assertEqual(self.of(f"/emg/{m}/calib")[0][2], "ff")
-            self.assertEqual(self.of(f"/emg/{m}/threshold")[0][3], [15.0, 8.0])
+            self.assertEqual(self.of(f"/emg/{m}/threshold")[0][3], [6.0, 3.0])
         self.assertEqual(self.of("/emg/session/state")[0][3], [0, ""])
 
     def test_frames_arrive_at_the_configured_rate(self):
@@ -124,11 +124,11 @@ class TestStreaming(unittest.TestCase):
         seq, t_on = on[0][3]
         self.assertEqual(on[0][2], "ii")
         self.assertEqual(seq, 1)
-        self.assertTrue(925 <= t_on <= 1100, t_on)  # true onset 1.0 s (ramp 0.925-1.075 s)
+        self.assertTrue(1925 <= t_on <= 2100, t_on)  # true onset 2.0 s (ramp 1.925-2.075 s)
         self.assertEqual(off[0][2], "iiff")
         seq2, t_off, hold, peak = off[0][3]
         self.assertEqual(seq2, 1)
-        self.assertTrue(3900 <= t_off <= 4150, t_off)
+        self.assertTrue(4900 <= t_off <= 5150, t_off)
         self.assertAlmostEqual(hold, (t_off - t_on) / 1000.0, delta=0.002)
         self.assertTrue(0.2 < peak <= 1.0, peak)
         rep = self.of("/emg/hamstring_left/rep")
@@ -136,8 +136,8 @@ class TestStreaming(unittest.TestCase):
         self.assertEqual(rep[0][3][0], 1)
         r_on = self.of("/emg/hamstring_right/onset")
         self.assertEqual(len(r_on), 1)
-        self.assertTrue(5425 <= r_on[0][3][1] <= 5600, r_on)
-        # the glutes rest until 10 s: no false activations, and active stays 0 in every frame
+        self.assertTrue(6425 <= r_on[0][3][1] <= 6600, r_on)
+        # the glutes rest until 11 s: no false activations, and active stays 0 in every frame
         self.assertEqual(self.of("/emg/glute_left/onset") + self.of("/emg/glute_right/onset"), [])
         self.assertTrue(all(m[3] == [0] for m in self.of("/emg/glute_left/active")))
         # the onset event is sent at once, before the next frame shows the muscle active
@@ -180,11 +180,11 @@ class TestLifecycle(unittest.TestCase):
             c.send(d.port, "/emg/ctl/subscribe")
             self.assertIsNotNone(c.wait_for("/emg/sys/subscribed"))
             c.recv_all(0.3)  # the rest of the hello (thresholds 15/8)
-            open(cfg, "w").write(text.replace("on = 15.0; off = 8.0;", "on = 25.0; off = 10.0;", 1))
+            open(cfg, "w").write(text.replace("on = 6.0; off = 3.0;", "on = 8.0; off = 4.0;", 1))
             d.proc.send_signal(signal.SIGHUP)
             thr = c.wait_for("/emg/hamstring_left/threshold", 3)
             self.assertIsNotNone(thr, d.stderr())
-            self.assertEqual(thr[3], [25.0, 10.0])
+            self.assertEqual(thr[3], [8.0, 4.0])
             open(cfg, "w").write(text.replace("rate_hz = 50.0;", "rate_hz = 5000.0;"))
             d.proc.send_signal(signal.SIGHUP)
             time.sleep(0.5)
@@ -218,7 +218,7 @@ class TestLifecycle(unittest.TestCase):
         cases = [
             (oscmini.encode("/emg/ctl/threshold", "all", "x", types="ss"), "bad_arguments"),
             (oscmini.encode("/emg/ctl/threshold", "knee", 5.0), "unknown_muscle"),
-            (oscmini.encode("/emg/ctl/threshold", "all", 5.0, 9.0), "out_of_range"),
+            (oscmini.encode("/emg/ctl/threshold", "all", 5.0, 9.0), "out_of_range"),  # off > on
             (oscmini.encode("/emg/ctl/*", "all", 5.0), "wildcard"),
             (oscmini.encode("/emg/ctl/launch"), "unknown_path"),
             (oscmini.encode("/emg/ctl/ping", 1.5, types="d"), "malformed"),  # liblo reads d; we refuse
@@ -233,11 +233,11 @@ class TestLifecycle(unittest.TestCase):
                 self.assertEqual(err[3][1], code, (data, err))
         c.send(d.port, "/emg/ctl/subscribe")
         thr = c.wait_for("/emg/hamstring_left/threshold", 2)
-        self.assertEqual(thr[3], [15.0, 8.0])  # nothing changed
-        c.send(d.port, "/emg/ctl/threshold", "hamstring_left", 20)  # an int where a float is meant
+        self.assertEqual(thr[3], [6.0, 3.0])  # nothing changed
+        c.send(d.port, "/emg/ctl/threshold", "hamstring_left", 7)  # an int where a float is meant
         on, off = c.wait_for("/emg/hamstring_left/threshold", 2)[3]
-        self.assertEqual(on, 20.0)
-        self.assertAlmostEqual(off, 20.0 * 8 / 15, places=5)  # off keeps its ratio to on
+        self.assertEqual(on, 7.0)
+        self.assertAlmostEqual(off, 3.5, places=5)  # off keeps its ratio to on
         self.assertIsNone(d.proc.poll())
         d.stop()
         c.close()
@@ -308,7 +308,7 @@ class TestCommandLine(unittest.TestCase):
             cfg = os.path.join(tmp, "bad.cfg")
             text = open(DEFAULT_CFG).read()
             text = text.replace("rate_hz = 50.0;", "rate_hz = 0.0;").replace('plugin = "rms"', 'plugin = "rsm"', 1)
-            text = text.replace("on = 15.0;", "treshold = 15.0;", 1)
+            text = text.replace("on = 6.0;", "treshold = 6.0;", 1)
             open(cfg, "w").write(text)
             p = self.run_cli("-c", cfg, "--check-config")
             self.assertEqual(p.returncode, 1)
@@ -319,7 +319,7 @@ class TestCommandLine(unittest.TestCase):
                 self.assertRegex(l, r"^" + cfg.replace(".", r"\.") + r":\d+: ")
             self.assertIn("osc.rate_hz = 0 is out of range", err)
             self.assertIn("no plugin 'rsm'", err)
-            self.assertIn("unknown parameter 'treshold'; known keys: on off units min_on_ms min_off_ms", err)
+            self.assertIn("unknown parameter 'treshold'; known keys: on off tau_s", err)
         finally:
             shutil.rmtree(tmp)
 

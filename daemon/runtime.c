@@ -1,0 +1,59 @@
+/* runtime.c: builds config -> plugin host -> pipeline, finding the sample rate and channel count of the
+ * source first (a recording states its own). */
+#include "runtime.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "log.h"
+#define LOG_COMPONENT "daemon"
+
+/* Sample rate and channels of the configured source. Returns 0 or -1 (diag added). */
+static int source_shape(const config *c, double *fs, int *channels, diag *d)
+{
+    *fs = c->source.sample_rate;
+    *channels = c->source.channels;
+    if (c->source.type != SOURCE_REPLAY) return 0;
+    char err[600];
+    recording *r = recording_open(c->source.file, c->source.columns, c->source.n_columns, c->source.scale,
+                                  c->source.sample_rate, err, sizeof err);
+    if (!r) {
+        diag_add(d, c->path, "source.file: %s", err);
+        return -1;
+    }
+    *fs = recording_rate(r);
+    *channels = recording_channels(r);
+    if (recording_rate_from_file(r) && c->source.sample_rate_set && fabs(*fs - c->source.sample_rate) > 1e-9)
+        LOGW("%s states %g Hz; source.sample_rate %g is ignored", c->source.file, *fs, c->source.sample_rate);
+    recording_close(r);
+    return 0;
+}
+
+int runtime_core_build(runtime_core *rc, const char *path, const cli_opts *o, const char *const *extra, int n_extra,
+                       const char *exe_dir, diag *d)
+{
+    memset(rc, 0, sizeof *rc);
+    const char *ov[CLI_MAX_OVERRIDES + 8];
+    int n = 0;
+    for (int i = 0; o && i < o->n_overrides; i++) ov[n++] = o->overrides[i];
+    for (int i = 0; i < n_extra && n < CLI_MAX_OVERRIDES + 8; i++) ov[n++] = extra[i];
+    rc->cfg = config_load_partial(path, ov, n, exe_dir, d);
+    if (!rc->cfg) goto fail;
+    rc->host = plugin_host_new((const char(*)[4096])rc->cfg->plugin_dirs, rc->cfg->n_plugin_dirs);
+    if (!rc->host) goto fail;
+    if (source_shape(rc->cfg, &rc->fs, &rc->channels, d) != 0) goto fail;
+    rc->pl = pipeline_build(rc->cfg, rc->host, rc->fs, rc->channels, d);
+    if (!rc->pl || d->n) goto fail; /* every problem of the file and its plugins is in d */
+    return 0;
+fail:
+    runtime_core_free(rc);
+    return -1;
+}
+
+void runtime_core_free(runtime_core *rc)
+{
+    pipeline_free(rc->pl);
+    plugin_host_free(rc->host);
+    config_free(rc->cfg);
+    memset(rc, 0, sizeof *rc);
+}

@@ -301,7 +301,7 @@ static void process_careful(sos_cascade *c, const double *in, double *out, uint3
     double z0_##j = z[j][0], z1_##j = z[j][1]
 #define STORE(j) (z[j][0] = z0_##j, z[j][1] = z1_##j)
 
-/* Runs 4, 2 or 1 sections sample by sample with coefficients and state in registers: the sections'
+/* Runs 4, 3, 2 or 1 sections sample by sample with coefficients and state in registers: the sections'
  * recurrences overlap in the CPU instead of waiting on state stored to memory. */
 static void run4(const sos_section *s, double (*z)[2], const double *in, double *out, uint32_t n)
 {
@@ -318,6 +318,21 @@ static void run4(const sos_section *s, double (*z)[2], const double *in, double 
         out[i] = x;
     }
     STORE(0), STORE(1), STORE(2), STORE(3);
+}
+
+static void run3(const sos_section *s, double (*z)[2], const double *in, double *out, uint32_t n)
+{
+    LOAD(0);
+    LOAD(1);
+    LOAD(2);
+    for (uint32_t i = 0; i < n; i++) {
+        double x = in[i];
+        STEP(0);
+        STEP(1);
+        STEP(2);
+        out[i] = x;
+    }
+    STORE(0), STORE(1), STORE(2);
 }
 
 static void run2(const sos_section *s, double (*z)[2], const double *in, double *out, uint32_t n)
@@ -367,6 +382,7 @@ void sos_process(sos_cascade *c, const double *in, double *out, uint32_t n)
     const double *src = in;
     if (c->n == 0 && in != out) memcpy(out, in, sizeof(double) * n);
     for (; k + 4 <= c->n; k += 4, src = out) run4(&c->s[k], &c->z[k], src, out, n);
+    for (; k + 3 <= c->n; k += 3, src = out) run3(&c->s[k], &c->z[k], src, out, n);
     for (; k + 2 <= c->n; k += 2, src = out) run2(&c->s[k], &c->z[k], src, out, n);
     for (; k < c->n; k++, src = out) run1(&c->s[k], &c->z[k], src, out, n);
 }

@@ -2,7 +2,9 @@
  * a contraction), the rest baseline b and spread s (mean absolute deviation) of the envelope are tracked with
  * a time constant of tau_s; the muscle switches on above b + on x s and off below b + off x s. Slow changes
  * at rest (electrode drift, warming skin, a noisier cable) move the thresholds with them instead of causing
- * false activations over a long session. The first lead_in_ms is learnt quickly. */
+ * false activations over a long session. The first lead_in_ms gives the starting point from the median and
+ * the median absolute deviation of the envelope, so a contraction during the lead-in (up to almost half of
+ * it) does not raise the rest level. */
 #include <myofeed/plugin.h>
 
 #include <math.h>
@@ -11,6 +13,8 @@
 
 #include "dsp/activation.h"
 #include "dsp/hysteresis.h"
+
+#define LEAD_KEEP 512 /* lead-in values kept for the median (decimated) */
 
 enum { P_ON, P_OFF, P_TAU, P_LEAD_IN, P_HOLD_OFF, P_FLOOR, P_MIN_ON, P_MIN_OFF, N_PARAMS };
 
@@ -28,8 +32,9 @@ static const mf_param_info params[N_PARAMS] = {
 
 typedef struct adp {
     double on, off, floor_uv;
-    double alpha, alpha_fast;
-    uint32_t lead_in, seen, hold_off, quiet;
+    double alpha;
+    uint32_t lead_in, seen, hold_off, quiet, lead_step, n_lead;
+    double lead[LEAD_KEEP];
     double b, s;
     mf_calibration cal;
     hyst h;
@@ -53,7 +58,7 @@ static void *create(const mf_host *host, double fs, const double *p, mf_error *e
     d->alpha = 1.0 - exp(-1.0 / (p[P_TAU] * fs));
     d->lead_in = (uint32_t)lround(p[P_LEAD_IN] * fs / 1000.0);
     if (d->lead_in < 1) d->lead_in = 1;
-    d->alpha_fast = 1.0 - exp(-4.0 / d->lead_in);
+    d->lead_step = (d->lead_in + LEAD_KEEP - 1) / LEAD_KEEP;
     d->hold_off = (uint32_t)lround(p[P_HOLD_OFF] * fs / 1000.0);
     d->h.min_on = (uint32_t)lround(p[P_MIN_ON] * fs / 1000.0);
     d->h.min_off = (uint32_t)lround(p[P_MIN_OFF] * fs / 1000.0);
@@ -61,6 +66,24 @@ static void *create(const mf_host *host, double fs, const double *p, mf_error *e
 }
 
 static void destroy(void *self) { free(self); }
+
+static int cmp(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* End of the lead-in: baseline = median, spread = median absolute deviation (a few hundred values, once). */
+static void learn(adp *d)
+{
+    uint32_t n = d->n_lead;
+    if (n == 0) return;
+    qsort(d->lead, n, sizeof(double), cmp);
+    d->b = d->lead[n / 2];
+    for (uint32_t i = 0; i < n; i++) d->lead[i] = fabs(d->lead[i] - d->b);
+    qsort(d->lead, n, sizeof(double), cmp);
+    d->s = d->lead[n / 2];
+}
 
 static void reset(void *self)
 {
@@ -96,11 +119,13 @@ static uint32_t process(void *self, const mf_sample *env, uint32_t n, mf_sample 
     for (uint32_t i = 0; i < n; i++) {
         double e = env[i];
         if (!isfinite(e)) e = 0.0;
-        if (d->seen < d->lead_in) { /* learn fast, stay off */
-            if (d->seen == 0) b = e;
-            b += d->alpha_fast * (e - b);
-            s += d->alpha_fast * (fabs(e - b) - s);
-            d->seen++;
+        if (d->seen < d->lead_in) { /* collect, stay off */
+            if (d->seen % d->lead_step == 0 && d->n_lead < LEAD_KEEP) d->lead[d->n_lead++] = e;
+            if (++d->seen == d->lead_in) {
+                learn(d);
+                b = d->b;
+                s = d->s;
+            }
             act[i] = 0.0;
             continue;
         }

@@ -192,6 +192,16 @@ typedef struct mf_decoder_stats {
     uint64_t samples_lost; /* frames missing according to the device's counter (filled with NaN) */
 } mf_decoder_stats;
 
+/* One step of the start-up conversation with a device. The host writes `send` (send_len bytes, may be 0),
+ * then, when `expect` is non-NULL, waits until those bytes have arrived (failing after timeout_ms), or else
+ * pauses timeout_ms. Bytes received during the handshake are not decoded. */
+typedef struct mf_handshake_step {
+    const char *send;
+    uint32_t send_len;
+    const char *expect;
+    uint32_t timeout_ms;
+} mf_handshake_step;
+
 /* MF_KIND_DECODER. The host reads bytes from the device in arbitrary chunks. */
 typedef struct mf_decoder_ops {
     /* [setup] Number of channels per frame this instance emits. */
@@ -199,14 +209,19 @@ typedef struct mf_decoder_ops {
     /* [stream] Consumes bytes from in[0..n) and writes whole frames, interleaved, n_channels values
      * per frame in uV, into frames (room for frames_cap frames). Lost frames (counter gaps) are
      * written as frames of NaN so time stays on the device's clock. Returns the number of bytes
-     * consumed (the host calls again with the rest when the output was full) and sets *n_frames. */
+     * consumed (the host calls again with the rest when the output was full) and sets *n_frames. The host
+     * offers room for at least 64 frames. */
     size_t (*decode)(void *self, const uint8_t *in, size_t n, mf_sample *frames,
                      uint32_t frames_cap, uint32_t *n_frames);
     /* [stream] Copies the counters. */
     void (*stats)(void *self, mf_decoder_stats *out);
-    /* [setup] Bytes to send to the device to start streaming (may be NULL): a NUL-free command
-     * string such as "v" then "b"; see the decoder's documentation. */
-    const char *(*start_command)(void *self);
+    /* [setup] The steps that start streaming (e.g. Cyton: "v", wait for "$$$", "b"); sets *n_steps.
+     * NULL or 0 steps: the device streams on its own. Owned by the instance. May be NULL. */
+    const mf_handshake_step *(*handshake)(void *self, uint32_t *n_steps);
+    /* [setup] Bytes that stop streaming before the port is closed (e.g. Cyton "s"), or NULL. */
+    const char *(*stop_command)(void *self, uint32_t *len);
+    /* [stream] Forget any partial frame and sync state (after a reconnect). May be NULL. */
+    void (*resync)(void *self);
 } mf_decoder_ops;
 
 /* ---------------------------------------------------------------------------------------------

@@ -1,0 +1,128 @@
+/* ascii: lines of numbers, as Arduino + MyoWare sketches (and many DIY amplifiers) print them:
+ * "512\r\n", "498,1.27,12\n", "A0:512 A1:498". Separators: comma, semicolon, space, tab; "label:value" tokens
+ * count as their value; CR/LF or LF. The partial line after opening is skipped; lines that do not hold
+ * exactly `channels` numbers (banners, garbage) are dropped and counted; lines longer than 256 bytes too.
+ * uV = (value - offset) x scale. There is no counter, so loss cannot be seen; the device streams on its own. */
+#include <myofeed/plugin.h>
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dsp/decode.h"
+
+#define LINE_MAX_LEN 256
+
+enum { P_CHANNELS, P_SCALE, P_OFFSET, N_PARAMS };
+
+static const mf_param_info params[N_PARAMS] = {
+    {"channels", MF_PARAM_INT, 1, 1, 16, "", "numbers per line", 0, NULL},
+    {"scale", MF_PARAM_FLOAT, 1.0, -1e9, 1e9, "uV/unit",
+     "uV per printed unit (MyoWare 2.0 RAW on a 5 V 10-bit Uno: 24.4)", 0, NULL},
+    {"offset", MF_PARAM_FLOAT, 0.0, -1e9, 1e9, "unit", "subtracted before scaling (e.g. 512 for mid-scale)", 0, NULL},
+};
+
+typedef struct asc {
+    uint32_t nc;
+    double scale, offset;
+    char line[LINE_MAX_LEN + 1];
+    uint32_t len;
+    int overlong, started;
+    mf_decoder_stats st;
+} asc;
+
+static void *create(const mf_host *host, double fs, const double *p, mf_error *err)
+{
+    (void)host, (void)fs;
+    asc *a = calloc(1, sizeof *a);
+    if (!a) {
+        snprintf(err->msg, sizeof err->msg, "out of memory");
+        return NULL;
+    }
+    a->nc = (uint32_t)p[P_CHANNELS];
+    a->scale = p[P_SCALE];
+    a->offset = p[P_OFFSET];
+    return a;
+}
+
+static void destroy(void *self) { free(self); }
+static uint32_t channels(void *self) { return ((asc *)self)->nc; }
+
+static void resync(void *self)
+{
+    asc *a = self;
+    a->len = 0;
+    a->overlong = 0;
+    a->started = 0;
+}
+
+/* Parses a complete line; returns 1 and fills out when it holds exactly nc numbers. */
+static int parse(const asc *a, char *s, double *out)
+{
+    uint32_t k = 0;
+    char *p = s;
+    while (*p) {
+        while (*p == ',' || *p == ';' || *p == ' ' || *p == '\t') p++;
+        if (!*p) break;
+        char *tok = p;
+        while (*p && *p != ',' && *p != ';' && *p != ' ' && *p != '\t') p++;
+        if (*p) *p++ = 0;
+        char *colon = strrchr(tok, ':');
+        if (colon) tok = colon + 1;
+        if (!*tok) continue; /* "A0:" with the value after a space */
+        char *end;
+        double v = strtod(tok, &end);
+        if (end == tok || *end) return 0;
+        if (k == a->nc) return 0;
+        out[k++] = (v - a->offset) * a->scale;
+    }
+    return k == a->nc;
+}
+
+static size_t decode(void *self, const uint8_t *in, size_t n, mf_sample *frames, uint32_t cap, uint32_t *n_frames)
+{
+    asc *a = self;
+    dec_out o = {frames, cap, 0, a->nc};
+    size_t i = 0;
+    for (; i < n && !dec_full(&o); i++) {
+        a->st.bytes++;
+        char ch = (char)in[i];
+        if (ch == '\n') {
+            if (!a->started) { /* the partial line after opening */
+                a->started = 1;
+                a->len = 0;
+                a->overlong = 0;
+                continue;
+            }
+            while (a->len && (a->line[a->len - 1] == '\r' || isspace((unsigned char)a->line[a->len - 1]))) a->len--;
+            a->line[a->len] = 0;
+            double vals[16];
+            if (a->len && !a->overlong && parse(a, a->line, vals)) {
+                memcpy(dec_next(&o), vals, sizeof(double) * a->nc);
+                a->st.frames_ok++;
+            } else if (a->len) {
+                a->st.frames_bad++;
+            }
+            a->len = 0;
+            a->overlong = 0;
+            continue;
+        }
+        if (a->len < LINE_MAX_LEN)
+            a->line[a->len++] = ch;
+        else
+            a->overlong = 1;
+    }
+    *n_frames = o.n;
+    return i;
+}
+
+static void stats(void *self, mf_decoder_stats *out) { *out = ((asc *)self)->st; }
+
+static const mf_decoder_ops ops = {channels, decode, stats, NULL, NULL, resync};
+
+MF_EXPORT const mf_plugin mf_plugin_entry = {
+    MF_ABI_MAJOR, MF_ABI_MINOR, sizeof(mf_plugin), MF_KIND_DECODER, "ascii", "1.0.0",
+    "lines of numbers (Arduino + MyoWare and other DIY amplifiers)",
+    params, N_PARAMS, create, destroy, resync, NULL, NULL, NULL, &ops,
+};

@@ -2,6 +2,7 @@
  * below. libconfig ignores unknown keys and refuses `1` where a float is meant; both are handled here:
  * unknown keys are errors (with a "did you mean" hint) and numbers accept either form. */
 #include "config.h"
+#include "port_find.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -17,7 +18,8 @@ const char *const osc_profile_names[] = {"frame", "muscles", "full", NULL};
 
 static const char *const top_keys[] = {"source", "osc", "session", "plugins", "muscles", NULL};
 static const char *const source_keys[] = {"type", "port",  "usb",  "baud",    "decoder", "sample_rate", "channels",
-                                          "file", "speed", "seed", "columns", "scale",   NULL};
+                                          "file", "speed", "seed", "columns", "scale",   "options",
+                                          "watchdog_ms", NULL};
 static const char *const osc_keys[] = {"prefix", "control", "allow", "rate_hz", "lease_s", "destinations", NULL};
 static const char *const dest_keys[] = {"host", "port", "profile", NULL};
 static const char *const session_keys[] = {"dir", NULL};
@@ -31,7 +33,7 @@ static const struct {
 } override_schema[] = {
     {"source.type", 's'}, {"source.port", 's'}, {"source.usb", 's'},      {"source.baud", 'i'},
     {"source.decoder", 's'}, {"source.sample_rate", 'f'}, {"source.channels", 'i'}, {"source.file", 's'},
-    {"source.speed", 'f'}, {"source.seed", 'i'}, {"source.scale", 'f'}, {"osc.prefix", 's'}, {"osc.control", 's'},
+    {"source.speed", 'f'}, {"source.seed", 'i'}, {"source.scale", 'f'}, {"source.watchdog_ms", 'f'}, {"osc.prefix", 's'}, {"osc.control", 's'},
     {"osc.rate_hz", 'f'}, {"osc.lease_s", 'f'}, {"session.dir", 's'},
 };
 
@@ -255,6 +257,8 @@ static int prefix_is_valid(const char *p)
 
 /* ---------------------------------------------------------------------------------------------- */
 
+static void read_plugin_kv(const config_setting_t *g, const char *ctx, cfg_plugin *p, config *c, diag *d);
+
 static void read_plugin(const config_setting_t *g, const char *ctx, cfg_plugin *p, config *c, diag *d)
 {
     char wbuf[CFG_WHERE_MAX];
@@ -270,6 +274,19 @@ static void read_plugin(const config_setting_t *g, const char *ctx, cfg_plugin *
         return;
     }
     get_str(g, "plugin", ctx, "", p->name, sizeof p->name, c, d);
+    char name[CFG_NAME_MAX];
+    snprintf(name, sizeof name, "%s", p->name);
+    read_plugin_kv(g, ctx, p, c, d);
+    snprintf(p->name, sizeof p->name, "%s", name);
+}
+
+static void read_plugin_kv(const config_setting_t *g, const char *ctx, cfg_plugin *p, config *c, diag *d)
+{
+    char wbuf[CFG_WHERE_MAX];
+    char keep_where[CFG_WHERE_MAX];
+    snprintf(keep_where, sizeof keep_where, "%s", p->where[0] ? p->where : WHERE(g));
+    p->n_kv = 0;
+    snprintf(p->where, sizeof p->where, "%s", keep_where);
     for (int i = 0; i < config_setting_length(g); i++) {
         config_setting_t *s = config_setting_get_elem(g, (unsigned)i);
         const char *name = config_setting_name(s);
@@ -318,6 +335,28 @@ static void read_source(config_setting_t *g, config *c, diag *d)
     get_num(g, "seed", "source", 1, 0, 4294967295.0, "", 1, &v, c, d);
     c->source.seed = (uint32_t)v;
     get_num(g, "scale", "source", 1.0, -1e9, 1e9, "", 0, &c->source.scale, c, d);
+    get_num(g, "watchdog_ms", "source", 1000, 50, 600000, "ms", 0, &c->source.watchdog_ms, c, d);
+    config_setting_t *opts = g ? config_setting_get_member(g, "options") : NULL;
+    memset(&c->source.options, 0, sizeof c->source.options);
+    if (opts) {
+        if (!config_setting_is_group(opts)) {
+            diag_add(d, WHERE(opts), "source.options must be a group { key = value; ... } of the decoder's parameters");
+        } else {
+            /* the decoder's parameters: the same key/value form as a plugin block, without "plugin" */
+            read_plugin_kv(opts, "source.options", &c->source.options, c, d);
+        }
+    } else if (g) {
+        snprintf(c->source.options.where, sizeof c->source.options.where, "%s", WHERE(g));
+    }
+    if (c->source.usb[0]) {
+        int vid, pid;
+        char serial[128];
+        if (port_parse_usb(c->source.usb, &vid, &pid, serial, sizeof serial) != 0)
+            diag_add(d, WHERE(config_setting_get_member(g, "usb")),
+                     "source.usb \"%s\" must be VID:PID or VID:PID:serial in hex, e.g. \"0403:6015\" (see "
+                     "myofeedd --list-ports)",
+                     c->source.usb);
+    }
     c->source.sample_rate_set = g && config_setting_get_member(g, "sample_rate") != NULL;
     config_setting_t *cols = g ? config_setting_get_member(g, "columns") : NULL;
     if (!cols) {

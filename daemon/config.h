@@ -84,6 +84,8 @@ typedef struct config {
         rec_column columns[REC_MAX_COLUMNS];
         double scale;
         int sample_rate_set; /* sample_rate was written in the file or with -o */
+        double watchdog_ms;
+        cfg_plugin options; /* the decoder's parameters (source.options = { ... }) */
         char where_channels[CFG_WHERE_MAX];
     } source;
     struct {

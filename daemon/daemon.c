@@ -245,7 +245,7 @@ static int start_source(daemon_t *d)
 {
     char err[600];
     source_sink sink = {on_frames, on_source_state, d};
-    d->src = source_new(d->base, d->rt->cfg, sink, err, sizeof err);
+    d->src = source_new(d->base, d->rt->cfg, d->rt->core.host, sink, err, sizeof err);
     if (!d->src) {
         LOGE("%s", err);
         return -1;

@@ -5,14 +5,24 @@
 #include <math.h>
 #include <string.h>
 
+#include "decoder.h"
 #include "log.h"
 #define LOG_COMPONENT "daemon"
 
 /* Sample rate and channels of the configured source. Returns 0 or -1 (diag added). */
-static int source_shape(const config *c, double *fs, int *channels, diag *d)
+static int source_shape(const config *c, plugin_host *h, double *fs, int *channels, diag *d)
 {
     *fs = c->source.sample_rate;
     *channels = c->source.channels;
+    if (c->source.type == SOURCE_SERIAL) { /* the decoder knows its channel count */
+        if (!c->source.decoder[0]) return -1; /* reported by config */
+        const mf_plugin *dp;
+        void *dec = decoder_create_diag(c, h, &dp, d);
+        if (!dec) return -1;
+        *channels = (int)dp->decoder->channels(dec);
+        dp->destroy(dec);
+        return 0;
+    }
     if (c->source.type != SOURCE_REPLAY) return 0;
     char err[600];
     recording *r = recording_open(c->source.file, c->source.columns, c->source.n_columns, c->source.scale,
@@ -41,7 +51,7 @@ int runtime_core_build(runtime_core *rc, const char *path, const cli_opts *o, co
     if (!rc->cfg) goto fail;
     rc->host = plugin_host_new((const char(*)[4096])rc->cfg->plugin_dirs, rc->cfg->n_plugin_dirs);
     if (!rc->host) goto fail;
-    if (source_shape(rc->cfg, &rc->fs, &rc->channels, d) != 0) goto fail;
+    if (source_shape(rc->cfg, rc->host, &rc->fs, &rc->channels, d) != 0) goto fail;
     rc->pl = pipeline_build(rc->cfg, rc->host, rc->fs, rc->channels, d);
     if (!rc->pl || d->n) goto fail; /* every problem of the file and its plugins is in d */
     return 0;

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "plugin_host.h"
 
 enum source_state { SRC_IDLE = 0, SRC_STREAMING, SRC_NO_DEVICE, SRC_SIGNAL_LOST, SRC_ERROR };
 
@@ -36,8 +37,13 @@ source *source_synthetic_new(struct event_base *base, const config *c, source_si
 /* A recording (source.file) at source.speed x real time (0: as fast as possible). */
 source *source_replay_new(struct event_base *base, const config *c, source_sink sink, char *err, size_t n);
 
+/* A serial amplifier (source.port or source.usb) read with the source.decoder plugin from h. It starts
+ * searching at once and reports no_device / streaming / signal_lost through sink.state. */
+source *source_serial_new(struct event_base *base, const config *c, plugin_host *h, source_sink sink, char *err,
+                          size_t n);
+
 /* Creates the source named by c->source.type (NULL with err when it cannot). */
-source *source_new(struct event_base *base, const config *c, source_sink sink, char *err, size_t n);
+source *source_new(struct event_base *base, const config *c, plugin_host *h, source_sink sink, char *err, size_t n);
 
 static inline int source_channels(const source *s) { return s->ops->channels(s); }
 static inline double source_sample_rate(const source *s) { return s->ops->sample_rate(s); }

@@ -1,0 +1,35 @@
+#!/bin/sh
+# Builds the libFuzzer targets with clang (ASan + UBSan) and runs each for a few seconds on its committed
+# seed corpus (new findings go to a scratch copy, not into the repository).
+# usage: run_fuzzers.sh SOURCE_DIR BUILD_DIR SECONDS_EACH
+set -eu
+src=$1 build=$2 secs=${3:-10}
+CC=${FUZZ_CC:-clang}
+command -v "$CC" >/dev/null || { echo "FAIL: $CC not found (scripts/deps.sh test installs clang)"; exit 1; }
+out=$build/fuzz
+mkdir -p "$out"
+flags="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -I$src/plugins/include -I$src/plugins -I$src/daemon"
+status=0
+for dec in openbci_cyton openeeg_p2 bitalino ascii; do
+  "$CC" $flags -DDECODER_SOURCE="\"$src/plugins/$dec.c\"" "$src/tests/fuzz/fuzz_decoder.c" -o "$out/fuzz_$dec" -lm
+done
+core="$src/daemon/control.c $src/daemon/osc_out.c $src/daemon/osc_addr.c $src/daemon/subscribers.c \
+      $src/daemon/config.c $src/daemon/diag.c $src/daemon/log.c $src/daemon/port_find.c $build/daemon/embedded_config.c"
+# shellcheck disable=SC2086
+"$CC" $flags -D_DEFAULT_SOURCE $(pkg-config --cflags liblo libevent libconfig libserialport) \
+  "$src/tests/fuzz/fuzz_control.c" $core -o "$out/fuzz_control" \
+  $(pkg-config --libs liblo libevent libconfig libserialport) -lm
+for t in openbci_cyton openeeg_p2 bitalino ascii control; do
+  work="$out/corpus_$t"
+  rm -rf "$work"
+  mkdir -p "$work"
+  cp "$src/tests/fuzz/corpus/$t/"* "$work/"
+  if "$out/fuzz_$t" -max_total_time="$secs" -max_len=4096 -print_final_stats=1 "$work" >"$out/fuzz_$t.log" 2>&1; then
+    echo "fuzz_$t: ok ($(grep -o 'stat::number_of_executed_units: [0-9]*' "$out/fuzz_$t.log" | cut -d' ' -f2) runs in ${secs} s)"
+  else
+    echo "FAIL fuzz_$t:"
+    tail -40 "$out/fuzz_$t.log"
+    status=1
+  fi
+done
+exit $status

@@ -24,8 +24,8 @@ typedef struct rms {
 static void *create(const mf_host *host, double fs, const double *p, mf_error *err)
 {
     (void)host;
-    double len_d = round(p[P_WINDOW] * fs / 1000.0);
-    if (len_d < 1 || len_d > 1 << 22) {
+    double len_d = fmax(1.0, round(p[P_WINDOW] * fs / 1000.0)); /* at least the current sample */
+    if (len_d > 1 << 22) {
         snprintf(err->msg, sizeof err->msg,
                  "window_ms %g gives %.0f samples at %g Hz; choose a window of 1 sample to 4M samples", p[P_WINDOW],
                  len_d, fs);

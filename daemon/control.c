@@ -260,9 +260,31 @@ static void m_reps_reset(call *k)
     reply_ok(k);
 }
 
+static void m_calibrate(call *k)
+{
+    int kind = strstr(k->path, "/calibrate/rest") ? 1 : strstr(k->path, "/calibrate/mvc") ? 2 : 0;
+    int m = -1;
+    double secs = 5.0;
+    if (kind) {
+        m = muscle_arg(k, k->str[0]);
+        if (m < -1) return;
+        if (k->argc > 1) secs = k->num[1];
+        if (!(secs >= 1 && secs <= 60)) {
+            FAIL(k, "out_of_range", "calibration time %g s must be 1 to 60 s", secs);
+            return;
+        }
+    }
+    char err[300] = "";
+    if (!k->c->ops.calibrate || k->c->ops.calibrate(k->c->ctx, m, kind, secs, err, sizeof err) != 0) {
+        FAIL(k, "not_streaming", "%s", err[0] ? err : "calibration is not possible now");
+        return;
+    }
+    reply_ok(k);
+}
+
 static void m_later(call *k)
 {
-    FAIL(k, "not_implemented", "%s is part of the session and calibration work not yet in this build", k->path);
+    FAIL(k, "not_implemented", "%s: session recording is not in this build yet", k->path);
 }
 
 typedef void (*method_fn)(call *k);
@@ -278,8 +300,8 @@ static const struct method {
     {"unsubscribe", "", m_unsubscribe},   {"unsubscribe", "i", m_unsubscribe}, {"unsubscribe", "si", m_unsubscribe},
     {"ping", "", m_ping},                 {"ping", "i", m_ping},               {"info", "", m_info},
     {"threshold", "sf", m_threshold},     {"threshold", "sff", m_threshold},   {"reps/reset", "s", m_reps_reset},
-    {"calibrate/rest", "s", m_later},     {"calibrate/rest", "sf", m_later},   {"calibrate/mvc", "s", m_later},
-    {"calibrate/mvc", "sf", m_later},     {"calibrate/cancel", "", m_later},   {"session/start", "", m_later},
+    {"calibrate/rest", "s", m_calibrate}, {"calibrate/rest", "sf", m_calibrate}, {"calibrate/mvc", "s", m_calibrate},
+    {"calibrate/mvc", "sf", m_calibrate}, {"calibrate/cancel", "", m_calibrate}, {"session/start", "", m_later},
     {"session/start", "s", m_later},      {"session/stop", "", m_later},       {"session/marker", "s", m_later},
 };
 

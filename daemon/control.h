@@ -22,6 +22,9 @@ typedef struct control_ops {
     void (*info)(void *ctx, const struct sockaddr_in *to);
     /* Resets the repetition counter of muscle m (-1 = all). */
     void (*reps_reset)(void *ctx, int m);
+    /* Starts calibrating muscle m (-1 = all): kind 1 rest, 2 MVC, over seconds; or cancels (kind 0).
+     * Returns 0, or -1 with err. */
+    int (*calibrate)(void *ctx, int m, int kind, double seconds, char *err, size_t n);
     /* Milliseconds since the session start. */
     int32_t (*t_ms)(void *ctx);
 } control_ops;

@@ -116,16 +116,24 @@ static void send_threshold(daemon_t *d, int i, const struct sockaddr_in *to)
         osc_out_send(&d->out, TO_ALL, d->rt->addr.m[i].threshold, m);
 }
 
+static void send_calib(daemon_t *d, int i, const struct sockaddr_in *to)
+{
+    const fb_muscle *fm = &d->rt->fb.m[i];
+    lo_message m = lo_message_new();
+    lo_message_add_float(m, (float)fm->cal.rest_uv);
+    lo_message_add_float(m, (float)fm->cal.mvc_uv);
+    if (to)
+        osc_out_send_to(&d->out, to, d->rt->addr.m[i].calib, m);
+    else
+        osc_out_send(&d->out, TO_ALL, d->rt->addr.m[i].calib, m);
+}
+
 static void op_hello(void *ctx, const struct sockaddr_in *to)
 {
     daemon_t *d = ctx;
     send_muscles(d, to);
     for (int i = 0; i < d->rt->addr.n; i++) {
-        const fb_muscle *fm = &d->rt->fb.m[i];
-        lo_message m = lo_message_new();
-        lo_message_add_float(m, (float)fm->cal.rest_uv);
-        lo_message_add_float(m, (float)fm->cal.mvc_uv);
-        osc_out_send_to(&d->out, to, d->rt->addr.m[i].calib, m);
+        send_calib(d, i, to);
         send_threshold(d, i, to);
     }
     lo_message m = lo_message_new();
@@ -187,7 +195,50 @@ static int32_t op_t_ms(void *ctx)
     return feedback_t_ms(&d->rt->fb, d->samples);
 }
 
-static const control_ops ctl_ops = {op_threshold, op_hello, op_info, op_reps_reset, op_t_ms};
+static void send_heartbeat(daemon_t *d);
+
+static int op_calibrate(void *ctx, int mi, int kind, double seconds, char *err, size_t n)
+{
+    daemon_t *d = ctx;
+    if (kind == 0) {
+        feedback_calibrate_cancel(&d->rt->fb);
+        LOGI("calibration cancelled");
+        send_heartbeat(d);
+        return 0;
+    }
+    if (d->state != SRC_STREAMING) {
+        snprintf(err, n, "no signal to calibrate on (state %s); connect the amplifier first", state_names[d->state]);
+        return -1;
+    }
+    feedback_calibrate(&d->rt->fb, mi, kind == 1 ? CAL_REST : CAL_MVC, seconds);
+    LOGI("calibrating %s of %s for %g s", kind == 1 ? "rest" : "MVC", mi < 0 ? "all muscles" : d->rt->addr.names[mi],
+         seconds);
+    send_heartbeat(d);
+    return 0;
+}
+
+/* A calibration ended (from feedback): the detector gets it, clients hear of it. */
+static void on_calibrated(void *ctx, int i, cal_kind kind, int ok, const char *why)
+{
+    daemon_t *d = ctx;
+    if (!ok) {
+        LOGW("calibration refused: %s", why);
+        lo_message m = lo_message_new();
+        lo_message_add_string(m, kind == CAL_REST ? "/emg/ctl/calibrate/rest" : "/emg/ctl/calibrate/mvc");
+        lo_message_add_string(m, "implausible");
+        lo_message_add_string(m, why);
+        osc_out_send(&d->out, TO_ALL, d->rt->addr.error, m);
+    } else {
+        const mf_calibration *c = &d->rt->fb.m[i].cal;
+        LOGI("muscle '%s': %s calibrated: rest %.2f uV (SD %.2f), MVC %.1f uV", d->rt->addr.names[i],
+             kind == CAL_REST ? "rest" : "MVC", c->rest_uv, c->rest_sd_uv, c->mvc_uv);
+        pipeline_set_calibration(d->rt->pl, i, c);
+        send_calib(d, i, NULL);
+    }
+    if (!feedback_calibrating(&d->rt->fb)) send_heartbeat(d);
+}
+
+static const control_ops ctl_ops = {op_threshold, op_hello, op_info, op_reps_reset, op_calibrate, op_t_ms};
 
 /* ---------------------------------------------------------------------------------------------- */
 
@@ -200,10 +251,11 @@ static void on_frames(void *ctx, const double *frames, uint32_t n)
 
 static void send_heartbeat(daemon_t *d)
 {
+    int calibrating = d->state == SRC_STREAMING && feedback_calibrating(&d->rt->fb);
     lo_message m = lo_message_new();
     lo_message_add_int32(m, ++d->hb_seq);
-    lo_message_add_int32(m, state_codes[d->state]);
-    lo_message_add_string(m, state_names[d->state]);
+    lo_message_add_int32(m, calibrating ? 2 : state_codes[d->state]);
+    lo_message_add_string(m, calibrating ? "calibrating" : state_names[d->state]);
     osc_out_send(&d->out, TO_ALL, d->rt->addr.heartbeat, m);
 }
 
@@ -232,6 +284,19 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
     osc_feedback_tick(&d->rt->ofb);
 }
 
+/* /emg/<m>/levels ff: where the detector's on and off levels lie on the activation scale, for displays. */
+static void send_levels(daemon_t *d)
+{
+    for (int i = 0; i < d->rt->addr.n; i++) {
+        double on, off;
+        if (pipeline_levels(d->rt->pl, i, &on, &off) != 0) continue;
+        lo_message m = lo_message_new();
+        lo_message_add_float(m, (float)on);
+        lo_message_add_float(m, (float)off);
+        osc_out_send(&d->out, TO_MUSCLES | TO_FULL, d->rt->addr.m[i].levels, m);
+    }
+}
+
 static void on_heartbeat(evutil_socket_t fd, short what, void *arg)
 {
     (void)fd, (void)what;
@@ -239,6 +304,7 @@ static void on_heartbeat(evutil_socket_t fd, short what, void *arg)
     int gone = subs_expire(&d->subs, mono_s());
     if (gone) LOGI("%d subscriber lease(s) expired", gone);
     send_heartbeat(d);
+    send_levels(d);
 }
 
 static int start_source(daemon_t *d)
@@ -259,6 +325,8 @@ static void wire_runtime(daemon_t *d, const feedback *old_fb)
     runtime *rt = d->rt;
     rt->ofb = (osc_feedback){&d->out, &rt->addr, &rt->fb};
     feedback_init(&rt->fb, rt->cfg, rt->fs, osc_feedback_events(&rt->ofb), d->samples);
+    rt->fb.calibrated = on_calibrated;
+    rt->fb.calibrated_ctx = d;
     if (old_fb) feedback_carry_over(&rt->fb, old_fb);
     for (int i = 0; i < rt->fb.n; i++) pipeline_set_calibration(rt->pl, i, &rt->fb.m[i].cal);
     pipeline_set_sink(rt->pl, (pipeline_sink){feedback_block, &rt->fb});

@@ -3,6 +3,7 @@
  * streams give the same events. */
 #include "feedback.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -69,6 +70,77 @@ static void offset(feedback *f, int i, uint64_t sample, uint64_t decided)
     }
 }
 
+void feedback_calibrate(feedback *f, int m, cal_kind kind, double seconds)
+{
+    for (int i = 0; i < f->n; i++) {
+        if (m >= 0 && i != m) continue;
+        fb_muscle *x = &f->m[i];
+        x->cal_kind = kind;
+        x->cal_left = (uint64_t)(seconds * f->fs);
+        x->cal_n = 0;
+        x->cal_sum = x->cal_sumsq = x->cal_ema = x->cal_peak = 0;
+    }
+}
+
+void feedback_calibrate_cancel(feedback *f)
+{
+    for (int i = 0; i < f->n; i++) f->m[i].cal_kind = CAL_NONE;
+}
+
+int feedback_calibrating(const feedback *f)
+{
+    for (int i = 0; i < f->n; i++)
+        if (f->m[i].cal_kind != CAL_NONE) return 1;
+    return 0;
+}
+
+static void calibration_done(feedback *f, int i)
+{
+    fb_muscle *x = &f->m[i];
+    cal_kind kind = x->cal_kind;
+    x->cal_kind = CAL_NONE;
+    char why[200] = "";
+    int ok = 1;
+    if (x->cal_n == 0) {
+        ok = 0;
+        snprintf(why, sizeof why, "muscle '%s': no valid signal during the calibration", f->names[i]);
+    } else if (kind == CAL_REST) {
+        double mean = x->cal_sum / (double)x->cal_n;
+        double var = x->cal_sumsq / (double)x->cal_n - mean * mean;
+        x->cal.rest_uv = mean;
+        x->cal.rest_sd_uv = sqrt(var > 0 ? var : 0) + 1e-9;
+        if (x->cal.mvc_uv <= mean) x->cal.mvc_uv = 0; /* an old MVC below the new rest is meaningless */
+    } else {
+        double floor_uv = x->cal.rest_uv + 5 * x->cal.rest_sd_uv;
+        if (x->cal_peak < floor_uv || x->cal_peak < 1.5 * x->cal.rest_uv || x->cal_peak < 5.0) {
+            ok = 0;
+            snprintf(why, sizeof why,
+                     "muscle '%s': the MVC (%.1f uV) is not clearly above rest (%.1f uV); check the electrodes and "
+                     "ask for a maximal contraction, then calibrate again",
+                     f->names[i], x->cal_peak, x->cal.rest_uv);
+        } else {
+            x->cal.mvc_uv = x->cal_peak;
+        }
+    }
+    if (f->calibrated) f->calibrated(f->calibrated_ctx, i, kind, ok, why);
+}
+
+static void calibration_feed(feedback *f, int i, const double *env, uint32_t n)
+{
+    fb_muscle *x = &f->m[i];
+    const double a = 1.0 - exp(-1.0 / (0.1 * f->fs)); /* 100 ms average for the MVC */
+    for (uint32_t k = 0; k < n && x->cal_left; k++, x->cal_left--) {
+        double e = env[k];
+        if (!isfinite(e)) continue;
+        x->cal_n++;
+        x->cal_sum += e;
+        x->cal_sumsq += e * e;
+        x->cal_ema += a * (e - x->cal_ema);
+        if (x->cal_ema > x->cal_peak) x->cal_peak = x->cal_ema;
+    }
+    if (!x->cal_left) calibration_done(f, i);
+}
+
 void feedback_block(void *ctx, int i, const double *env, const double *act, uint32_t n, uint64_t first_sample,
                     const mf_transition *tr, uint32_t n_tr)
 {
@@ -93,6 +165,7 @@ void feedback_block(void *ctx, int i, const double *env, const double *act, uint
             if (act[k] > m->peak_act) m->peak_act = act[k];
     m->env = env[n - 1];
     m->act = f->signal_ok ? act[n - 1] : 0.0; /* fail-safe holds until the signal is back */
+    if (m->cal_kind != CAL_NONE) calibration_feed(f, i, env, n);
     if (first_sample + n > f->now_sample) f->now_sample = first_sample + n;
 }
 

@@ -17,6 +17,11 @@ typedef struct feedback_events {
     void *ctx;
 } feedback_events;
 
+typedef enum cal_kind { CAL_NONE = 0, CAL_REST, CAL_MVC } cal_kind;
+
+/* Called when a calibration of muscle m ends: ok = 1 and m's calibration set, or ok = 0 with why. */
+typedef void (*feedback_calibrated_fn)(void *ctx, int m, cal_kind kind, int ok, const char *why);
+
 typedef struct fb_muscle {
     double env, act;
     int active;
@@ -26,6 +31,10 @@ typedef struct fb_muscle {
     int32_t reps; /* contractions that met the target */
     double rep_hold_s;
     mf_calibration cal;
+    /* a calibration in progress */
+    cal_kind cal_kind;
+    uint64_t cal_left, cal_n;
+    double cal_sum, cal_sumsq, cal_ema, cal_peak;
 } fb_muscle;
 
 typedef struct feedback {
@@ -37,6 +46,8 @@ typedef struct feedback {
     fb_muscle m[CFG_MAX_MUSCLES];
     char names[CFG_MAX_MUSCLES][CFG_NAME_MAX];
     feedback_events ev;
+    feedback_calibrated_fn calibrated;
+    void *calibrated_ctx;
     uint64_t events;
 } feedback;
 
@@ -54,6 +65,13 @@ double feedback_hold_s(const feedback *f, int m);
 /* The signal is gone: active muscles get an offset now, act = 0 until feedback_signal_back. */
 void feedback_signal_lost(feedback *f);
 void feedback_signal_back(feedback *f);
+
+/* Calibration of muscle m (-1 = all) over `seconds` of the coming signal: rest = mean and SD of the
+ * envelope (the patient relaxed); MVC = the highest 100 ms average of the envelope (maximal effort). An MVC
+ * not clearly above rest is refused and the old calibration kept. */
+void feedback_calibrate(feedback *f, int m, cal_kind kind, double seconds);
+void feedback_calibrate_cancel(feedback *f);
+int feedback_calibrating(const feedback *f);
 
 /* Milliseconds since the session start on the sample clock. */
 int32_t feedback_t_ms(const feedback *f, uint64_t sample);

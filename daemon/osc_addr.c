@@ -35,6 +35,7 @@ void osc_addr_build(osc_addr *a, const config *c)
         SET(x->rep, "%s/%s/rep", p, m);
         SET(x->calib, "%s/%s/calib", p, m);
         SET(x->threshold, "%s/%s/threshold", p, m);
+        SET(x->levels, "%s/%s/levels", p, m);
         snprintf(a->name_buf[i], CFG_NAME_MAX, "%s", m);
         a->names[i] = a->name_buf[i];
     }

@@ -229,3 +229,11 @@ void pipeline_set_calibration(pipeline *p, int m, const mf_calibration *cal)
 }
 
 int pipeline_active(const pipeline *p, int m) { return p->m[m].det.p->detector->active(p->m[m].det.inst); }
+
+int pipeline_levels(const pipeline *p, int m, double *on_act, double *off_act)
+{
+    const stage *d = &p->m[m].det;
+    if (!d->p->detector->levels) return -1;
+    d->p->detector->levels(d->inst, on_act, off_act);
+    return 0;
+}

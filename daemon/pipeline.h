@@ -45,5 +45,7 @@ int pipeline_set_threshold(pipeline *p, int m, double on, double off, char *err,
 int pipeline_get_threshold(const pipeline *p, int m, double *on, double *off);
 void pipeline_set_calibration(pipeline *p, int m, const mf_calibration *cal);
 int pipeline_active(const pipeline *p, int m);
+/* The detector's on/off levels on the activation scale; -1 when the detector cannot tell. */
+int pipeline_levels(const pipeline *p, int m, double *on_act, double *off_act);
 
 #endif

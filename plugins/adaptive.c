@@ -162,7 +162,16 @@ static void set_calibration(void *self, const mf_calibration *cal)
 
 static int active(void *self) { return ((adp *)self)->h.active; }
 
-static const mf_detector_ops ops = {process, set_calibration, active};
+static void levels(void *self, double *on, double *off)
+{
+    const adp *d = self;
+    double sp = fmax(d->s, d->floor_uv), on_uv = d->b + d->on * sp, off_uv = d->b + d->off * sp;
+    act_scale sc = act_scale_make(d->cal.rest_uv, d->cal.mvc_uv, on_uv, off_uv);
+    *on = act_at(&sc, on_uv);
+    *off = act_at(&sc, off_uv);
+}
+
+static const mf_detector_ops ops = {process, set_calibration, active, levels};
 
 MF_EXPORT const mf_plugin mf_plugin_entry = {
     MF_ABI_MAJOR, MF_ABI_MINOR, sizeof(mf_plugin), MF_KIND_DETECTOR, "adaptive", "1.0.0",

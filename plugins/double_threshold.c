@@ -137,7 +137,14 @@ static void set_calibration(void *self, const mf_calibration *cal)
 
 static int active(void *self) { return ((dth *)self)->h.active; }
 
-static const mf_detector_ops ops = {process, set_calibration, active};
+static void levels(void *self, double *on, double *off)
+{
+    const dth *t = self;
+    *on = act_at(&t->scale, t->on_uv);
+    *off = act_at(&t->scale, t->off_uv);
+}
+
+static const mf_detector_ops ops = {process, set_calibration, active, levels};
 
 MF_EXPORT const mf_plugin mf_plugin_entry = {
     MF_ABI_MAJOR, MF_ABI_MINOR, sizeof(mf_plugin), MF_KIND_DETECTOR, "double-threshold", "1.0.0",

@@ -1,8 +1,8 @@
 /* activation.h: the one rule every built-in detector uses to turn an envelope (uV) into activation 0..1.
  * Calibrated (mvc > rest): act = (env - rest) / (mvc - rest), clamped to 0..1.
- * Not calibrated: the configured threshold range stands in: act = (env - off) / (8*on - off), clamped,
- * so activation is 0 at the off threshold and reaches 1 at eight times the on threshold (120 uV for
- * on = 15 uV, a typical hamstring effort). */
+ * Not calibrated: the configured threshold range stands in: activation is 0 at the off level and reaches 1
+ * at eight times the on level, or 100 uV above the off level if that is more (a moderate hamstring effort),
+ * so detectors with small levels (adaptive, baseline-sd) do not saturate at once. */
 #ifndef MF_DSP_ACTIVATION_H
 #define MF_DSP_ACTIVATION_H
 
@@ -22,7 +22,7 @@ static inline act_scale act_scale_make(double rest_uv, double mvc_uv, double on_
         s.lo = rest_uv;
         s.inv_span = 1.0 / (mvc_uv - rest_uv);
     } else {
-        double hi = fmax(8.0 * on_uv, off_uv + 1e-6);
+        double hi = fmax(8.0 * on_uv, off_uv + ACT_UNCALIBRATED_MVC_UV);
         s.lo = off_uv;
         s.inv_span = 1.0 / (hi - off_uv);
     }
@@ -35,6 +35,9 @@ static inline double act_of(const act_scale *s, double env)
     if (!(a > 0.0)) return 0.0; /* also NaN -> 0: fail safe */
     return a < 1.0 ? a : 1.0;
 }
+
+/* The activation a level (uV) has on this scale, unclamped. */
+static inline double act_at(const act_scale *s, double level_uv) { return (level_uv - s->lo) * s->inv_span; }
 
 /* A level given in uV or in % of MVC, in uV. */
 static inline double act_level_uv(double value, int pct_mvc, double rest_uv, double mvc_uv)

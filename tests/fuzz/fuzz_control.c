@@ -43,7 +43,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         char err[300];
         ctl = control_new(base, &cfg->osc.control, err, sizeof err);
         osc_out_init(&out, control_fd(ctl), &subs);
-        control_configure(ctl, cfg, &addr, &subs, &out, (control_ops){thr, hello, hello, reps, tms}, NULL);
+        control_configure(ctl, cfg, &addr, &subs, &out, (control_ops){thr, hello, hello, reps, NULL, tms}, NULL);
         from.sin_family = AF_INET;
         from.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
         from.sin_port = htons(9); /* discard: replies go nowhere */

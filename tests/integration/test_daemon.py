@@ -200,6 +200,40 @@ class TestLifecycle(unittest.TestCase):
         finally:
             shutil.rmtree(tmp)
 
+    def test_rest_and_mvc_calibration(self):
+        d = Daemon()
+        c = oscmini.Client()
+        try:
+            c.send(d.port, "/emg/ctl/subscribe")
+            self.assertIsNotNone(c.wait_for("/emg/sys/subscribed"))
+            c.recv_all(0.2)
+            c.send(d.port, "/emg/ctl/calibrate/rest", "all", 1)  # the patient rests until 2 s
+            msgs = c.recv_all(2.0)
+            self.assertIn(["/emg/ctl/calibrate/rest"], [m[3] for m in msgs if m[1] == "/emg/sys/ok"])
+            self.assertIn("calibrating", [m[3][2] for m in msgs if m[1] == "/emg/sys/heartbeat"])
+            rest = {m[1].split("/")[2]: m[3] for m in msgs if m[1].endswith("/calib")}
+            self.assertEqual(sorted(rest), sorted(MUSCLES))
+            for name, (r, mvc) in rest.items():
+                self.assertTrue(0 < r < 10 and mvc == 0, (name, r, mvc))
+            # the left curl holds from 2 to 5 s: an MVC of it; the glute at rest is refused as implausible
+            c.send(d.port, "/emg/ctl/calibrate/mvc", "hamstring_left", 2)
+            c.send(d.port, "/emg/ctl/calibrate/mvc", "glute_left", 2)
+            msgs = []
+            for _ in range(6):
+                msgs += c.recv_all(0.5)
+                c.send(d.port, "/emg/ctl/subscribe")
+            cal = [m[3] for m in msgs if m[1] == "/emg/hamstring_left/calib"]
+            self.assertTrue(cal and cal[-1][1] > 5 * cal[-1][0], cal)
+            errs = [m[3] for m in msgs if m[1] == "/emg/sys/error"]
+            self.assertTrue(any(e[1] == "implausible" and "glute_left" in e[2] for e in errs), errs)
+            # with an MVC, activation during the rest of the curl is a fraction of it
+            t_cal = [m[0] for m in msgs if m[1] == "/emg/hamstring_left/calib"][-1]
+            acts = [m[3][0] for m in msgs if m[1] == "/emg/frame/act" and m[0] > t_cal]
+            self.assertTrue(acts and 0.2 < max(acts) <= 1.0, acts[:10])
+        finally:
+            d.stop()
+            c.close()
+
     def test_leases_expire_unless_renewed(self):
         d = Daemon("-o", "osc.lease_s=1")
         c = oscmini.Client()

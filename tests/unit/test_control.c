@@ -31,7 +31,8 @@ typedef struct fixture {
     control *ctl;
     int client;
     struct sockaddr_in client_addr, ctl_addr;
-    int thr_calls, hello_calls, info_calls, reps_calls;
+    int thr_calls, hello_calls, info_calls, reps_calls, cal_calls, cal_m, cal_kind;
+    double cal_secs;
     int thr_m;
     double thr_on, thr_off;
 } fixture;
@@ -52,6 +53,16 @@ static int op_threshold(void *ctx, int m, double on, double off, char *err, size
 static void op_hello(void *ctx, const struct sockaddr_in *to) { (void)to, ((fixture *)ctx)->hello_calls++; }
 static void op_info(void *ctx, const struct sockaddr_in *to) { (void)to, ((fixture *)ctx)->info_calls++; }
 static void op_reps(void *ctx, int m) { (void)m, ((fixture *)ctx)->reps_calls++; }
+static int op_calibrate(void *ctx, int m, int kind, double secs, char *err, size_t n)
+{
+    fixture *f = ctx;
+    f->cal_calls++;
+    f->cal_m = m;
+    f->cal_kind = kind;
+    f->cal_secs = secs;
+    (void)err, (void)n;
+    return 0;
+}
 static int32_t op_t_ms(void *ctx) { (void)ctx; return 1234; }
 
 static int setup(void **st)
@@ -72,7 +83,7 @@ static int setup(void **st)
     getsockname(control_fd(f->ctl), (struct sockaddr *)&f->ctl_addr, &l);
     osc_out_init(&f->out, control_fd(f->ctl), &f->subs);
     control_configure(f->ctl, f->cfg, &f->addr, &f->subs, &f->out,
-                      (control_ops){op_threshold, op_hello, op_info, op_reps, op_t_ms}, f);
+                      (control_ops){op_threshold, op_hello, op_info, op_reps, op_calibrate, op_t_ms}, f);
     f->client = socket(AF_INET, SOCK_DGRAM, 0);
     struct sockaddr_in a = {0};
     a.sin_family = AF_INET;
@@ -206,7 +217,7 @@ static void test_unknown_and_foreign_paths_are_errors(void **st)
     char b[256];
     expect_error(f, b, (size_t)build(b, sizeof b, "/emg/ctl/nope", ""), "unknown_path");
     expect_error(f, b, (size_t)build(b, sizeof b, "/other/ctl/ping", ""), "unknown_path");
-    expect_error(f, b, (size_t)build(b, sizeof b, "/emg/ctl/calibrate/rest", "s", "all"), "not_implemented");
+    expect_error(f, b, (size_t)build(b, sizeof b, "/emg/ctl/session/start", "s", "x"), "not_implemented");
 }
 
 static void test_wildcards_are_refused_and_change_nothing(void **st)
@@ -342,6 +353,23 @@ static void test_subscriber_table_has_a_limit(void **st)
     assert_int_equal(f->subs.n, SUBS_MAX);
 }
 
+static void test_calibration_requests(void **st)
+{
+    fixture *f = *st;
+    char b[256];
+    send_raw(f, b, (size_t)build(b, sizeof b, "/emg/ctl/calibrate/rest", "s", "all"));
+    expect_ok(f, "/emg/ctl/calibrate/rest");
+    assert_true(f->cal_m == -1 && f->cal_kind == 1 && f->cal_secs == 5.0);
+    send_raw(f, b, (size_t)build(b, sizeof b, "/emg/ctl/calibrate/mvc", "si", "glute_right", 3));
+    expect_ok(f, "/emg/ctl/calibrate/mvc");
+    assert_true(f->cal_m == 3 && f->cal_kind == 2 && f->cal_secs == 3.0);
+    expect_error(f, b, (size_t)build(b, sizeof b, "/emg/ctl/calibrate/mvc", "sf", "glute_right", 0.5), "out_of_range");
+    expect_error(f, b, (size_t)build(b, sizeof b, "/emg/ctl/calibrate/mvc", "s", "neck"), "unknown_muscle");
+    send_raw(f, b, (size_t)build(b, sizeof b, "/emg/ctl/calibrate/cancel", ""));
+    expect_ok(f, "/emg/ctl/calibrate/cancel");
+    assert_true(f->cal_kind == 0 && f->cal_calls == 3);
+}
+
 static void test_info_and_reps_reset(void **st)
 {
     fixture *f = *st;
@@ -383,6 +411,7 @@ int main(void)
         T(test_sources_outside_the_allow_list_get_nothing),
         T(test_subscribe_forms_and_leases),
         T(test_subscriber_table_has_a_limit),
+        T(test_calibration_requests),
         T(test_info_and_reps_reset),
         T(test_messages_arrive_over_the_socket),
     };

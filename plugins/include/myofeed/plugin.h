@@ -181,6 +181,10 @@ typedef struct mf_detector_ops {
     void (*set_calibration)(void *self, const mf_calibration *cal);
     /* [stream] Current state: 1 active, 0 inactive. */
     int (*active)(void *self);
+    /* [stream] Where the on and off levels lie right now on the activation scale (the value act would
+     * have at each level; may lie outside 0..1), so displays can draw them on the activation bar.
+     * May be NULL. */
+    void (*levels)(void *self, double *on_act, double *off_act);
 } mf_detector_ops;
 
 /* Counters every decoder keeps (monotonic since create). */

@@ -1,0 +1,247 @@
+/* myofeed-monitor: the therapist's screen (ncurses). One row per muscle: a live activation bar with the
+ * detector's on/off levels marked on the envelope scale, active state, hold time, repetitions and
+ * calibration; the daemon's state, session and last message. Keys send control messages:
+ *   up/down select a muscle     +/- raise/lower its thresholds 10 %     a  apply to all muscles
+ *   r calibrate rest (5 s)      m calibrate MVC (5 s)     c cancel calibration
+ *   s start/stop a session      k add a marker            q quit
+ * It renews its subscription every 3 s, so it survives the daemon restarting, and shows NO SIGNAL and
+ * NO DAEMON plainly.   myofeed-monitor [-c HOST:PORT]   (default 127.0.0.1:17700) */
+#include <curses.h>
+#include <lo/lo.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define MAXM 32
+
+typedef struct mon {
+    int n, sel;
+    char name[MAXM][32];
+    float act[MAXM], env[MAXM], hold[MAXM], on[MAXM], off[MAXM], rest[MAXM], mvc[MAXM], peak_env[MAXM];
+    float lon[MAXM], loff[MAXM];
+    int have_levels[MAXM];
+    int active[MAXM], reps[MAXM];
+    char state[32], session[64];
+    int session_running;
+    double last_msg;
+    char status[200];
+} mon;
+
+static double now_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+/* liblo's lo_arg pointers are only 4-byte aligned: copy, never dereference the union. */
+static int32_t I(lo_arg *a)
+{
+    int32_t v;
+    memcpy(&v, a, sizeof v);
+    return v;
+}
+static float F(lo_arg *a)
+{
+    float v;
+    memcpy(&v, a, sizeof v);
+    return v;
+}
+#define S(a) ((const char *)(a))
+
+static int idx(mon *m, const char *name, size_t len)
+{
+    for (int i = 0; i < m->n; i++)
+        if (strlen(m->name[i]) == len && !strncmp(m->name[i], name, len)) return i;
+    return -1;
+}
+
+static int on_msg(const char *path, const char *types, lo_arg **argv, int argc, lo_message msg, void *data)
+{
+    (void)msg;
+    mon *m = data;
+    m->last_msg = now_s();
+    if (!strcmp(path, "/emg/sys/muscles")) {
+        m->n = 0;
+        for (int i = 0; i < argc && i < MAXM; i++)
+            if (types[i] == 's') snprintf(m->name[m->n++], 32, "%s", S(argv[i]));
+        if (m->sel >= m->n) m->sel = 0;
+    } else if (!strcmp(path, "/emg/sys/heartbeat") && argc == 3) {
+        snprintf(m->state, sizeof m->state, "%s", S(argv[2]));
+    } else if (!strcmp(path, "/emg/sys/error") && argc == 3) {
+        snprintf(m->status, sizeof m->status, "daemon: %s", S(argv[2]));
+    } else if (!strcmp(path, "/emg/sys/ok") && argc == 1) {
+        if (strcmp(S(argv[0]), "/emg/ctl/subscribe")) snprintf(m->status, sizeof m->status, "ok: %s", S(argv[0]));
+    } else if (!strcmp(path, "/emg/session/state") && argc == 2) {
+        m->session_running = I(argv[0]);
+        snprintf(m->session, sizeof m->session, "%s", S(argv[1]));
+    } else if (!strcmp(path, "/emg/frame/act")) {
+        for (int i = 0; i < argc && i < m->n; i++) m->act[i] = F(argv[i]);
+    } else if (!strncmp(path, "/emg/", 5)) {
+        const char *slash = strchr(path + 5, '/');
+        if (!slash) return 0;
+        int i = idx(m, path + 5, (size_t)(slash - path - 5));
+        if (i < 0) return 0;
+        const char *leaf = slash + 1;
+        if (!strcmp(leaf, "env") && argc == 1) {
+            m->env[i] = F(argv[0]);
+            if (m->env[i] > m->peak_env[i]) m->peak_env[i] = m->env[i];
+        } else if (!strcmp(leaf, "active") && argc == 1) m->active[i] = I(argv[0]);
+        else if (!strcmp(leaf, "hold") && argc == 1) m->hold[i] = F(argv[0]);
+        else if (!strcmp(leaf, "rep") && argc == 2) m->reps[i] = I(argv[0]);
+        else if (!strcmp(leaf, "threshold") && argc == 2) m->on[i] = F(argv[0]), m->off[i] = F(argv[1]);
+        else if (!strcmp(leaf, "calib") && argc == 2) m->rest[i] = F(argv[0]), m->mvc[i] = F(argv[1]);
+        else if (!strcmp(leaf, "levels") && argc == 2) {
+            m->lon[i] = F(argv[0]);
+            m->loff[i] = F(argv[1]);
+            m->have_levels[i] = 1;
+        }
+    }
+    return 0;
+}
+
+static void draw(const mon *m, const char *target)
+{
+    erase();
+    int rows, cols;
+    getmaxyx(stdscr, rows, cols);
+    double t = now_s();
+    int alive = t - m->last_msg < 2.5;
+    int ok = alive && !strcmp(m->state, "streaming");
+    attron(A_BOLD);
+    mvprintw(0, 0, "myofeed monitor  %s", target);
+    attroff(A_BOLD);
+    if (!alive) {
+        attron(A_REVERSE | A_BOLD);
+        mvprintw(1, 0, " NO DAEMON: waiting for myofeedd on %s ", target);
+        attroff(A_REVERSE | A_BOLD);
+    } else {
+        if (!ok) attron(A_REVERSE | A_BOLD);
+        mvprintw(1, 0, " state: %s %s", m->state[0] ? m->state : "connecting",
+                 ok ? "" : (strcmp(m->state, "signal_lost") && strcmp(m->state, "no_device") ? "" : " - NO SIGNAL "));
+        if (!ok) attroff(A_REVERSE | A_BOLD);
+        mvprintw(1, 40, "session: %s", m->session_running ? m->session : "not running");
+    }
+    int bar = cols - 62;
+    if (bar < 10) bar = 10;
+    mvprintw(3, 0, "%-18s %-*s %5s %-6s %6s %4s  %s", "muscle", bar + 2, "activation (| on, : off)", "act", "", "hold",
+             "reps", "calib rest/mvc uV");
+    for (int i = 0; i < m->n && 4 + i < rows - 3; i++) {
+        float a = ok ? m->act[i] : 0.0f;
+        int fill = (int)lroundf(a * bar);
+        if (i == m->sel) attron(A_BOLD);
+        mvprintw(4 + i, 0, "%c%-17s [", i == m->sel ? '>' : ' ', m->name[i]);
+        for (int k = 0; k < bar; k++) addch(k < fill ? (m->active[i] && ok ? '#' : '=') : ' ');
+        /* the detector's on and off levels on the activation scale (/emg/<m>/levels, 1 Hz) */
+        if (m->have_levels[i]) {
+            int pon = (int)lroundf(m->lon[i] * bar), poff = (int)lroundf(m->loff[i] * bar);
+            if (poff >= 0 && poff < bar) mvaddch(4 + i, 20 + poff, ':');
+            if (pon >= 0 && pon < bar) mvaddch(4 + i, 20 + pon, '|');
+        }
+        mvprintw(4 + i, 20 + bar, "] %3.0f%% %-6s %5.1fs %4d  %.0f/%.0f", a * 100, m->active[i] && ok ? "ACTIVE" : "",
+                 m->hold[i], m->reps[i], m->rest[i], m->mvc[i]);
+        if (i == m->sel) attroff(A_BOLD);
+    }
+    mvprintw(rows - 2, 0, "%s", m->status);
+    mvprintw(rows - 1, 0, "up/down select  +/- threshold  a all  r rest  m MVC  c cancel  s session  k marker  q quit");
+    refresh();
+}
+
+static volatile sig_atomic_t quit;
+static void on_sig(int s) { (void)s, quit = 1; }
+
+int main(int argc, char **argv)
+{
+    const char *target = "127.0.0.1:17700";
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "-c") && i + 1 < argc) target = argv[++i];
+        else {
+            fprintf(stderr, "usage: %s [-c HOST:PORT]\n", argv[0]);
+            return 1;
+        }
+    }
+    char host[64], port[16];
+    const char *colon = strrchr(target, ':');
+    if (!colon || colon == target || (size_t)(colon - target) >= sizeof host) {
+        fprintf(stderr, "%s: -c wants HOST:PORT\n", argv[0]);
+        return 1;
+    }
+    snprintf(host, sizeof host, "%.*s", (int)(colon - target), target);
+    snprintf(port, sizeof port, "%s", colon + 1);
+    lo_server s = lo_server_new_with_proto(NULL, LO_UDP, NULL);
+    if (!s) return 2;
+    lo_server_enable_queue(s, 0, 1);
+    mon m;
+    memset(&m, 0, sizeof m);
+    lo_server_add_method(s, NULL, NULL, on_msg, &m);
+    lo_address d = lo_address_new(host, port);
+    signal(SIGINT, on_sig);
+    signal(SIGTERM, on_sig);
+    initscr();
+    cbreak();
+    noecho();
+    keypad(stdscr, TRUE);
+    nodelay(stdscr, TRUE);
+    curs_set(0);
+    double next_sub = 0, next_draw = 0;
+    int markers = 0;
+    while (!quit) {
+        double t = now_s();
+        if (t >= next_sub) {
+            lo_send_from(d, s, LO_TT_IMMEDIATE, "/emg/ctl/subscribe", "s", "full");
+            next_sub = t + 3.0;
+        }
+        int ch;
+        while ((ch = getch()) != ERR) {
+            const char *mname = m.n ? m.name[m.sel] : "all";
+            switch (ch) {
+            case 'q': quit = 1; break;
+            case KEY_UP: m.sel = m.sel > 0 ? m.sel - 1 : 0; break;
+            case KEY_DOWN: m.sel = m.sel + 1 < m.n ? m.sel + 1 : m.sel; break;
+            case '+':
+            case '-':
+            case 'a': {
+                float k = ch == '-' ? 0.9f : 1.1f;
+                if (ch == 'a') k = 1.0f;
+                if (m.n && m.on[m.sel] > 0) {
+                    lo_send_from(d, s, LO_TT_IMMEDIATE, "/emg/ctl/threshold", "sff", ch == 'a' ? "all" : mname,
+                                 m.on[m.sel] * k, m.off[m.sel] * k);
+                    snprintf(m.status, sizeof m.status, "threshold %s: on %.2f off %.2f", ch == 'a' ? "all" : mname,
+                             m.on[m.sel] * k, m.off[m.sel] * k);
+                }
+                break;
+            }
+            case 'r': lo_send_from(d, s, LO_TT_IMMEDIATE, "/emg/ctl/calibrate/rest", "sf", "all", 5.0f); break;
+            case 'm': lo_send_from(d, s, LO_TT_IMMEDIATE, "/emg/ctl/calibrate/mvc", "sf", mname, 5.0f); break;
+            case 'c': lo_send_from(d, s, LO_TT_IMMEDIATE, "/emg/ctl/calibrate/cancel", ""); break;
+            case 's':
+                if (m.session_running)
+                    lo_send_from(d, s, LO_TT_IMMEDIATE, "/emg/ctl/session/stop", "");
+                else
+                    lo_send_from(d, s, LO_TT_IMMEDIATE, "/emg/ctl/session/start", "s", "monitor");
+                break;
+            case 'k': {
+                char text[32];
+                snprintf(text, sizeof text, "marker %d", ++markers);
+                lo_send_from(d, s, LO_TT_IMMEDIATE, "/emg/ctl/session/marker", "s", text);
+                break;
+            }
+            case KEY_RESIZE: clear(); break;
+            default: break;
+            }
+        }
+        if (t >= next_draw) {
+            draw(&m, target);
+            next_draw = t + 0.05;
+        }
+        lo_server_recv_noblock(s, 10);
+    }
+    endwin();
+    lo_send_from(d, s, LO_TT_IMMEDIATE, "/emg/ctl/unsubscribe", "");
+    lo_address_free(d);
+    lo_server_free(s);
+    return 0;
+}

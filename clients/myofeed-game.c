@@ -22,6 +22,8 @@ typedef struct game {
     int index; /* of the muscle in /emg/sys/muscles, -1 until known */
     float act, target, hold_s;
     int active, daemon_seen;
+    long frames; /* /emg/frame/act received */
+    float peak_act;
     double last_msg, held, score_flash;
     int score, reps;
     float y, vy; /* balloon height 0 (ground) .. 1 (sky) */
@@ -29,12 +31,6 @@ typedef struct game {
     char state[32];
 } game;
 
-static int32_t I(lo_arg *a)
-{
-    int32_t v;
-    memcpy(&v, a, sizeof v);
-    return v;
-}
 static float F(lo_arg *a)
 {
     float v;
@@ -58,9 +54,10 @@ static int on_msg(const char *path, const char *types, lo_arg **argv, int argc, 
         }
     } else if (!strcmp(path, "/emg/frame/act") && g->index >= 0 && g->index < argc) {
         g->act = F(argv[g->index]);
+        g->frames++;
+        if (g->act > g->peak_act) g->peak_act = g->act;
     } else if (!strcmp(path, "/emg/sys/heartbeat") && argc == 3) {
         snprintf(g->state, sizeof g->state, "%s", (const char *)argv[2]);
-        (void)I;
     }
     return 0;
 }
@@ -289,7 +286,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "%s: cannot save %s: %s\n", argv[0], shot, SDL_GetError());
         rc = 2;
     }
-    printf("score %d\n", g.score);
+    printf("muscle %s frames %ld peak_act %.2f reps %d score %d\n", g.muscle, g.frames, g.peak_act, g.reps, g.score);
     if (s) {
         lo_send_from(d, s, LO_TT_IMMEDIATE, "/emg/ctl/unsubscribe", "");
         lo_address_free(d);

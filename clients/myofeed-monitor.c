@@ -1,6 +1,6 @@
 /* myofeed-monitor: the therapist's screen (ncurses). One row per muscle: a live activation bar with the
  * detector's on/off levels marked on the envelope scale, active state, hold time, repetitions and
- * calibration; the daemon's state, session and last message. Keys send control messages:
+ * calibration; the daemon's state, session, cue and last message. Keys send control messages:
  *   up/down select a muscle     +/- raise/lower its thresholds 10 %     a  apply to all muscles
  *   r calibrate rest (5 s)      m calibrate MVC (5 s)     c cancel calibration
  *   s start/stop a session      k add a marker            q quit
@@ -24,7 +24,7 @@ typedef struct mon {
     float lon[MAXM], loff[MAXM];
     int have_levels[MAXM];
     int active[MAXM], reps[MAXM];
-    char state[32], session[64];
+    char state[32], session[64], cue[96];
     int session_running;
     double last_msg;
     char status[200];
@@ -78,6 +78,9 @@ static int on_msg(const char *path, const char *types, lo_arg **argv, int argc, 
     } else if (!strcmp(path, "/emg/session/state") && argc == 2) {
         m->session_running = I(argv[0]);
         snprintf(m->session, sizeof m->session, "%s", S(argv[1]));
+    } else if (!strcmp(path, "/emg/session/cue") && argc >= 1 && types[0] == 's') {
+        /* seam for session protocols (a later issue): the daemon's current instruction to the patient */
+        snprintf(m->cue, sizeof m->cue, "%s", S(argv[0]));
     } else if (!strcmp(path, "/emg/frame/act")) {
         for (int i = 0; i < argc && i < m->n; i++) m->act[i] = F(argv[i]);
     } else if (!strncmp(path, "/emg/", 5)) {
@@ -124,6 +127,7 @@ static void draw(const mon *m, const char *target)
                  ok ? "" : (strcmp(m->state, "signal_lost") && strcmp(m->state, "no_device") ? "" : " - NO SIGNAL "));
         if (!ok) attroff(A_REVERSE | A_BOLD);
         mvprintw(1, 40, "session: %s", m->session_running ? m->session : "not running");
+        mvprintw(2, 0, " cue: %s", m->cue[0] ? m->cue : "-");
     }
     int bar = cols - 62;
     if (bar < 10) bar = 10;

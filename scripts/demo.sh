@@ -1,6 +1,7 @@
 #!/bin/sh
 # Builds myofeed and runs the daemon on its embedded default (the synthetic patient doing hamstring
-# curls and glute bridges) with a live terminal view of the OSC feedback. Ctrl-C stops both.
+# curls and glute bridges) with the therapist's monitor (myofeed-monitor; q or Ctrl-C stops both). Without a
+# terminal (output piped) it prints the plain live view (myofeed-watch) instead.
 set -eu
 cd "$(dirname "$0")/.."
 scripts/deps.sh build
@@ -12,4 +13,8 @@ pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; echo "daemon log: build/log/myofeedd.log"' EXIT INT TERM
 sleep 0.3
 if ! kill -0 $pid 2>/dev/null; then cat build/log/myofeedd.log; exit 2; fi
-./build/bin/myofeed-watch
+if [ -t 0 ] && [ -t 1 ]; then
+  ./build/bin/myofeed-monitor
+else
+  ./build/bin/myofeed-watch
+fi

@@ -14,6 +14,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import daemonproc  # noqa: E402
 import oscmini  # noqa: E402
 
 DAEMON = os.path.abspath(sys.argv[1]) if len(sys.argv) > 1 else "myofeedd"
@@ -22,41 +23,8 @@ DEFAULT_CFG = os.path.join(SRC, "config", "myofeed.cfg")
 MUSCLES = ["hamstring_left", "hamstring_right", "glute_left", "glute_right"]
 
 
-class Daemon:
-    def __init__(self, *extra, cfg=DEFAULT_CFG):
-        self.port = oscmini.free_port()
-        self.err = tempfile.TemporaryFile()
-        args = [DAEMON, "-c", cfg, "-o", f"osc.control=127.0.0.1:{self.port}", *extra]
-        self.proc = subprocess.Popen(args, stderr=self.err, stdout=subprocess.DEVNULL)
-        self._wait_ready()
-
-    def _wait_ready(self):
-        probe = oscmini.Client()
-        try:
-            for _ in range(100):
-                if self.proc.poll() is not None:
-                    raise AssertionError(f"daemon exited with {self.proc.returncode}: {self.stderr()}")
-                probe.send(self.port, "/emg/ctl/ping", 1)
-                if probe.wait_for("/emg/sys/pong", 0.05):
-                    return
-            raise AssertionError("daemon did not answer a ping within 5 s: " + self.stderr())
-        finally:
-            probe.close()
-
-    def stderr(self):
-        self.err.seek(0)
-        return self.err.read().decode(errors="replace")
-
-    def stop(self, sig=signal.SIGTERM):
-        if self.proc.poll() is None:
-            self.proc.send_signal(sig)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-                raise AssertionError("daemon did not stop within 10 s of " + str(sig))
-        return self.proc.returncode
+def Daemon(*extra, cfg=DEFAULT_CFG, **kw):
+    return daemonproc.Daemon(DAEMON, *extra, cfg=cfg, **kw)
 
 
 class TestStreaming(unittest.TestCase):

@@ -1,0 +1,356 @@
+#!/usr/bin/env python3
+"""Integration tests of the clients against the real myofeedd on the synthetic patient (left hamstring curl
+2-5 s after start, right 6.5-9.5 s, glute bridge 11-16 s) and against a scripted fake daemon where exact
+control messages matter: myofeed-monitor in tmux, myofeed-record, myofeed-game headless, the Pd patch.
+Loopback only, every wait bounded.
+
+usage: test_clients.py BIN_DIR SOURCE_DIR
+"""
+import os
+import shutil
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import daemonproc  # noqa: E402
+import oscmini  # noqa: E402
+
+BIN = os.path.abspath(sys.argv[1]) if len(sys.argv) > 1 else "build/bin"
+SRC = os.path.abspath(sys.argv[2]) if len(sys.argv) > 2 else "."
+CFG = os.path.join(SRC, "config", "myofeed.cfg")
+MUSCLES = ["hamstring_left", "hamstring_right", "glute_left", "glute_right"]
+
+
+def exe(name):
+    return os.path.join(BIN, name)
+
+
+def Daemon(port=None):
+    return daemonproc.Daemon(exe("myofeedd"), cfg=CFG, port=port)
+
+
+class Tmux:
+    """One detached tmux session on a private server, running one command."""
+
+    def __init__(self, cmd, cols=150, rows=20):
+        self.sock = f"myofeed-test-{os.getpid()}-{id(self)}"
+        self.run("-f", "/dev/null", "new-session", "-d", "-s", "t", "-x", str(cols), "-y", str(rows), cmd)
+        self.run("set-option", "-t", "t", "remain-on-exit", "on")
+
+    def run(self, *args, check=True):
+        return subprocess.run(["tmux", "-L", self.sock, *args], capture_output=True, text=True, timeout=10, check=check)
+
+    def screen(self):
+        return self.run("capture-pane", "-p", "-t", "t").stdout
+
+    def keys(self, *keys):
+        self.run("send-keys", "-t", "t", *keys)
+
+    def dead(self):
+        return self.run("display-message", "-p", "-t", "t", "#{pane_dead}").stdout.strip() == "1"
+
+    def wait_screen(self, pred, seconds):
+        end = time.monotonic() + seconds
+        while True:
+            s = self.screen()
+            if pred(s) or time.monotonic() > end:
+                return s
+            time.sleep(0.1)
+
+    def close(self):
+        self.run("kill-server", check=False)
+
+
+def row_of(screen, name):
+    for line in screen.splitlines():
+        if line[1:].startswith(name + " "):
+            return line
+    return ""
+
+
+class FakeDaemon:
+    """A scripted myofeedd: answers the subscription and streams heartbeats and frames while `alive`."""
+
+    def __init__(self):
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.peer = None
+        self.alive = True
+        self.state = "streaming"
+        self.stop = False
+        self.thread = threading.Thread(target=self._stream, daemon=True)
+
+    def send(self, path, *args, types=None):
+        self.sock.sendto(oscmini.encode(path, *args, types=types), self.peer)
+
+    def _stream(self):
+        seq = 0
+        while not self.stop:
+            if self.alive and self.peer:
+                seq += 1
+                self.send("/emg/frame/act", 0.5, 0.1, types="ff")
+                if seq % 10 == 0:
+                    self.send("/emg/sys/heartbeat", seq // 10, 1, self.state, types="iis")
+            time.sleep(0.05)
+
+    def recv(self, seconds, want=None):
+        """Next message (path, types, args) whose path is `want` (any but subscribe if None), or None."""
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            self.sock.settimeout(max(0.01, end - time.monotonic()))
+            try:
+                data, addr = self.sock.recvfrom(65536)
+            except socket.timeout:
+                return None
+            msg = oscmini.decode(data)
+            if msg[0] == "/emg/ctl/subscribe":
+                self.peer = addr
+                self.subscribed = msg
+            if (want is None and msg[0] != "/emg/ctl/subscribe") or msg[0] == want:
+                return msg
+        return None
+
+    def close(self):
+        self.stop = True
+        if self.thread.is_alive():
+            self.thread.join(2)
+        self.sock.close()
+
+
+class TestMonitorKeys(unittest.TestCase):
+    """Every key sends the control message it promises, seen by a fake daemon."""
+
+    def setUp(self):
+        self.fake = FakeDaemon()
+        self.tm = Tmux(f"{exe('myofeed-monitor')} -c 127.0.0.1:{self.fake.port}")
+
+    def tearDown(self):
+        self.tm.close()
+        self.fake.close()
+
+    def key(self, key, path):
+        self.tm.keys(key)
+        msg = self.fake.recv(3.0, want=path)
+        self.assertIsNotNone(msg, f"key {key!r} sent no {path}; screen:\n{self.tm.screen()}")
+        return msg
+
+    def test_keys_send_the_right_control_messages(self):
+        f = self.fake
+        sub = f.recv(5.0, want="/emg/ctl/subscribe")
+        self.assertEqual(sub[1:], ("s", ["full"]))
+        f.send("/emg/sys/muscles", "hamstring_left", "glute_left")
+        f.send("/emg/hamstring_left/threshold", 0.4, 0.2, types="ff")
+        f.send("/emg/glute_left/threshold", 0.5, 0.25, types="ff")
+        f.send("/emg/session/cue", "Hold the bridge")
+        f.thread.start()
+        s = self.tm.wait_screen(lambda s: "glute_left" in s and "streaming" in s, 5)
+        self.assertIn("hamstring_left", s)
+        self.assertIn("cue: Hold the bridge", s)
+
+        p, t, a = self.key("+", "/emg/ctl/threshold")
+        self.assertEqual((t, a[0]), ("sff", "hamstring_left"))
+        self.assertAlmostEqual(a[1], 0.44, places=5)
+        self.assertAlmostEqual(a[2], 0.22, places=5)
+        self.tm.keys("Down")
+        p, t, a = self.key("-", "/emg/ctl/threshold")
+        self.assertEqual(a[0], "glute_left")
+        self.assertAlmostEqual(a[1], 0.45, places=5)
+        self.assertAlmostEqual(a[2], 0.225, places=5)
+        p, t, a = self.key("a", "/emg/ctl/threshold")
+        self.assertEqual(a[0], "all")
+        self.assertAlmostEqual(a[1], 0.5, places=5)
+        self.assertEqual(self.key("r", "/emg/ctl/calibrate/rest")[1:], ("sf", ["all", 5.0]))
+        self.assertEqual(self.key("m", "/emg/ctl/calibrate/mvc")[1:], ("sf", ["glute_left", 5.0]))
+        self.assertEqual(self.key("c", "/emg/ctl/calibrate/cancel")[1:], ("", []))
+        self.assertEqual(self.key("s", "/emg/ctl/session/start")[1:], ("s", ["monitor"]))
+        f.send("/emg/session/state", 1, "2026-11-26-001", types="is")
+        s = self.tm.wait_screen(lambda s: "2026-11-26-001" in s, 3)
+        self.assertIn("session: 2026-11-26-001", s)
+        self.assertEqual(self.key("s", "/emg/ctl/session/stop")[1:], ("", []))
+        self.assertEqual(self.key("k", "/emg/ctl/session/marker")[1:], ("s", ["marker 1"]))
+        f.send("/emg/sys/error", "/emg/ctl/session/marker", "not_implemented", "no session", types="sss")
+        s = self.tm.wait_screen(lambda s: "not_implemented" in s or "no session" in s, 3)
+        self.assertIn("daemon: no session", s)
+
+        # no signal, then no daemon at all, then the daemon back: the monitor re-subscribes by itself
+        f.state = "signal_lost"
+        s = self.tm.wait_screen(lambda s: "NO SIGNAL" in s, 3)
+        self.assertIn("NO SIGNAL", s)
+        self.assertNotIn("ACTIVE", s)
+        f.alive = False
+        s = self.tm.wait_screen(lambda s: "NO DAEMON" in s, 5)
+        self.assertIn("NO DAEMON", s)
+        f.peer = None
+        f.state = "streaming"
+        self.assertIsNotNone(f.recv(5.0, want="/emg/ctl/subscribe"), "no renewal within 5 s")
+        f.alive = True
+        s = self.tm.wait_screen(lambda s: "state: streaming" in s, 3)
+        self.assertIn("state: streaming", s)
+
+        self.assertEqual(self.key("q", "/emg/ctl/unsubscribe")[1:], ("", []))
+        end = time.monotonic() + 3
+        while not self.tm.dead() and time.monotonic() < end:
+            time.sleep(0.05)
+        self.assertTrue(self.tm.dead(), "q did not quit the monitor")
+
+
+class TestMonitorLive(unittest.TestCase):
+    """The monitor against the real daemon: rows, a moving bar, ACTIVE, calibration, resize, restart."""
+
+    def test_monitor_follows_the_synthetic_patient_and_survives_a_restart(self):
+        d = Daemon()
+        tm = Tmux(f"{exe('myofeed-monitor')} -c 127.0.0.1:{d.port}")
+        try:
+            screens = []
+            end = time.monotonic() + 7
+            while time.monotonic() < end:
+                screens.append(tm.screen())
+                time.sleep(0.2)
+            last = screens[-1]
+            for m in MUSCLES:
+                self.assertIn(m, last, last)
+            self.assertTrue(any("state: streaming" in s for s in screens), last)
+            bars = {row_of(s, "hamstring_left")[19:110] for s in screens if "state: streaming" in s}
+            self.assertGreater(len(bars), 5, "the hamstring_left bar did not move")
+            self.assertTrue(any("ACTIVE" in row_of(s, "hamstring_left") for s in screens),
+                            "the left curl never showed ACTIVE:\n" + "\n".join(screens[::5]))
+            self.assertTrue(any("|" in row_of(s, "hamstring_left")[19:] for s in screens), "no threshold marker")
+
+            tm.keys("r")  # rest calibration of all muscles, 5 s
+            s = tm.wait_screen(lambda s: "calibrating" in s, 3)
+            self.assertIn("ok: /emg/ctl/calibrate/rest", s)
+            self.assertIn("calibrating", s)
+            tm.keys("c")
+
+            tm.run("resize-window", "-t", "t", "-x", "72", "-y", "12")
+            time.sleep(0.5)
+            s = tm.screen()
+            self.assertFalse(tm.dead(), "the monitor died on a resize")
+            self.assertIn("hamstring_left", s)
+            self.assertLessEqual(max(len(line) for line in s.splitlines()), 72)
+            tm.run("resize-window", "-t", "t", "-x", "150", "-y", "20")
+
+            port = d.port
+            self.assertEqual(d.stop(), 0)
+            s = tm.wait_screen(lambda s: "NO DAEMON" in s, 5)
+            self.assertIn("NO DAEMON", s)
+            d = Daemon(port=port)
+            s = tm.wait_screen(lambda s: "state: streaming" in s, 6)
+            self.assertIn("state: streaming", s, "the monitor did not re-subscribe to the restarted daemon")
+            for m in MUSCLES:
+                self.assertIn(m, s)
+        finally:
+            tm.close()
+            d.stop()
+
+
+class TestRecordGamePd(unittest.TestCase):
+    """One daemon for the recorder, the game and the Pd patch (the left curl comes 2-5 s after start)."""
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="myofeed-clients-")
+        self.d = Daemon()
+
+    def tearDown(self):
+        self.assertEqual(self.d.stop(), 0)
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def test_recorder_writes_every_muscle_at_the_frame_rate(self):
+        out, ev = os.path.join(self.tmp, "r.csv"), os.path.join(self.tmp, "e.csv")
+        r = subprocess.run([exe("myofeed-record"), "-c", f"127.0.0.1:{self.d.port}", "-o", out, "-e", ev, "-t", "5"],
+                           capture_output=True, text=True, timeout=20)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        lines = read_lines(out)
+        want = ["t_s"] + [f"{m}_{k}" for m in MUSCLES for k in ("act", "env_uv", "active", "hold_s")]
+        self.assertEqual(lines[0].split(","), want)
+        rows = [list(map(float, line.split(","))) for line in lines[1:]]
+        self.assertTrue(all(len(x) == len(want) for x in rows))
+        rate = (len(rows) - 1) / (rows[-1][0] - rows[0][0])
+        self.assertAlmostEqual(rate, 50.0, delta=3.0)
+        self.assertTrue(all(0.0 <= x[1] <= 1.0 for x in rows))
+        self.assertTrue(any(x[3] == 1 for x in rows), "hamstring_left never active in the recording")
+        events = read_lines(ev)
+        self.assertEqual(events[0], "t_s,muscle,event,values")
+        self.assertTrue(any(",hamstring_left,onset," in e for e in events), events)
+        self.assertTrue(any(",,state,streaming" in e for e in events), events)
+
+    def test_recorder_refuses_bad_arguments(self):
+        r = subprocess.run([exe("myofeed-record"), "-c", "nonsense"], capture_output=True, text=True, timeout=5)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("HOST:PORT", r.stderr)
+
+    def game(self, *args, seconds):
+        shot = os.path.join(self.tmp, "shot.bmp")
+        env = dict(os.environ, SDL_VIDEODRIVER="offscreen", SDL_AUDIODRIVER="dummy")
+        r = subprocess.run([exe("myofeed-game"), "--seconds", str(seconds), "--screenshot", shot, *args],
+                           capture_output=True, text=True, timeout=seconds + 20, env=env)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return r.stdout, bmp_colours(shot)
+
+    def test_game_runs_headless_on_the_daemon_and_saves_a_screenshot(self):
+        out, colours = self.game("-c", f"127.0.0.1:{self.d.port}", "-m", "hamstring_left", "--target", "0.3",
+                                 seconds=5)
+        f = dict(zip(out.split()[0::2], out.split()[1::2]))
+        self.assertEqual(f["muscle"], "hamstring_left")
+        self.assertGreater(int(f["frames"]), 150, out)  # 50 Hz for ~5 s
+        self.assertGreater(float(f["peak_act"]), 0.3, out)  # the left curl lifted the balloon
+        self.assertGreater(colours, 20, "the screenshot looks blank")
+
+    def test_game_plays_from_the_keyboard_without_a_daemon(self):
+        out, colours = self.game("--keyboard", seconds=1)
+        self.assertIn("frames 0", out)
+        self.assertGreater(colours, 20, "the screenshot looks blank")
+
+    def test_pd_patch_receives_and_routes_by_muscle(self):
+        pd = shutil.which("pd")
+        self.assertIsNotNone(pd, "pd not found: scripts/deps.sh test installs puredata-core")
+        listen = oscmini.free_port()
+        p = subprocess.Popen([pd, "-nogui", "-nosound", "-nomidi", "-noprefs", "-stderr",
+                              "-open", os.path.join(SRC, "clients", "pd", "myofeed.pd"),
+                              "-send", f"myofeed-setup {self.d.port} {listen}"],
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        lines = []
+        reader = threading.Thread(target=lambda: lines.extend(p.stdout), daemon=True)
+        reader.start()
+        end = time.monotonic() + 10
+        while time.monotonic() < end and not any(x.startswith("hamstring_left-onset:") for x in lines):
+            time.sleep(0.1)
+        p.terminate()
+        p.wait(5)
+        reader.join(2)
+        p.stdout.close()
+        text = "".join(lines)
+        self.assertIn("myofeed-heartbeat:", text)
+        self.assertRegex(text, r"myofeed-heartbeat: \d+ 1 streaming")
+        self.assertRegex(text, r"hamstring_left-onset: 1 \d+", text)
+        self.assertNotIn("error", text.lower().replace("myofeed-error", ""), text)
+
+
+def read_lines(path):
+    with open(path) as f:
+        return f.read().splitlines()
+
+
+def bmp_colours(path):
+    """Number of distinct colours in an uncompressed 24/32-bit BMP (SDL_SaveBMP's output)."""
+    with open(path, "rb") as f:
+        data = f.read()
+    assert data[:2] == b"BM", "not a BMP"
+    offset = struct.unpack_from("<I", data, 10)[0]
+    w, h = struct.unpack_from("<ii", data, 18)
+    bpp = struct.unpack_from("<H", data, 28)[0]
+    assert (abs(w), abs(h)) == (640, 480) and bpp in (24, 32), (w, h, bpp)
+    step = bpp // 8
+    px = data[offset:offset + abs(w * h) * step]
+    return len({px[i:i + 3] for i in range(0, len(px), step * 7)})
+
+
+if __name__ == "__main__":
+    unittest.main(argv=sys.argv[:1], verbosity=2)

@@ -6,6 +6,7 @@ Loopback only, every wait bounded.
 
 usage: test_clients.py BIN_DIR SOURCE_DIR
 """
+import json
 import os
 import shutil
 import socket
@@ -331,6 +332,60 @@ class TestRecordGamePd(unittest.TestCase):
         self.assertRegex(text, r"myofeed-heartbeat: \d+ 1 streaming")
         self.assertRegex(text, r"hamstring_left-onset: 1 \d+", text)
         self.assertNotIn("error", text.lower().replace("myofeed-error", ""), text)
+
+
+class TestWebRelay(unittest.TestCase):
+    """clients/web/relay.js: the daemon's datagrams reach a WebSocket client unchanged, late joiners get the
+    muscle list. Needs Node.js and the npm registry (for osc and ws); says so when either is missing."""
+
+    def test_relay_forwards_osc_to_websockets(self):
+        node, npm = shutil.which("node"), shutil.which("npm")
+        if not node or not npm:
+            self.skipTest("Node.js/npm not installed: the browser relay is not tested")
+        tmp = tempfile.mkdtemp(prefix="myofeed-web-")
+        d = relay = None
+        try:
+            for f in ("package.json", "relay.js", "index.html"):
+                shutil.copy(os.path.join(SRC, "clients", "web", f), tmp)
+            try:
+                subprocess.run([npm, "install", "--no-audit", "--no-fund", "--omit=optional"], cwd=tmp,
+                               capture_output=True, timeout=180, check=True)
+            except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as e:
+                self.skipTest(f"npm install failed (registry unreachable?): {getattr(e, 'stderr', b'')[-300:]!r}")
+            d = Daemon()
+            http_port = oscmini.free_port()
+            env = dict(os.environ, MYOFEED=f"127.0.0.1:{d.port}", HTTP_PORT=str(http_port))
+            relay = subprocess.Popen([node, "relay.js"], cwd=tmp, env=env, stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT, text=True)
+            self.assertIn("relay:", relay.stdout.readline())
+            time.sleep(0.5)  # the subscription's one-off messages go by before the browser connects
+            client = """
+const osc = require("osc"), WS = require("ws"), seen = {};
+const ws = new WS("ws://127.0.0.1:" + process.argv[1] + "/");
+ws.on("message", (d) => { const m = osc.readPacket(new Uint8Array(d), {metadata: true});
+  (seen[m.address] = seen[m.address] || []).push(m.args.map((a) => a.type + ":" + a.value)); });
+setTimeout(() => { console.log(JSON.stringify(seen)); process.exit(0); }, 2500);
+"""
+            r = subprocess.run([node, "-e", client, str(http_port)], cwd=tmp, capture_output=True, text=True,
+                               timeout=20, env=dict(os.environ, NODE_PATH=os.path.join(tmp, "node_modules")))
+            self.assertEqual(r.returncode, 0, r.stderr)
+            seen = json.loads(r.stdout)
+            self.assertEqual(seen["/emg/sys/muscles"][0], [f"s:{m}" for m in MUSCLES])
+            self.assertGreater(len(seen["/emg/glute_left/act"]), 80)  # 50 Hz for 2.5 s
+            self.assertTrue(seen["/emg/glute_left/act"][0][0].startswith("f:"))
+            self.assertTrue(any(h[2] == "s:streaming" for h in seen["/emg/sys/heartbeat"]))
+            page = subprocess.run(["curl", "-sf", f"http://127.0.0.1:{http_port}/"], capture_output=True,
+                                  text=True, timeout=10) if shutil.which("curl") else None
+            if page is not None:
+                self.assertIn("osc.WebSocketPort", page.stdout)
+        finally:
+            if relay:
+                relay.terminate()
+                relay.wait(5)
+                relay.stdout.close()
+            if d:
+                d.stop()
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
 def read_lines(path):

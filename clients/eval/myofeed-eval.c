@@ -121,6 +121,13 @@ static int eval_generated(const config *c, plugin_host *h, int seeds, double sec
                                 c->muscles[m].name, snrs[si], conds[ci].name, seed, r1.truths, r1.detections,
                                 r1.matched, r1.f1);
                         score_acc_free(&one);
+                        if (verbose > 1) { /* -vv: the contractions and the detections, in seconds */
+                            for (int t = 0; t < s.n_truth; t++)
+                                fprintf(stderr, "    truth %8.3f .. %8.3f\n", s.t[t].on / fs, s.t[t].off / fs);
+                            for (int d = 0; d < col->n[m]; d++)
+                                fprintf(stderr, "    detected %8.3f (decided %8.3f) .. %8.3f\n", col->d[m][d].on / fs,
+                                        col->d[m][d].decided / fs, col->d[m][d].off / fs);
+                        }
                     }
                     score_trial(&acc[m * (n_snr + 1) + si], s.t, s.n_truth, col->d[m], col->n[m], s.n, fs, tol);
                     if (snrs[si] >= 6)
@@ -216,12 +223,13 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--truth") && i + 1 < argc) truth_file = argv[++i];
         else if (!strcmp(argv[i], "--markdown")) md = 1;
         else if (!strcmp(argv[i], "-v")) verbose = 1;
+        else if (!strcmp(argv[i], "-vv")) verbose = 2;
         else if (!strcmp(argv[i], "--snr") && i + 1 < argc) {
             n_snr = 0;
             for (char *s = strtok(argv[++i], ","); s && n_snr < 16; s = strtok(NULL, ",")) snrs[n_snr++] = atof(s);
         } else {
             fprintf(stderr,
-                    "usage: %s [-c CONFIG] [--seeds N] [--seconds S] [--snr 3,6,10] [--tolerance MS] [--markdown]\n"
+                    "usage: %s [-c CONFIG] [--seeds N] [--seconds S] [--snr 3,6,10] [--tolerance MS] [--markdown] [-v|-vv]\n"
                     "       %s -c CONFIG --recording FILE --truth TRUTH.csv [--tolerance MS] [--markdown]\n",
                     argv[0], argv[0]);
             return 1;

@@ -7,6 +7,7 @@ usage: test_daemon.py MYOFEEDD SOURCE_DIR
 import os
 import shutil
 import signal
+import struct
 import subprocess
 import sys
 import tempfile
@@ -21,6 +22,11 @@ DAEMON = os.path.abspath(sys.argv[1]) if len(sys.argv) > 1 else "myofeedd"
 SRC = os.path.abspath(sys.argv[2]) if len(sys.argv) > 2 else "."
 DEFAULT_CFG = os.path.join(SRC, "config", "myofeed.cfg")
 MUSCLES = ["hamstring_left", "hamstring_right", "glute_left", "glute_right"]
+
+
+def f32(x):
+    """x as it arrives in an OSC float."""
+    return struct.unpack(">f", struct.pack(">f", x))[0]
 
 
 def Daemon(*extra, cfg=DEFAULT_CFG, **kw):
@@ -60,7 +66,7 @@ class TestStreaming(unittest.TestCase):
         self.assertEqual(muscles[3], MUSCLES)
         for m in MUSCLES:
             self.assertEqual(self.of(f"/emg/{m}/calib")[0][2], "ff")
-            self.assertEqual(self.of(f"/emg/{m}/threshold")[0][3], [6.0, 3.0])
+            self.assertEqual(self.of(f"/emg/{m}/threshold")[0][3], [f32(1.6), f32(1.6)])
         self.assertEqual(self.of("/emg/session/state")[0][3], [0, ""])
 
     def test_frames_arrive_at_the_configured_rate(self):
@@ -147,12 +153,12 @@ class TestLifecycle(unittest.TestCase):
             c = oscmini.Client()
             c.send(d.port, "/emg/ctl/subscribe")
             self.assertIsNotNone(c.wait_for("/emg/sys/subscribed"))
-            c.recv_all(0.3)  # the rest of the hello (thresholds 15/8)
-            open(cfg, "w").write(text.replace("on = 6.0; off = 3.0;", "on = 8.0; off = 4.0;", 1))
+            c.recv_all(0.3)  # the rest of the hello
+            open(cfg, "w").write(text.replace("on = 1.6; off = 1.6;", "on = 2.0; off = 1.5;", 1))
             d.proc.send_signal(signal.SIGHUP)
             thr = c.wait_for("/emg/hamstring_left/threshold", 3)
             self.assertIsNotNone(thr, d.stderr())
-            self.assertEqual(thr[3], [8.0, 4.0])
+            self.assertEqual(thr[3], [2.0, 1.5])
             open(cfg, "w").write(text.replace("rate_hz = 50.0;", "rate_hz = 5000.0;"))
             d.proc.send_signal(signal.SIGHUP)
             time.sleep(0.5)
@@ -235,11 +241,11 @@ class TestLifecycle(unittest.TestCase):
                 self.assertEqual(err[3][1], code, (data, err))
         c.send(d.port, "/emg/ctl/subscribe")
         thr = c.wait_for("/emg/hamstring_left/threshold", 2)
-        self.assertEqual(thr[3], [6.0, 3.0])  # nothing changed
+        self.assertEqual(thr[3], [f32(1.6), f32(1.6)])  # nothing changed
         c.send(d.port, "/emg/ctl/threshold", "hamstring_left", 7)  # an int where a float is meant
         on, off = c.wait_for("/emg/hamstring_left/threshold", 2)[3]
         self.assertEqual(on, 7.0)
-        self.assertAlmostEqual(off, 3.5, places=5)  # off keeps its ratio to on
+        self.assertAlmostEqual(off, 7.0, places=5)  # off keeps its ratio to on (1:1 in the default)
         self.assertIsNone(d.proc.poll())
         d.stop()
         c.close()
@@ -310,7 +316,7 @@ class TestCommandLine(unittest.TestCase):
             cfg = os.path.join(tmp, "bad.cfg")
             text = open(DEFAULT_CFG).read()
             text = text.replace("rate_hz = 50.0;", "rate_hz = 0.0;").replace('plugin = "rms"', 'plugin = "rsm"', 1)
-            text = text.replace("on = 6.0;", "treshold = 6.0;", 1)
+            text = text.replace("on = 1.6;", "treshold = 1.6;", 1)
             open(cfg, "w").write(text)
             p = self.run_cli("-c", cfg, "--check-config")
             self.assertEqual(p.returncode, 1)
@@ -321,7 +327,7 @@ class TestCommandLine(unittest.TestCase):
                 self.assertRegex(l, r"^" + cfg.replace(".", r"\.") + r":\d+: ")
             self.assertIn("osc.rate_hz = 0 is out of range", err)
             self.assertIn("no plugin 'rsm'", err)
-            self.assertIn("unknown parameter 'treshold'; known keys: on off tau_s", err)
+            self.assertIn("unknown parameter 'treshold'; known keys: on off h tau_s", err)
         finally:
             shutil.rmtree(tmp)
 

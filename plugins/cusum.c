@@ -177,64 +177,74 @@ static inline act_scale scale_of(cus *d)
     return sc;
 }
 
+/* The lead-in: collects the power (detector off) and sets the rest power at its end. Returns the samples used. */
+static uint32_t lead_in(cus *d, const mf_sample *env, uint32_t n, mf_sample *act)
+{
+    uint32_t i = 0;
+    for (; i < n && d->seen < d->lead_in; i++) {
+        double e = env[i];
+        int lost = !isfinite(e);
+        double pw = lost ? 0.0 : e * e;
+        d->pavg += d->beta * (fmin(pw, d->pavg_cap) - d->pavg);
+        if (d->seen % d->lead_step == 0 && d->n_lead < LEAD_KEEP && !lost) d->lead[d->n_lead++] = pw;
+        if (++d->seen == d->lead_in && d->n_lead) d->p0 = robust_mean(d->lead, d->n_lead);
+        act[i] = 0.0;
+    }
+    return i;
+}
+
 static uint32_t process(void *self, const mf_sample *env, uint32_t n, mf_sample *act, mf_transition *out,
                         uint32_t cap)
 {
     cus *d = self;
-    uint32_t k = 0;
-    double p0 = d->p0, sum = d->sum, pavg = d->pavg;
-    double *ring = d->ring;
-    const uint32_t rn = d->ring_n;
-    const double dt = d->dt_ms, h = d->h;
+    uint32_t i = d->seen < d->lead_in ? lead_in(d, env, n, act) : 0;
+    if (i == n) return 0;
+    /* The state lives in locals for the block (the output arrays could alias the instance, so the compiler
+     * would otherwise reload it every sample). */
     act_scale sc = scale_of(d);
-    for (uint32_t i = 0; i < n; i++) {
+    double p0 = d->p0, sum = d->sum, pavg = d->pavg, s_on = d->s_on, s_off = d->s_off;
+    double inv_p0 = 1.0 / fmax(p0, d->floor_p);
+    uint32_t pos = d->pos, since = d->since, past_h = d->past_h, quiet = d->quiet, tick = d->tick, k = 0;
+    int active = d->active;
+    double *ring = d->ring;
+    const uint32_t rn = d->ring_n, l_on = d->l_on, l_off = d->l_off, hold_off = d->hold_off;
+    const uint32_t min_on = d->min_on, min_off = d->min_off;
+    const double dt = d->dt_ms, h = d->h, on = d->on, off = d->off, alpha = d->alpha, beta = d->beta;
+    const double pavg_cap = d->pavg_cap, on_sum = on * l_on, off_sum = off * l_off;
+    for (; i < n; i++) {
         double e = env[i];
-        int lost = !isfinite(e);
-        if (lost) e = 0.0; /* a lost sample is no evidence of a contraction, nor of the rest level */
-        double pw = e * e;
-        pavg += d->beta * (fmin(pw, d->pavg_cap) - pavg);
-        if (d->seen < d->lead_in) { /* collect, stay off */
-            if (d->seen % d->lead_step == 0 && d->n_lead < LEAD_KEEP && !lost) d->lead[d->n_lead++] = pw;
-            if (++d->seen == d->lead_in && d->n_lead) {
-                p0 = robust_mean(d->lead, d->n_lead);
-                d->p0 = p0;
-                sc = scale_of(d);
+        int lost = !isfinite(e); /* a lost sample is no evidence of a contraction, nor of the rest level */
+        double pw = lost ? 0.0 : e * e;
+        pavg += beta * (fmin(pw, pavg_cap) - pavg);
+        double z = fmin(pw * inv_p0, Z_MAX);
+        /* the last l_on and l_off values of z, for the confirmations */
+        s_on += z - ring[pos >= l_on ? pos - l_on : pos + rn - l_on];
+        s_off += z - ring[pos >= l_off ? pos - l_off : pos + rn - l_off];
+        ring[pos] = z;
+        pos = pos + 1 == rn ? 0 : pos + 1;
+        /* At rest the sum flickers around zero at random: written without branches (conditional moves). */
+        double prev = sum, next = sum + (active ? (off - z) * dt : (z - on) * dt);
+        int up = next > 0;
+        sum = up ? next : 0.0;
+        since = up && prev > 0 ? since + 1 : 0;
+        past_h = up ? past_h + (past_h || next > h) : 0; /* a candidate: confirm it min_on (min_off) later */
+        if (past_h > (active ? min_off : min_on)) {
+            if (active ? s_off < off_sum : s_on > on_sum) { /* still contracting (relaxed): decided */
+                active = !active;
+                if (k < cap) out[k++] = (mf_transition){i, since, active, {0}};
+                sum = 0;
+                since = 0;
             }
-            act[i] = 0.0;
-            continue;
+            past_h = 0; /* else a burst that is over: look again */
         }
-        double z = fmin(pw / fmax(p0, d->floor_p), Z_MAX);
-        const uint32_t pos = d->pos; /* the values leaving the two windows: no division per sample */
-        d->s_on += z - ring[pos >= d->l_on ? pos - d->l_on : pos + rn - d->l_on];
-        d->s_off += z - ring[pos >= d->l_off ? pos - d->l_off : pos + rn - d->l_off];
-        ring[d->pos] = z;
-        d->pos = d->pos + 1 == rn ? 0 : d->pos + 1;
-        double prev = sum;
-        sum += d->active ? (d->off - z) * dt : (z - d->on) * dt;
-        if (sum <= 0) {
-            sum = 0;
-            d->since = d->past_h = 0;
-        } else {
-            d->since = prev > 0 ? d->since + 1 : 0;
-            if (d->past_h || sum > h) d->past_h++; /* a candidate: confirm it min_on (min_off) ms later */
-            if (d->past_h > (d->active ? d->min_off : d->min_on)) {
-                int still = d->active ? d->s_off < d->off * d->l_off : d->s_on > d->on * d->l_on;
-                if (still) { /* still contracting (relaxed): decided */
-                    d->active = !d->active;
-                    if (k < cap) out[k++] = (mf_transition){i, d->since, d->active, {0}};
-                    sum = 0;
-                    d->since = 0;
-                }
-                d->past_h = 0; /* else a burst that is over: look again */
-            }
-        }
-        if (d->active || lost) {
-            d->quiet = 0;
-        } else if (d->quiet < d->hold_off) {
-            d->quiet++;
+        if (active || lost) {
+            quiet = 0;
+        } else if (quiet < hold_off) {
+            quiet++;
         } else { /* at rest: follow it */
-            p0 += d->alpha * (pw - p0);
-            if ((++d->tick & 255) == 0) { /* the activation scale follows, now and then */
+            p0 += alpha * (pw - p0);
+            inv_p0 = 1.0 / fmax(p0, d->floor_p);
+            if ((++tick & 255) == 0) { /* the activation scale follows, now and then */
                 d->p0 = p0;
                 sc = scale_of(d);
             }
@@ -244,6 +254,14 @@ static uint32_t process(void *self, const mf_sample *env, uint32_t n, mf_sample 
     d->p0 = p0;
     d->sum = sum;
     d->pavg = pavg;
+    d->s_on = s_on;
+    d->s_off = s_off;
+    d->pos = pos;
+    d->since = since;
+    d->past_h = past_h;
+    d->quiet = quiet;
+    d->tick = tick;
+    d->active = active;
     return k;
 }
 

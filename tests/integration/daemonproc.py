@@ -1,9 +1,21 @@
 """daemonproc: start the real myofeedd for an integration test and stop it, every wait bounded."""
+import atexit
 import signal
 import subprocess
 import tempfile
 
 import oscmini
+
+_running = []
+
+
+@atexit.register
+def _kill_leftovers():
+    """A test that fails half-way must not leave a daemon behind."""
+    for p in _running:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
 
 
 class Daemon:
@@ -13,6 +25,7 @@ class Daemon:
         self.err = tempfile.TemporaryFile()
         args = [exe, "-c", cfg, "-o", f"osc.control=127.0.0.1:{self.port}", *extra]
         self.proc = subprocess.Popen(args, stderr=self.err, stdout=subprocess.DEVNULL)
+        _running.append(self.proc)
         self._wait_ready()
 
     def _wait_ready(self):

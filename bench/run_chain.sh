@@ -12,6 +12,7 @@ echo "$out"
 for b in 1 16 2000; do "$build/bin/bench_chain" -s 20 -r 5 -b $b | sed 's/^/  /'; done
 echo "every example configuration (its own chain, rate and channels, on the synthetic patient):"
 for cfg in config/*.cfg; do "$build/bin/bench_chain" -c "$cfg" -s 20 -r 5 | sed 's/^/  /'; done
+"$build/bin/bench_filters" -s 20 -r 7
 "$build/bin/bench_replay" -m 60
 ours=$(echo "$out" | sed -n 's/.*: \([0-9.]*\) ns per channel-sample.*/\1/p')
 /usr/bin/python3 - "$ref" "$ours" <<'PY'

@@ -1,6 +1,8 @@
 /* pipeline.c: builds and runs the per-muscle plugin chains. Frames are de-interleaved into one block
  * buffer per muscle, which the filters process in place; the envelope writes its own buffer; the
- * detector writes activation and transitions. No allocation after pipeline_build. */
+ * detector writes activation and transitions. Stages run stage by stage across the muscles, so that
+ * muscles sharing a plugin can be handed to it together (process_many). No allocation after
+ * pipeline_build. */
 #include "pipeline.h"
 
 #include <stdio.h>
@@ -143,18 +145,57 @@ void pipeline_free(pipeline *p)
 void pipeline_set_sink(pipeline *p, pipeline_sink sink) { p->sink = sink; }
 int pipeline_muscles(const pipeline *p) { return p->n; }
 
+/* Runs one stage (filter `f`, or the envelope when f < 0) of every muscle that has it. Muscles whose stage
+ * is the same plugin and which offers process_many (ABI 1.1) go in one call, so the plugin can run their
+ * channels side by side; the rest one by one. The result is the same either way. */
+static void run_stage(pipeline *p, int f, uint32_t n)
+{
+    uint32_t done = 0; /* bit per muscle (CFG_MAX_MUSCLES <= 32) */
+    for (int i = 0; i < p->n; i++) {
+        chain *ch = &p->m[i];
+        stage *st = f < 0 ? &ch->env : &ch->filters[f];
+        double *out_i = f < 0 ? ch->e : ch->x;
+        if ((done >> i & 1u) || (f >= 0 && f >= ch->n_filters)) continue;
+        const mf_plugin *pl = st->p;
+        if (pl->abi_minor < 1 || !pl->filter->process_many) {
+            pl->filter->process(st->inst, ch->x, out_i, n);
+            continue;
+        }
+        void *insts[CFG_MAX_MUSCLES];
+        const mf_sample *ins[CFG_MAX_MUSCLES];
+        mf_sample *outs[CFG_MAX_MUSCLES];
+        uint32_t count = 0;
+        for (int j = i; j < p->n; j++) {
+            chain *cj = &p->m[j];
+            if (f >= 0 && f >= cj->n_filters) continue;
+            stage *sj = f < 0 ? &cj->env : &cj->filters[f];
+            if (sj->p != pl) continue;
+            insts[count] = sj->inst;
+            ins[count] = cj->x;
+            outs[count++] = f < 0 ? cj->e : cj->x;
+            done |= 1u << j;
+        }
+        pl->filter->process_many(insts, count, ins, outs, n);
+    }
+}
+
 void pipeline_process(pipeline *p, const double *frames, uint32_t n_frames, uint64_t first_sample)
 {
     const int nc = p->n_channels;
+    int max_filters = 0;
+    for (int i = 0; i < p->n; i++)
+        if (p->m[i].n_filters > max_filters) max_filters = p->m[i].n_filters;
     while (n_frames > 0) {
         uint32_t n = n_frames < PIPELINE_BLOCK ? n_frames : PIPELINE_BLOCK;
         for (int i = 0; i < p->n; i++) {
             chain *ch = &p->m[i];
             const double *src = frames + ch->channel;
             for (uint32_t k = 0; k < n; k++) ch->x[k] = src[(size_t)k * (size_t)nc];
-            for (int f = 0; f < ch->n_filters; f++)
-                ch->filters[f].p->filter->process(ch->filters[f].inst, ch->x, ch->x, n);
-            ch->env.p->filter->process(ch->env.inst, ch->x, ch->e, n);
+        }
+        for (int f = 0; f < max_filters; f++) run_stage(p, f, n);
+        run_stage(p, -1, n);
+        for (int i = 0; i < p->n; i++) {
+            chain *ch = &p->m[i];
             uint32_t nt = ch->det.p->detector->process(ch->det.inst, ch->e, n, ch->a, ch->tr, PIPELINE_BLOCK);
             p->sink.block(p->sink.ctx, i, ch->e, ch->a, n, first_sample, ch->tr, nt);
         }

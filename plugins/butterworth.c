@@ -63,7 +63,13 @@ static void destroy(void *self) { free(self); }
 static void reset(void *self) { sos_reset(self); }
 static void process(void *self, const mf_sample *in, mf_sample *out, uint32_t n) { sos_process(self, in, out, n); }
 
-static const mf_filter_ops ops = {process, NULL};
+static void process_many(void *const *selves, uint32_t count, const mf_sample *const *in, mf_sample *const *out,
+                         uint32_t n)
+{
+    sos_process_many((sos_cascade *const *)selves, count, in, out, n);
+}
+
+static const mf_filter_ops ops = {process, NULL, process_many};
 
 MF_EXPORT const mf_plugin mf_plugin_entry = {
     MF_ABI_MAJOR, MF_ABI_MINOR, sizeof(mf_plugin), MF_KIND_FILTER, "butterworth", "1.0.0",

@@ -37,6 +37,12 @@ void sos_reset(sos_cascade *c);
  * input of that value (scipy: zi = sosfilt_zi(sos) * x[0]), so a DC offset causes no transient. */
 void sos_process(sos_cascade *c, const double *in, double *out, uint32_t n);
 
+/* sos_process on `count` cascades (cascade k: in[k] -> out[k]). Four primed cascades with the same number
+ * of sections and finite input run side by side as the lanes of one vector (same operations, same order,
+ * same results); the others go one by one. */
+void sos_process_many(sos_cascade *const *c, uint32_t count, const double *const *in, double *const *out,
+                      uint32_t n);
+
 /* Magnitude response |H(e^jw)| at frequency f (Hz). */
 double sos_gain_at(const sos_cascade *c, double f, double fs);
 

@@ -47,8 +47,9 @@
  * call returns. An instance is owned by the host from create until destroy.
  *
  * Versioning: the host requires abi_major == MF_ABI_MAJOR and accepts any abi_minor; it reads only
- * the fields covered by struct_size. Fields are only ever appended (minor bump); anything else is a
- * major bump. Build with -fvisibility=hidden and export only mf_plugin_entry (MF_EXPORT does that).
+ * the fields covered by struct_size, and an ops field added in minor version m only from plugins whose
+ * abi_minor >= m. Fields are only ever appended (minor bump); anything else is a major bump.
+ * History: 1.0 first release; 1.1 adds mf_filter_ops.process_many (optional). Build with -fvisibility=hidden and export only mf_plugin_entry (MF_EXPORT does that).
  *
  * Build one out of tree:
  *   cc -std=c11 -O2 -fPIC -shared -fvisibility=hidden $(pkg-config --cflags myofeed-plugin) \
@@ -65,7 +66,7 @@ extern "C" {
 #endif
 
 #define MF_ABI_MAJOR 1
-#define MF_ABI_MINOR 0
+#define MF_ABI_MINOR 1
 
 #if defined(__GNUC__)
 #define MF_EXPORT __attribute__((visibility("default")))
@@ -148,6 +149,15 @@ typedef struct mf_filter_ops {
     void (*process)(void *self, const mf_sample *in, mf_sample *out, uint32_t n);
     /* [setup] Group delay at the pass-band in samples (for latency reports), or 0. May be NULL. */
     double (*latency)(void *self);
+    /* [stream] Since ABI 1.1, optional (NULL: the host calls process per instance). Processes n samples
+     * of `count` instances of this plugin in one call: instance selves[k] reads in[k] and writes out[k]
+     * (in[k] == out[k] allowed; the k buffers never overlap each other). The result must equal calling
+     * process on each instance in turn, up to floating-point rounding. It lets a plugin run several
+     * channels' recurrences side by side (SIMD across channels) instead of one latency-bound chain at a
+     * time. Instances may have different parameters; all were created by this plugin at the same
+     * sample rate. Same rules as process: no allocation, blocking or logging. */
+    void (*process_many)(void *const *selves, uint32_t count, const mf_sample *const *in, mf_sample *const *out,
+                         uint32_t n);
 } mf_filter_ops;
 
 /* One on/off decision of a detector. The decision is taken at sample `offset` of the block; the

@@ -70,7 +70,7 @@ static void process(void *self, const mf_sample *in, mf_sample *out, uint32_t n)
     d->y1 = y1;
 }
 
-static const mf_filter_ops ops = {process, NULL};
+static const mf_filter_ops ops = {.process = process};
 
 MF_EXPORT const mf_plugin mf_plugin_entry = {
     MF_ABI_MAJOR, MF_ABI_MINOR, sizeof(mf_plugin), MF_KIND_FILTER, "dc-block", "1.0.0",

@@ -52,7 +52,7 @@ static double latency(void *self)
     return 0.0;
 }
 
-static const mf_filter_ops ops = {process, latency};
+static const mf_filter_ops ops = {.process = process, .latency = latency};
 
 MF_EXPORT const mf_plugin mf_plugin_entry = {
     MF_ABI_MAJOR, MF_ABI_MINOR, sizeof(mf_plugin), MF_KIND_ENVELOPE, "linear-envelope", "1.0.0",

@@ -82,7 +82,7 @@ static void process(void *self, const mf_sample *in, mf_sample *out, uint32_t n)
 
 static double latency(void *self) { return (((rms *)self)->len - 1) / 2.0; }
 
-static const mf_filter_ops ops = {process, latency};
+static const mf_filter_ops ops = {.process = process, .latency = latency};
 
 MF_EXPORT const mf_plugin mf_plugin_entry = {
     MF_ABI_MAJOR, MF_ABI_MINOR, sizeof(mf_plugin), MF_KIND_ENVELOPE, "rms", "1.0.0",

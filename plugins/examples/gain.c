@@ -28,7 +28,20 @@ static void process(void *s, const mf_sample *in, mf_sample *out, uint32_t n)
     double g = ((gain *)s)->g;
     for (uint32_t i = 0; i < n; i++) out[i] = in[i] * g;
 }
-static const mf_filter_ops ops = {process, NULL};
-MF_EXPORT const mf_plugin mf_plugin_entry = {MF_ABI_MAJOR, MF_ABI_MINOR, sizeof(mf_plugin), MF_KIND_FILTER, "gain",
-                                             "1.0.0", "multiplies by a gain", params, 1, create, destroy, NULL,
-                                             set_param, &ops, NULL, NULL};
+/* Designated initializers: fields appended by later minor ABI versions start out NULL (not offered). */
+static const mf_filter_ops ops = {.process = process};
+MF_EXPORT const mf_plugin mf_plugin_entry = {
+    .abi_major = MF_ABI_MAJOR,
+    .abi_minor = MF_ABI_MINOR,
+    .struct_size = sizeof(mf_plugin),
+    .kind = MF_KIND_FILTER,
+    .name = "gain",
+    .version = "1.0.0",
+    .summary = "multiplies by a gain",
+    .params = params,
+    .n_params = 1,
+    .create = create,
+    .destroy = destroy,
+    .set_param = set_param,
+    .filter = &ops,
+};

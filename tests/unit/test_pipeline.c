@@ -174,11 +174,13 @@ static void sink(void *ctx, int m, const double *env, const double *act, uint32_
     }
 }
 
-static void test_frames_flow_to_transitions_per_muscle(void **st)
+static void frames_flow(const char *config_text)
 {
-    (void)st;
     built b;
-    assert_int_equal(build(&b, embedded_config), 0);
+    if (build(&b, config_text) != 0) {
+        diag_print(&b.d);
+        fail();
+    }
     seen s;
     memset(&s, 0, sizeof s);
     pipeline_set_sink(b.p, (pipeline_sink){sink, &s});
@@ -213,6 +215,29 @@ static void test_frames_flow_to_transitions_per_muscle(void **st)
     unbuild(&b);
 }
 
+static void test_frames_flow_to_transitions_per_muscle(void **st)
+{
+    (void)st;
+    frames_flow(embedded_config);
+}
+
+/* A plugin built against ABI 1.0 in front of every muscle's chain: the host hands the muscles to it one by
+ * one (it has no process_many) and the results are the same. */
+static void test_a_1_0_plugin_still_works_in_a_shared_stage(void **st)
+{
+    (void)st;
+    static char text[32768];
+    const char *from = "filters  = ( {", *to = "filters  = ( { plugin = \"abi10\"; }, {";
+    size_t o = 0;
+    int n = 0;
+    for (const char *at = embedded_config, *hit; (hit = strstr(at, from)); at = hit + strlen(from), n++) {
+        o += (size_t)snprintf(text + o, sizeof text - o, "%.*s%s", (int)(hit - at), at, to);
+        if (!strstr(hit + strlen(from), from)) o += (size_t)snprintf(text + o, sizeof text - o, "%s", hit + strlen(from));
+    }
+    assert_int_equal(n, 4);
+    frames_flow(text);
+}
+
 int main(void)
 {
     const char *g = getenv("MYOFEED_PLUGIN_DIR"), *bd = getenv("MYOFEED_TEST_PLUGIN_DIR");
@@ -231,6 +256,7 @@ int main(void)
         cmocka_unit_test(test_channel_beyond_the_source_is_rejected),
         cmocka_unit_test(test_thresholds_change_at_runtime_within_range),
         cmocka_unit_test(test_frames_flow_to_transitions_per_muscle),
+        cmocka_unit_test(test_a_1_0_plugin_still_works_in_a_shared_stage),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -49,7 +49,9 @@
  * Versioning: the host requires abi_major == MF_ABI_MAJOR and accepts any abi_minor; it reads only
  * the fields covered by struct_size, and an ops field added in minor version m only from plugins whose
  * abi_minor >= m. Fields are only ever appended (minor bump); anything else is a major bump.
- * History: 1.0 first release; 1.1 adds mf_filter_ops.process_many (optional). Build with -fvisibility=hidden and export only mf_plugin_entry (MF_EXPORT does that).
+ * History: 1.0 first release; 1.1 adds mf_filter_ops.process_many (optional).
+ * Fill the descriptor and the ops tables with designated initializers (.process = process, ...): a
+ * field appended later then starts out NULL ("not offered"), and -Wextra stays quiet. Build with -fvisibility=hidden and export only mf_plugin_entry (MF_EXPORT does that).
  *
  * Build one out of tree:
  *   cc -std=c11 -O2 -fPIC -shared -fvisibility=hidden $(pkg-config --cflags myofeed-plugin) \
@@ -135,7 +137,7 @@ typedef struct mf_host {
     /* [setup] only. Logs one line attributed to this plugin. */
     void (*log)(const struct mf_host *host, mf_log_level level, const char *msg);
     /* [setup] only. Returns a host extension by id ("myofeed.<name>/<rev>"), or NULL.
-     * The plugin never frees what it returns. No extensions are defined in ABI 1.0. */
+     * The plugin never frees what it returns. No extensions are defined yet (ABI 1.1). */
     const void *(*extension)(const struct mf_host *host, const char *id);
 } mf_host;
 

@@ -58,7 +58,6 @@ typedef struct cus {
     double sum;       /* S while inactive, D while active */
     double *ring;      /* the last z values: is the contraction still on (off) at confirmation? */
     uint32_t ring_n, pos, l_on, l_off; /* a quarter of min_on and of min_off, in samples (at least 1) */
-    double s_on, s_off;                /* sums of the last l_on and l_off values */
     double pavg_cap;  /* power of four times the full-scale envelope: a railed input cannot hold act at 1 */
     uint32_t since;   /* samples since the sum left zero */
     uint32_t past_h;  /* samples since the sum passed h (confirmation) */
@@ -114,8 +113,14 @@ static void ring_rest(struct cus *d)
 {
     for (uint32_t i = 0; i < d->ring_n; i++) d->ring[i] = 1.0;
     d->pos = 0;
-    d->s_on = d->l_on;
-    d->s_off = d->l_off;
+}
+
+/* Mean of the last l values of z (pos: where the next one goes). Only at a confirmation: rare. */
+static double recent_mean(const double *ring, uint32_t rn, uint32_t pos, uint32_t l)
+{
+    double sum = 0;
+    for (uint32_t j = 1; j <= l; j++) sum += ring[pos >= j ? pos - j : pos + rn - j];
+    return sum / l;
 }
 
 static void destroy(void *self)
@@ -202,25 +207,24 @@ static uint32_t process(void *self, const mf_sample *env, uint32_t n, mf_sample 
     /* The state lives in locals for the block (the output arrays could alias the instance, so the compiler
      * would otherwise reload it every sample). */
     act_scale sc = scale_of(d);
-    double p0 = d->p0, sum = d->sum, pavg = d->pavg, s_on = d->s_on, s_off = d->s_off;
-    double inv_p0 = 1.0 / fmax(p0, d->floor_p);
+    double p0 = d->p0, sum = d->sum, pavg = d->pavg;
+    const double floor_p = d->floor_p;
+    double inv_p0 = 1.0 / (p0 > floor_p ? p0 : floor_p);
     uint32_t pos = d->pos, since = d->since, past_h = d->past_h, quiet = d->quiet, tick = d->tick, k = 0;
     int active = d->active;
     double *ring = d->ring;
     const uint32_t rn = d->ring_n, l_on = d->l_on, l_off = d->l_off, hold_off = d->hold_off;
     const uint32_t min_on = d->min_on, min_off = d->min_off;
     const double dt = d->dt_ms, h = d->h, on = d->on, off = d->off, alpha = d->alpha, beta = d->beta;
-    const double pavg_cap = d->pavg_cap, on_sum = on * l_on, off_sum = off * l_off;
+    const double pavg_cap = d->pavg_cap;
     for (; i < n; i++) {
         double e = env[i];
         int lost = !isfinite(e); /* a lost sample is no evidence of a contraction, nor of the rest level */
         double pw = lost ? 0.0 : e * e;
-        pavg += beta * (fmin(pw, pavg_cap) - pavg);
-        double z = fmin(pw * inv_p0, Z_MAX);
-        /* the last l_on and l_off values of z, for the confirmations */
-        s_on += z - ring[pos >= l_on ? pos - l_on : pos + rn - l_on];
-        s_off += z - ring[pos >= l_off ? pos - l_off : pos + rn - l_off];
-        ring[pos] = z;
+        pavg += beta * ((pw < pavg_cap ? pw : pavg_cap) - pavg);
+        double z = pw * inv_p0;
+        z = z < Z_MAX ? z : Z_MAX;
+        ring[pos] = z; /* kept for the confirmations */
         pos = pos + 1 == rn ? 0 : pos + 1;
         /* At rest the sum flickers around zero at random: written without branches (conditional moves). */
         double prev = sum, next = sum + (active ? (off - z) * dt : (z - on) * dt);
@@ -229,7 +233,8 @@ static uint32_t process(void *self, const mf_sample *env, uint32_t n, mf_sample 
         since = up && prev > 0 ? since + 1 : 0;
         past_h = up ? past_h + (past_h || next > h) : 0; /* a candidate: confirm it min_on (min_off) later */
         if (past_h > (active ? min_off : min_on)) {
-            if (active ? s_off < off_sum : s_on > on_sum) { /* still contracting (relaxed): decided */
+            double recent = recent_mean(ring, rn, pos, active ? l_off : l_on);
+            if (active ? recent < off : recent > on) { /* still contracting (relaxed): decided */
                 active = !active;
                 if (k < cap) out[k++] = (mf_transition){i, since, active, {0}};
                 sum = 0;
@@ -243,7 +248,7 @@ static uint32_t process(void *self, const mf_sample *env, uint32_t n, mf_sample 
             quiet++;
         } else { /* at rest: follow it */
             p0 += alpha * (pw - p0);
-            inv_p0 = 1.0 / fmax(p0, d->floor_p);
+            inv_p0 = 1.0 / (p0 > floor_p ? p0 : floor_p);
             if ((++tick & 255) == 0) { /* the activation scale follows, now and then */
                 d->p0 = p0;
                 sc = scale_of(d);
@@ -254,8 +259,6 @@ static uint32_t process(void *self, const mf_sample *env, uint32_t n, mf_sample 
     d->p0 = p0;
     d->sum = sum;
     d->pavg = pavg;
-    d->s_on = s_on;
-    d->s_off = s_off;
     d->pos = pos;
     d->since = since;
     d->past_h = past_h;

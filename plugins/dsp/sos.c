@@ -485,7 +485,7 @@ void sos_process_many(sos_cascade *const *c, uint32_t count, const double *const
     double *go[4];
     int ng = 0;
     for (uint32_t k = 0; k < count; k++) {
-        if (n == 0 || !c[k]->primed || c[k]->n == 0 || !all_finite(in[k], n) || (ng && c[k]->n != g[0]->n)) {
+        if (n < 16 || /* a short block does not repay loading the lanes */ !c[k]->primed || c[k]->n == 0 || !all_finite(in[k], n) || (ng && c[k]->n != g[0]->n)) {
             sos_process(c[k], in[k], out[k], n);
             continue;
         }

@@ -3,7 +3,9 @@
 received on loopback, with 8 channels at 2 kHz and at the Cyton's own 250 Hz. Prints p50/p99/max.
 The daemon runs its real serial path (libserialport, through the test-only pty shim) with a chain that
 decides on the triggering sample itself (no filter delay), so what is measured is the daemon's own time:
-pty wake-up, decode, pipeline, feedback, OSC encode and send, loopback delivery. Numbers, not pass/fail.
+pty wake-up, decode, pipeline, feedback, OSC encode and send, loopback delivery. Printed beside it: the same
+hops through an idle echo process, i.e. what any process that sleeps between frames pays on this machine.
+Numbers, not pass/fail.
 
 usage: bench/bench_latency.py [BUILD_DIR] [N_ONSETS]      (defaults: build, 300)
 """
@@ -145,7 +147,52 @@ def baselines(n=2000):
     return "floor in this process: " + "; ".join(out)
 
 
+ECHO = r"""
+import os, select, socket, sys
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_NOCTTY)
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+to = ("127.0.0.1", int(sys.argv[2]))
+while True:
+    select.select([fd], [], [])
+    if os.read(fd, 4096).endswith(b"\xc1"):
+        s.sendto(b"/emg/m/onset\0\0\0\0,ii\0" + bytes(8), to)
+"""
+
+
+def echo_floor(n=300):
+    """The same two hops through another process that does nothing but wait, read and send (a Python
+    echo, so an upper bound): what any daemon pays on this machine to be woken twice."""
+    master, slave = os.openpty()
+    tty.setraw(slave)
+    rx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    rx.bind(("127.0.0.1", 0))
+    rx.settimeout(1)
+    e = subprocess.Popen([sys.executable, "-c", ECHO, os.ttyname(slave), str(rx.getsockname()[1])])
+    time.sleep(0.3)
+    lat = []
+    try:
+        for k in range(n + 10):
+            for _ in range(3):
+                os.write(master, b"\xa0" + bytes(31) + b"\xc0")
+                time.sleep(0.0005)
+            t0 = time.perf_counter_ns()
+            os.write(master, b"\xa0" + bytes(31) + b"\xc1")
+            rx.recv(100)
+            if k >= 10:
+                lat.append((time.perf_counter_ns() - t0) / 1000.0)
+            time.sleep(0.01)
+    finally:
+        e.kill()
+        e.wait()
+        os.close(master)
+        os.close(slave)
+    lat.sort()
+    return (f"floor through an idle echo process (pty -> wake -> read -> UDP -> wake): p50 {lat[len(lat) // 2]:.0f} us, "
+            f"p99 {lat[int(0.99 * len(lat))]:.0f} us")
+
+
 if __name__ == "__main__":
     print(baselines(), flush=True)
+    print(echo_floor(), flush=True)
     for rate in (2000, 250):
         print(run(rate), flush=True)

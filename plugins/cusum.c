@@ -11,9 +11,11 @@
  * (below off): a burst shorter than min_on is not reported; min_off bridges short dips of a contraction.
  * A transition is back-dated to where its sum last left zero: the test's own change-point estimate.
  * The rest power comes from the first lead_in_ms (the mean of the values up to four times their median, so
- * a contraction in the lead-in up to almost half of it does not raise it), or from a rest calibration, and then follows the rest level with a time
- * constant of tau_s while the muscle is inactive (not during or for hold_off_ms after a contraction; every
- * inactive sample counts, since keeping only those with a zero sum would bias the rest level low), so electrode drift over a long session does not cause false activations.
+ * a contraction in the lead-in up to almost half of it does not raise it) or from a rest calibration. It
+ * then follows the rest level with a time constant of tau_s while the muscle is inactive (not during or for
+ * hold_off_ms after a contraction, and never from lost samples; every other inactive sample counts, since
+ * keeping only those with a zero sum would bias the rest level low), so electrode drift over a long session
+ * does not cause false activations.
  * Activation (0..1) is computed from the power averaged over act_ms, so a display's bar is steady even when
  * the envelope window is short. */
 #include <myofeed/plugin.h>
@@ -56,9 +58,9 @@ typedef struct cus {
     double lead[LEAD_KEEP];
     double p0;        /* rest power, uV^2 */
     double sum;       /* S while inactive, D while active */
-    double *ring;      /* the last z values: is the contraction still on (off) at confirmation? */
+    double *ring;     /* the last z values: is the contraction still on (off) at confirmation? */
     uint32_t ring_n, pos, l_on, l_off; /* a quarter of min_on and of min_off, in samples (at least 1) */
-    double pavg_cap;  /* power of four times the full-scale envelope: a railed input cannot hold act at 1 */
+    double pavg_cap;  /* power of twice the full-scale envelope: a railed input cannot hold act at 1 */
     uint32_t since;   /* samples since the sum left zero */
     uint32_t past_h;  /* samples since the sum passed h (confirmation) */
     double pavg;      /* smoothed power for the activation */
@@ -126,6 +128,7 @@ static double recent_mean(const double *ring, uint32_t rn, uint32_t pos, uint32_
 static void destroy(void *self)
 {
     cus *d = self;
+    if (!d) return;
     free(d->ring);
     free(d);
 }

@@ -13,6 +13,7 @@
 
 #include "dsp/activation.h"
 #include "dsp/hysteresis.h"
+#include "dsp/onoff.h"
 
 #define LEAD_KEEP 512 /* lead-in values kept for the median (decimated) */
 
@@ -67,21 +68,15 @@ static void *create(const mf_host *host, double fs, const double *p, mf_error *e
 
 static void destroy(void *self) { free(self); }
 
-static int cmp(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 /* End of the lead-in: baseline = median, spread = median absolute deviation (a few hundred values, once). */
 static void learn(adp *d)
 {
     uint32_t n = d->n_lead;
     if (n == 0) return;
-    qsort(d->lead, n, sizeof(double), cmp);
+    onoff_sort(d->lead, n);
     d->b = d->lead[n / 2];
     for (uint32_t i = 0; i < n; i++) d->lead[i] = fabs(d->lead[i] - d->b);
-    qsort(d->lead, n, sizeof(double), cmp);
+    onoff_sort(d->lead, n);
     d->s = d->lead[n / 2];
 }
 
@@ -96,17 +91,7 @@ static void reset(void *self)
 static mf_status set_param(void *self, uint32_t index, double v)
 {
     adp *d = self;
-    if (!(v >= 0) || v > 1000) return MF_ERR_RANGE;
-    if (index == P_ON) {
-        if (v < d->off) return MF_ERR_RANGE;
-        d->on = v;
-    } else if (index == P_OFF) {
-        if (v > d->on) return MF_ERR_RANGE;
-        d->off = v;
-    } else {
-        return MF_ERR_ARG;
-    }
-    return MF_OK;
+    return onoff_set(index, P_ON, P_OFF, v, 0, 1000, &d->on, &d->off);
 }
 
 static uint32_t process(void *self, const mf_sample *env, uint32_t n, mf_sample *act, mf_transition *out,

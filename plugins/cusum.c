@@ -25,6 +25,7 @@
 #include <stdlib.h>
 
 #include "dsp/activation.h"
+#include "dsp/onoff.h"
 
 #define LEAD_KEEP 512 /* lead-in values kept for the median (decimated) */
 #define Z_MAX 1e6     /* a clipped or wild input adds bounded evidence */
@@ -133,17 +134,11 @@ static void destroy(void *self)
     free(d);
 }
 
-static int cmp(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 /* The mean power of the lead-in without what stands far above its median (a contraction): the median alone
  * would sit well below the mean of a short window's power, whose distribution is skewed. */
 static double robust_mean(double *v, uint32_t n)
 {
-    qsort(v, n, sizeof(double), cmp);
+    onoff_sort(v, n);
     double lim = 4.0 * v[n / 2], sum = 0;
     uint32_t k = 0;
     for (uint32_t i = 0; i < n && v[i] <= lim; i++, k++) sum += v[i];
@@ -163,17 +158,8 @@ static void reset(void *self)
 static mf_status set_param(void *self, uint32_t index, double v)
 {
     cus *d = self;
-    if (!(v > 0) || v > 1000) return MF_ERR_RANGE;
-    if (index == P_ON) {
-        if (v < d->off || v < 1) return MF_ERR_RANGE;
-        d->on = v;
-    } else if (index == P_OFF) {
-        if (v > d->on) return MF_ERR_RANGE;
-        d->off = v;
-    } else {
-        return MF_ERR_ARG;
-    }
-    return MF_OK;
+    if (index == P_ON && !(v >= 1)) return MF_ERR_RANGE; /* on: at least the rest power itself */
+    return onoff_set(index, P_ON, P_OFF, v, 0.01, 1000, &d->on, &d->off);
 }
 
 static inline act_scale scale_of(cus *d)

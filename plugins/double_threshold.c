@@ -10,6 +10,7 @@
 
 #include "dsp/activation.h"
 #include "dsp/hysteresis.h"
+#include "dsp/onoff.h"
 #include "dsp/rest.h"
 
 enum { P_ON, P_OFF, P_WINDOW, P_COUNT, P_LEAD_IN, P_SETTLE, P_MIN_ON, P_MIN_OFF, N_PARAMS };
@@ -85,18 +86,9 @@ static void reset(void *self)
 static mf_status set_param(void *self, uint32_t index, double v)
 {
     dth *d = self;
-    if (!(v >= 0) || v > 1000) return MF_ERR_RANGE;
-    if (index == P_ON) {
-        if (v < d->off) return MF_ERR_RANGE;
-        d->on = v;
-    } else if (index == P_OFF) {
-        if (v > d->on) return MF_ERR_RANGE;
-        d->off = v;
-    } else {
-        return MF_ERR_ARG;
-    }
-    update(d);
-    return MF_OK;
+    mf_status st = onoff_set(index, P_ON, P_OFF, v, 0, 1000, &d->on, &d->off);
+    if (st == MF_OK) update(d);
+    return st;
 }
 
 static uint32_t process(void *self, const mf_sample *env, uint32_t n, mf_sample *act, mf_transition *out,

@@ -14,6 +14,7 @@
 
 #include "dsp/activation.h"
 #include "dsp/hysteresis.h"
+#include "dsp/onoff.h"
 
 static const char *const units[] = {"uv", "pct_mvc", NULL};
 
@@ -80,18 +81,9 @@ static void reset(void *self)
 static mf_status set_param(void *self, uint32_t index, double v)
 {
     thr *t = self;
-    if (!(v >= 0) || v > 1e6) return MF_ERR_RANGE;
-    if (index == P_ON) {
-        if (v < t->off) return MF_ERR_RANGE;
-        t->on = v;
-    } else if (index == P_OFF) {
-        if (v > t->on) return MF_ERR_RANGE;
-        t->off = v;
-    } else {
-        return MF_ERR_ARG;
-    }
-    update_levels(t);
-    return MF_OK;
+    mf_status st = onoff_set(index, P_ON, P_OFF, v, 0, 1e6, &t->on, &t->off);
+    if (st == MF_OK) update_levels(t);
+    return st;
 }
 
 static uint32_t process(void *self, const mf_sample *env, uint32_t n, mf_sample *act, mf_transition *out,

@@ -289,9 +289,9 @@ static void process_careful(sos_cascade *c, const double *in, double *out, uint3
  * recurrence z0 -> y -> z0' is one add, one multiply and one subtract long (scipy's order makes it
  * four operations); results differ from scipy's sosfilt only in the last bits (tests hold 1e-9). */
 #define STEP(j)                                                                                              \
-    do {                                                                                                     \
-        double y_ = b0_##j * x + z0_##j;                                                                     \
-        double u_ = b1_##j * x + z1_##j;                                                                     \
+    do { /* x is a double, or a vector of them (one cascade per lane) */                                    \
+        __typeof__(x) y_ = b0_##j * x + z0_##j;                                                              \
+        __typeof__(x) u_ = b1_##j * x + z1_##j;                                                              \
         z1_##j = b2_##j * x - a2_##j * y_;                                                                   \
         z0_##j = u_ - a1_##j * y_;                                                                           \
         x = y_;                                                                                              \
@@ -404,24 +404,16 @@ typedef double v4d __attribute__((vector_size(4 * sizeof(double))));
     }
 #define VSTORE(j)                                                                                            \
     for (int l_ = 0; l_ < 4; l_++) c[l_]->z[k + j][0] = z0_##j[l_], c[l_]->z[k + j][1] = z1_##j[l_]
-#define VSTEP(j)                                                                                             \
-    do {                                                                                                     \
-        v4d y_ = b0_##j * x + z0_##j;                                                                        \
-        v4d u_ = b1_##j * x + z1_##j;                                                                        \
-        z1_##j = b2_##j * x - a2_##j * y_;                                                                   \
-        z0_##j = u_ - a1_##j * y_;                                                                           \
-        x = y_;                                                                                              \
-    } while (0)
 
 static inline __attribute__((always_inline)) void vrun4(sos_cascade *const *c, int k, v4d *v, uint32_t n)
 {
     VLOAD(0) VLOAD(1) VLOAD(2) VLOAD(3)
     for (uint32_t i = 0; i < n; i++) {
         v4d x = v[i];
-        VSTEP(0);
-        VSTEP(1);
-        VSTEP(2);
-        VSTEP(3);
+        STEP(0);
+        STEP(1);
+        STEP(2);
+        STEP(3);
         v[i] = x;
     }
     VSTORE(0);
@@ -435,8 +427,8 @@ static inline __attribute__((always_inline)) void vrun2(sos_cascade *const *c, i
     VLOAD(0) VLOAD(1)
     for (uint32_t i = 0; i < n; i++) {
         v4d x = v[i];
-        VSTEP(0);
-        VSTEP(1);
+        STEP(0);
+        STEP(1);
         v[i] = x;
     }
     VSTORE(0);
@@ -448,7 +440,7 @@ static inline __attribute__((always_inline)) void vrun1(sos_cascade *const *c, i
     VLOAD(0)
     for (uint32_t i = 0; i < n; i++) {
         v4d x = v[i];
-        VSTEP(0);
+        STEP(0);
         v[i] = x;
     }
     VSTORE(0);

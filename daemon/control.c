@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <lo/lo.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -330,7 +331,8 @@ static int types_match(const char *want, const char *got, lo_arg **argv, call *k
         } else {
             if (g != 'i' && g != 'f') return 0;
             double v = arg_num(argv[i], g);
-            if (w == 'i' && (v != floor(v) || !isfinite(v))) return 0;
+            /* a whole number that fits an int32 (a float such as 6e23 is whole but does not) */
+            if (w == 'i' && (v != floor(v) || !(v >= INT32_MIN && v <= INT32_MAX))) return 0;
             k->num[i] = v;
         }
     }

@@ -237,6 +237,9 @@ static void test_wrong_types_are_refused_and_change_nothing(void **st)
     expect_error(f, b, (size_t)build(b, sizeof b, "/emg/ctl/threshold", "is", 10, "all"), "bad_arguments");
     expect_error(f, b, (size_t)build(b, sizeof b, "/emg/ctl/threshold", "sfff", "all", 1.0, 1.0, 1.0), "bad_arguments");
     expect_error(f, b, (size_t)build(b, sizeof b, "/emg/ctl/ping", "s", "x"), "bad_arguments");
+    /* whole floats beyond int32 are not integers (found by fuzz_control) */
+    expect_error(f, b, (size_t)build(b, sizeof b, "/emg/ctl/ping", "f", 6.04466e23), "bad_arguments");
+    expect_error(f, b, (size_t)build(b, sizeof b, "/emg/ctl/subscribe", "f", -3e9), "bad_arguments");
     expect_error(f, b, (size_t)build(b, sizeof b, "/emg/ctl/info", "i", 1), "bad_arguments");
     assert_int_equal(f->thr_calls, 0);
 }

@@ -1,6 +1,8 @@
 #!/bin/sh
 # Builds the libFuzzer targets with clang (ASan + UBSan) and runs each for a few seconds on its committed
-# seed corpus (new findings go to a scratch copy, not into the repository).
+# seed corpus (new findings go to a scratch copy, not into the repository). The random seed is fixed so that
+# CI gives the same verdict for the same code; explore with FUZZ_SEED=0 (a new seed each run) and more
+# seconds, and commit any crash input under tests/fuzz/corpus/<target>/ with its fix.
 # usage: run_fuzzers.sh SOURCE_DIR BUILD_DIR SECONDS_EACH
 set -eu
 src=$1 build=$2 secs=${3:-10}
@@ -24,7 +26,8 @@ for t in openbci_cyton openeeg_p2 bitalino ascii control; do
   rm -rf "$work"
   mkdir -p "$work"
   cp "$src/tests/fuzz/corpus/$t/"* "$work/"
-  if "$out/fuzz_$t" -max_total_time="$secs" -max_len=4096 -print_final_stats=1 "$work" >"$out/fuzz_$t.log" 2>&1; then
+  if "$out/fuzz_$t" -seed="${FUZZ_SEED:-1}" -max_total_time="$secs" -max_len=4096 -print_final_stats=1 "$work" \
+       >"$out/fuzz_$t.log" 2>&1; then
     echo "fuzz_$t: ok ($(grep -o 'stat::number_of_executed_units: [0-9]*' "$out/fuzz_$t.log" | cut -d' ' -f2) runs in ${secs} s)"
   else
     echo "FAIL fuzz_$t:"

@@ -15,7 +15,7 @@ run() { # dir, label, cmake args...
   echo "== $label: tests"
   (cd "$dir" && ctest -j"$jobs" --output-on-failure --timeout 600) || status=1
 }
-run build "normal build" -DCMAKE_BUILD_TYPE=RelWithDebInfo
+run build "normal build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBUILD_TESTING=ON
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-  run build-asan "ASan+UBSan build" -DCMAKE_BUILD_TYPE=Debug -DMYOFEED_SANITIZE=ON
+  run build-asan "ASan+UBSan build" -DCMAKE_BUILD_TYPE=Debug -DMYOFEED_SANITIZE=ON -DBUILD_TESTING=ON
 exit $status

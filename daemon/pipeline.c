@@ -29,6 +29,7 @@ typedef struct chain {
 
 struct pipeline {
     int n, n_channels;
+    int max_filters; /* the longest filter list of any muscle */
     double fs;
     pipeline_sink sink;
     chain *m;
@@ -99,6 +100,7 @@ pipeline *pipeline_build(const config *c, plugin_host *h, double fs, int n_chann
             bad |= make_stage(&ch->filters[f], &mu->filters[f], MF_KIND_FILTER, "filter", mu, h, fs, d) != 0;
             if (ch->filters[f].inst) ch->n_filters = f + 1;
         }
+        if (ch->n_filters > p->max_filters) p->max_filters = ch->n_filters;
         bad |= make_stage(&ch->env, &mu->envelope, MF_KIND_ENVELOPE, "envelope", mu, h, fs, d) != 0;
         bad |= make_stage(&ch->det, &mu->detector, MF_KIND_DETECTOR, "detector", mu, h, fs, d) != 0;
         if (ch->det.p) {
@@ -182,9 +184,6 @@ static void run_stage(pipeline *p, int f, uint32_t n)
 void pipeline_process(pipeline *p, const double *frames, uint32_t n_frames, uint64_t first_sample)
 {
     const int nc = p->n_channels;
-    int max_filters = 0;
-    for (int i = 0; i < p->n; i++)
-        if (p->m[i].n_filters > max_filters) max_filters = p->m[i].n_filters;
     while (n_frames > 0) {
         uint32_t n = n_frames < PIPELINE_BLOCK ? n_frames : PIPELINE_BLOCK;
         for (int i = 0; i < p->n; i++) {
@@ -192,7 +191,7 @@ void pipeline_process(pipeline *p, const double *frames, uint32_t n_frames, uint
             const double *src = frames + ch->channel;
             for (uint32_t k = 0; k < n; k++) ch->x[k] = src[(size_t)k * (size_t)nc];
         }
-        for (int f = 0; f < max_filters; f++) run_stage(p, f, n);
+        for (int f = 0; f < p->max_filters; f++) run_stage(p, f, n);
         run_stage(p, -1, n);
         for (int i = 0; i < p->n; i++) {
             chain *ch = &p->m[i];

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "helpers.h"
 #include "params.h"
 #include "plugin_host.h"
 #include "wire.h"
@@ -415,11 +416,8 @@ static void test_handshakes(void **st)
 
 int main(void)
 {
-    const char *g = getenv("MYOFEED_PLUGIN_DIR");
-    if (!g) return 1;
-    char dirs[1][4096];
-    snprintf(dirs[0], sizeof dirs[0], "%s", g);
-    host = plugin_host_new((const char(*)[4096])dirs, 1);
+    host = built_in_plugins();
+    if (!host) return 1;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cyton_reference_packet),
         cmocka_unit_test(test_streams_split_at_every_position_decode_the_same),

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "helpers.h"
 #include "params.h"
 #include "plugin_host.h"
 
@@ -100,11 +101,8 @@ static void test_notch_many_equals_one_by_one(void **st)
 
 int main(void)
 {
-    const char *g = getenv("MYOFEED_PLUGIN_DIR");
-    if (!g) return 1;
-    char dirs[1][4096];
-    snprintf(dirs[0], sizeof dirs[0], "%s", g);
-    host = plugin_host_new((const char(*)[4096])dirs, 1);
+    host = built_in_plugins();
+    if (!host) return 1;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_butterworth_many_equals_one_by_one),
         cmocka_unit_test(test_notch_many_equals_one_by_one),

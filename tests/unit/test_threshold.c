@@ -10,10 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "helpers.h"
 #include "params.h"
 #include "plugin_host.h"
 
-static char dirs[1][4096];
 static plugin_host *host;
 static const mf_plugin *thr;
 
@@ -199,10 +199,8 @@ static void test_invalid_parameters_fail_create_with_a_reason(void **st)
 
 int main(void)
 {
-    const char *g = getenv("MYOFEED_PLUGIN_DIR");
-    if (!g) return 1;
-    snprintf(dirs[0], sizeof dirs[0], "%s", g);
-    host = plugin_host_new((const char(*)[4096])dirs, 1);
+    host = built_in_plugins();
+    if (!host) return 1;
     char err[600];
     thr = plugin_host_get(host, "threshold", err, sizeof err);
     if (!thr) {

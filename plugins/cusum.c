@@ -15,11 +15,14 @@
  * then follows the rest level with a time constant of tau_s while the muscle is inactive (not during or for
  * hold_off_ms after a contraction, and never from lost samples; every other inactive sample counts, since
  * keeping only those with a zero sum would bias the rest level low), so electrode drift over a long session
- * does not cause false activations.
+ * does not cause false activations. The rest level is updated once per pass of 32 samples (16 ms at 2 kHz, far
+ * shorter than tau) from the mean of the pass's learnt samples, and passes sit at fixed sample counts from the
+ * end of the lead-in, so the output does not depend on how a host splits the stream into blocks.
  * Activation (0..1) is computed from the power averaged over act_ms, so a display's bar is steady even when
  * the envelope window is short. */
 #include <myofeed/plugin.h>
 
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +31,7 @@
 #include "dsp/onoff.h"
 
 #define LEAD_KEEP 512 /* lead-in values kept for the median (decimated) */
+#define SUB 32        /* samples per pass: the rest level and 1/rest are updated once per pass */
 #define Z_MAX 1e6     /* a clipped or wild input adds bounded evidence */
 
 enum { P_ON, P_OFF, P_H, P_TAU, P_LEAD_IN, P_HOLD_OFF, P_FLOOR, P_MIN_ON, P_MIN_OFF, P_ACT_MS, N_PARAMS };
@@ -56,20 +60,41 @@ typedef struct cus {
     double on, off, h, dt_ms, floor_p;
     double alpha, beta; /* rest tracking, activation smoothing */
     uint32_t lead_in, seen, lead_step, n_lead, hold_off, quiet, min_on, min_off, tick;
+    uint32_t phase, learnt; /* samples into the current pass (passes sit at fixed counts from the lead-in's end);
+                             * samples of it learnt as rest */
+    double learn_sum;       /* their power */
     double lead[LEAD_KEEP];
     double p0;        /* rest power, uV^2 */
-    double sum;       /* S while inactive, D while active */
+    double x, mn;     /* the statistic S (D while active) = x - mn: see statistic() */
     double *ring;     /* the last z values: is the contraction still on (off) at confirmation? */
     uint32_t ring_n, pos, l_on, l_off; /* a quarter of min_on and of min_off, in samples (at least 1) */
     double pavg_cap;  /* power of twice the full-scale envelope: a railed input cannot hold act at 1 */
     uint32_t since;   /* samples since the sum left zero */
     uint32_t past_h;  /* samples since the sum passed h (confirmation) */
-    double pavg;      /* smoothed power for the activation */
+    double pavg;      /* smoothed power for the activation, per group of four samples after the lead-in */
+    double beta4;     /* its smoothing per group */
+    double gl, gp;    /* the current group's learnt power and (capped) power, gn samples of it so far */
+    uint32_t gn;
+    double act_now;   /* the activation as of the last complete group */
+    int unsmoothed;   /* act_ms = 0: the activation follows the envelope sample by sample */
+    act_scale sc;     /* the activation scale now (rescale) */
+    double learn_gain[SUB + 1]; /* rest tracking over c learnt samples: 1 - (1 - alpha)^c */
     int active;
     mf_calibration cal;
 } cus;
 
 static void ring_rest(struct cus *d);
+
+/* The activation scale for the rest level now. Refreshed only at fixed points of the stream (lead-in end,
+ * every eighth pass) and when a parameter or the calibration changes, never because a host asked for levels,
+ * so the activation does not depend on when the host looks. */
+static void rescale(cus *d)
+{
+    double p0 = fmax(d->p0, d->floor_p);
+    d->sc = act_scale_make(d->cal.rest_uv, d->cal.mvc_uv, sqrt(d->on * p0), sqrt(d->off * p0));
+    double top = 2.0 * (d->sc.lo + 1.0 / d->sc.inv_span);
+    d->pavg_cap = top * top;
+}
 
 static void *create(const mf_host *host, double fs, const double *p, mf_error *err)
 {
@@ -91,6 +116,8 @@ static void *create(const mf_host *host, double fs, const double *p, mf_error *e
     d->floor_p = p[P_FLOOR] * p[P_FLOOR];
     d->alpha = 1.0 - exp(-1.0 / (p[P_TAU] * fs));
     d->beta = p[P_ACT_MS] > 0 ? 1.0 - exp(-1000.0 / (p[P_ACT_MS] * fs)) : 1.0;
+    d->beta4 = p[P_ACT_MS] > 0 ? 1.0 - exp(-4000.0 / (p[P_ACT_MS] * fs)) : 1.0;
+    d->unsmoothed = !(p[P_ACT_MS] > 0);
     d->lead_in = (uint32_t)lround(p[P_LEAD_IN] * fs / 1000.0);
     if (d->lead_in < 1) d->lead_in = 1;
     d->lead_step = (d->lead_in + LEAD_KEEP - 1) / LEAD_KEEP;
@@ -99,7 +126,9 @@ static void *create(const mf_host *host, double fs, const double *p, mf_error *e
     d->min_off = (uint32_t)lround(p[P_MIN_OFF] * fs / 1000.0);
     d->l_on = d->min_on / 4 ? d->min_on / 4 : 1;
     d->l_off = d->min_off / 4 ? d->min_off / 4 : 1;
-    d->ring_n = d->l_on > d->l_off ? d->l_on : d->l_off;
+    /* the last l values before any sample of a pass are still there after the whole pass is written */
+    d->ring_n = (d->l_on > d->l_off ? d->l_on : d->l_off) + SUB;
+    for (int c = 0; c <= SUB; c++) d->learn_gain[c] = 1.0 - pow(1.0 - d->alpha, c);
     d->ring = malloc(sizeof(double) * d->ring_n);
     if (!d->ring) {
         free(d);
@@ -107,7 +136,8 @@ static void *create(const mf_host *host, double fs, const double *p, mf_error *e
         return NULL;
     }
     ring_rest(d);
-    d->pavg_cap = INFINITY;
+    rescale(d);
+    d->pavg_cap = INFINITY; /* the lead-in's activation is 0 anyway; its smoothing runs uncapped */
     return d;
 }
 
@@ -149,26 +179,23 @@ static void reset(void *self)
 {
     cus *d = self;
     d->active = 0;
-    d->sum = 0;
+    d->x = d->mn = 0;
+    d->gn = 0;
+    d->gl = d->gp = 0;
     ring_rest(d);
     d->since = d->past_h = 0;
     d->quiet = 0; /* after a gap: no learning until the signal has settled */
+    d->phase = d->learnt = 0;
+    d->learn_sum = 0;
 }
 
 static mf_status set_param(void *self, uint32_t index, double v)
 {
     cus *d = self;
     if (index == P_ON && !(v >= 1)) return MF_ERR_RANGE; /* on: at least the rest power itself */
-    return onoff_set(index, P_ON, P_OFF, v, 0.01, 1000, &d->on, &d->off);
-}
-
-static inline act_scale scale_of(cus *d)
-{
-    double p0 = fmax(d->p0, d->floor_p);
-    act_scale sc = act_scale_make(d->cal.rest_uv, d->cal.mvc_uv, sqrt(d->on * p0), sqrt(d->off * p0));
-    double top = 2.0 * (sc.lo + 1.0 / sc.inv_span);
-    d->pavg_cap = top * top;
-    return sc;
+    mf_status st = onoff_set(index, P_ON, P_OFF, v, 0.01, 1000, &d->on, &d->off);
+    if (st == MF_OK) rescale(d);
+    return st;
 }
 
 /* The lead-in: collects the power (detector off) and sets the rest power at its end. Returns the samples used. */
@@ -181,79 +208,195 @@ static uint32_t lead_in(cus *d, const mf_sample *env, uint32_t n, mf_sample *act
         double pw = lost ? 0.0 : e * e;
         d->pavg += d->beta * (fmin(pw, d->pavg_cap) - d->pavg);
         if (d->seen % d->lead_step == 0 && d->n_lead < LEAD_KEEP && !lost) d->lead[d->n_lead++] = pw;
-        if (++d->seen == d->lead_in && d->n_lead) d->p0 = robust_mean(d->lead, d->n_lead);
+        if (++d->seen == d->lead_in) {
+            if (d->n_lead) d->p0 = robust_mean(d->lead, d->n_lead);
+            rescale(d);
+        }
         act[i] = 0.0;
     }
     return i;
+}
+
+/* The statistic for samples j..m-1 of a pass in one state, as a running sum X of the increments and its running
+ * minimum M (0 included): S = X - M is Page's max(0, S + x) with a single addition on the critical path (the
+ * minimum runs beside it) and no branch on the sum's random flicker around zero at rest. */
+static inline __attribute__((always_inline)) void statistic(cus *d, const double *z, double *s, uint32_t j,
+                                                          uint32_t m, int active)
+{
+    const double dt = d->dt_ms, on = d->on, off = d->off;
+    double inc[SUB];
+    if (active)
+        for (uint32_t t = j; t < m; t++) inc[t] = (off - z[t]) * dt; /* vectorised */
+    else
+        for (uint32_t t = j; t < m; t++) inc[t] = (z[t] - on) * dt;
+    double x = d->x, mn = d->mn;
+    for (uint32_t t = j; t < m; t++) {
+        x += inc[t];
+        mn = x < mn ? x : mn;
+        s[t] = x - mn;
+    }
+    d->x = x;
+    d->mn = mn;
+}
+
+/* What rest learning and the activation carry from sample to sample. */
+typedef struct learner {
+    uint32_t quiet, learnt, gn;
+    double learn_sum, gl, gp, pavg, now;
+} learner;
+
+/* One sample of rest learning and activation: learnt when inactive, not lost and not soon after a contraction;
+ * the power summed in groups of four at fixed places in the pass, the activation updated once per group. */
+static inline double learn_one(learner *l, double pw, int inactive, int lost, uint32_t hold_off, double cap_p,
+                               double beta4, const act_scale *sc)
+{
+    int learn = inactive && !lost && l->quiet >= hold_off;
+    l->quiet = !inactive || lost ? 0 : l->quiet + (l->quiet < hold_off);
+    l->gl = (l->gn ? l->gl : 0.0) + (learn ? pw : 0.0);
+    l->gp = (l->gn ? l->gp : 0.0) + (pw < cap_p ? pw : cap_p);
+    l->learnt += (uint32_t)learn;
+    if (++l->gn == 4) {
+        l->gn = 0;
+        l->learn_sum += l->gl;
+        l->pavg += beta4 * (0.25 * l->gp - l->pavg);
+        l->now = act_of(sc, sqrt(l->pavg));
+    }
+    return l->now;
+}
+
+/* m samples of one pass (m <= SUB - phase), after the lead-in; base: their offset in the host's block. Built for
+ * x86-64-v3 (AVX2 + FMA) as well where the compiler can, chosen at load time. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
+__attribute__((target_clones("arch=x86-64-v3", "default")))
+#endif
+static uint32_t run_sub(cus *d, const mf_sample *env, uint32_t m, mf_sample *act, uint32_t base, mf_transition *out,
+                        uint32_t cap)
+{
+    double pw[SUB], z[SUB], s[SUB];
+    const double floor_p = d->floor_p;
+    const double inv_p0 = 1.0 / (d->p0 > floor_p ? d->p0 : floor_p);
+    uint32_t lost_n = 0;
+    for (uint32_t t = 0; t < m; t++) { /* vectorised: power (0 for a lost sample), power over rest */
+        double e = env[t], sq = e * e;
+        int ok = fabs(e) <= DBL_MAX;
+        pw[t] = ok ? sq : 0.0;
+        lost_n += (uint32_t)!ok;
+        double q = pw[t] * inv_p0;
+        z[t] = q < Z_MAX ? q : Z_MAX;
+    }
+    double *ring = d->ring; /* kept for the confirmations */
+    const uint32_t rn = d->ring_n, pos0 = d->pos;
+    for (uint32_t t = 0, q = pos0; t < m; t++, q = q + 1 == rn ? 0 : q + 1) ring[q] = z[t];
+    d->pos = (uint32_t)((pos0 + (uint64_t)m) % rn);
+
+    /* decisions */
+    int active = d->active;
+    double prev = d->x - d->mn; /* the statistic before sample j */
+    statistic(d, z, s, 0, m, active);
+    uint32_t since = d->since, past_h = d->past_h, k = 0, flips[SUB], n_flips = 0, j = 0;
+    const double h = d->h;
+    while (j < m) {
+        double top = 0;
+        for (uint32_t t = j; t < m; t++) top = s[t] > top ? s[t] : top;
+        if (past_h == 0 && !(top > h)) { /* no decision possible here (nearly always): only how long it is up */
+            uint32_t t = m;
+            while (t > j && s[t - 1] > 0.0) t--; /* samples t..m-1 are up */
+            if (t == j) since = prev > 0.0 ? since + (m - j) : m - j - 1;
+            else since = t == m ? 0 : m - 1 - t;
+            break;
+        }
+        const uint32_t confirm = active ? d->min_off : d->min_on;
+        for (; j < m; j++) { /* sample by sample, until a decision changes the state */
+            int up = s[j] > 0.0;
+            since = up && prev > 0.0 ? since + 1 : 0;
+            past_h = up ? past_h + (past_h || s[j] > h) : 0; /* a candidate: confirm it min_on (min_off) later */
+            prev = s[j];
+            if (past_h <= confirm) continue;
+            past_h = 0; /* decided, or a burst that is over: look again */
+            uint32_t pos = (uint32_t)((pos0 + (uint64_t)j + 1) % rn);
+            double recent = recent_mean(ring, rn, pos, active ? d->l_off : d->l_on);
+            if (active ? recent < d->off : recent > d->on) { /* still contracting (relaxed): decided */
+                active = !active;
+                if (k < cap) out[k++] = (mf_transition){base + j, since, active, {0}};
+                flips[n_flips++] = j;
+                since = 0;
+                prev = 0;
+                d->x = d->mn = 0; /* the other test starts from zero after this sample */
+                statistic(d, z, s, j + 1, m, active);
+                j++;
+                break;
+            }
+        }
+    }
+    d->since = since;
+    d->past_h = past_h;
+
+    /* rest learning and the activation */
+    learner l = {d->quiet, d->learnt, d->gn, d->learn_sum, d->gl, d->gp, d->pavg, d->act_now};
+    const uint32_t hold_off = d->hold_off;
+    const double cap_p = d->pavg_cap, beta4 = d->beta4;
+    const act_scale sc = d->sc;
+    int state = d->active;
+    uint32_t t = 0, f = 0;
+    if (!lost_n && !n_flips && (state || l.quiet >= hold_off)) {
+        /* nearly always: all learnt (at rest) or none (active): whole groups in a row, the same sums */
+        for (; t < m && l.gn; t++) act[t] = learn_one(&l, pw[t], !state, 0, hold_off, cap_p, beta4, &sc);
+        for (; t + 4 <= m; t += 4) {
+            double g0 = 0.0 + (pw[t] < cap_p ? pw[t] : cap_p), g1 = g0 + (pw[t + 1] < cap_p ? pw[t + 1] : cap_p);
+            double g2 = g1 + (pw[t + 2] < cap_p ? pw[t + 2] : cap_p), g3 = g2 + (pw[t + 3] < cap_p ? pw[t + 3] : cap_p);
+            if (!state) {
+                double c0 = 0.0 + pw[t], c1 = c0 + pw[t + 1], c2 = c1 + pw[t + 2], c3 = c2 + pw[t + 3];
+                l.learn_sum += c3;
+                l.learnt += 4;
+            } else {
+                l.quiet = 0;
+            }
+            act[t] = act[t + 1] = act[t + 2] = l.now; /* the group's activation counts from its last sample */
+            l.pavg += beta4 * (0.25 * g3 - l.pavg);
+            l.now = act_of(&sc, sqrt(l.pavg));
+            act[t + 3] = l.now;
+        }
+    }
+    for (; t < m; t++) {
+        if (f < n_flips && flips[f] == t) state = !state, f++;
+        int lost = lost_n && !(fabs(env[t]) <= DBL_MAX);
+        act[t] = learn_one(&l, pw[t], !state, lost, hold_off, cap_p, beta4, &sc);
+    }
+    if (d->unsmoothed) /* act_ms = 0: the envelope itself, sample by sample */
+        for (t = 0; t < m; t++) act[t] = act_of(&sc, fabs(env[t]) <= DBL_MAX ? fabs(env[t]) : 0.0);
+    d->active = active;
+    d->quiet = l.quiet;
+    d->learnt = l.learnt;
+    d->gn = l.gn;
+    d->learn_sum = l.learn_sum;
+    d->gl = l.gl;
+    d->gp = l.gp;
+    d->pavg = l.pavg;
+    d->act_now = l.now;
+    return k;
 }
 
 static uint32_t process(void *self, const mf_sample *env, uint32_t n, mf_sample *act, mf_transition *out,
                         uint32_t cap)
 {
     cus *d = self;
-    uint32_t i = d->seen < d->lead_in ? lead_in(d, env, n, act) : 0;
+    uint32_t i = d->seen < d->lead_in ? lead_in(d, env, n, act) : 0, k = 0;
     if (i == n) return 0;
-    /* The state lives in locals for the block (the output arrays could alias the instance, so the compiler
-     * would otherwise reload it every sample). */
-    act_scale sc = scale_of(d);
-    double p0 = d->p0, sum = d->sum, pavg = d->pavg;
-    const double floor_p = d->floor_p;
-    double inv_p0 = 1.0 / (p0 > floor_p ? p0 : floor_p);
-    uint32_t pos = d->pos, since = d->since, past_h = d->past_h, quiet = d->quiet, tick = d->tick, k = 0;
-    int active = d->active;
-    double *ring = d->ring;
-    const uint32_t rn = d->ring_n, l_on = d->l_on, l_off = d->l_off, hold_off = d->hold_off;
-    const uint32_t min_on = d->min_on, min_off = d->min_off;
-    const double dt = d->dt_ms, h = d->h, on = d->on, off = d->off, alpha = d->alpha, beta = d->beta;
-    const double pavg_cap = d->pavg_cap;
-    for (; i < n; i++) {
-        double e = env[i];
-        int lost = !isfinite(e); /* a lost sample is no evidence of a contraction, nor of the rest level */
-        double pw = lost ? 0.0 : e * e;
-        pavg += beta * ((pw < pavg_cap ? pw : pavg_cap) - pavg);
-        double z = pw * inv_p0;
-        z = z < Z_MAX ? z : Z_MAX;
-        ring[pos] = z; /* kept for the confirmations */
-        pos = pos + 1 == rn ? 0 : pos + 1;
-        /* At rest the sum flickers around zero at random: written without branches (conditional moves). */
-        double prev = sum, next = sum + (active ? (off - z) * dt : (z - on) * dt);
-        int up = next > 0;
-        sum = up ? next : 0.0;
-        since = up && prev > 0 ? since + 1 : 0;
-        past_h = up ? past_h + (past_h || next > h) : 0; /* a candidate: confirm it min_on (min_off) later */
-        if (past_h > (active ? min_off : min_on)) {
-            double recent = recent_mean(ring, rn, pos, active ? l_off : l_on);
-            if (active ? recent < off : recent > on) { /* still contracting (relaxed): decided */
-                active = !active;
-                if (k < cap) out[k++] = (mf_transition){i, since, active, {0}};
-                sum = 0;
-                since = 0;
+    while (i < n) {
+        uint32_t m = n - i < SUB - d->phase ? n - i : SUB - d->phase;
+        k += run_sub(d, env + i, m, act + i, i, out + k, cap - k);
+        i += m;
+        if ((d->phase += m) == SUB) { /* the pass is complete: the rest level follows (a pass is far shorter
+                                       * than tau), and now and then the activation scale with it */
+            if (d->learnt) {
+                d->p0 += d->learn_gain[d->learnt] * (d->learn_sum / d->learnt - d->p0);
+                if ((++d->tick & 7) == 0) rescale(d);
             }
-            past_h = 0; /* else a burst that is over: look again */
+            d->phase = d->learnt = 0;
+            d->learn_sum = 0;
+            if (d->x == d->mn) d->x = d->mn = 0; /* S is 0: the running sums start again (their size stays small) */
         }
-        if (active || lost) {
-            quiet = 0;
-        } else if (quiet < hold_off) {
-            quiet++;
-        } else { /* at rest: follow it */
-            p0 += alpha * (pw - p0);
-            inv_p0 = 1.0 / (p0 > floor_p ? p0 : floor_p);
-            if ((++tick & 255) == 0) { /* the activation scale follows, now and then */
-                d->p0 = p0;
-                sc = scale_of(d);
-            }
-        }
-        act[i] = act_of(&sc, sqrt(pavg));
     }
-    d->p0 = p0;
-    d->sum = sum;
-    d->pavg = pavg;
-    d->pos = pos;
-    d->since = since;
-    d->past_h = past_h;
-    d->quiet = quiet;
-    d->tick = tick;
-    d->active = active;
     return k;
 }
 
@@ -265,6 +408,7 @@ static void set_calibration(void *self, const mf_calibration *cal)
         d->p0 = cal->rest_uv * cal->rest_uv + cal->rest_sd_uv * cal->rest_sd_uv;
         d->seen = d->lead_in;
     }
+    rescale(d);
 }
 
 static int active(void *self) { return ((cus *)self)->active; }
@@ -272,10 +416,9 @@ static int active(void *self) { return ((cus *)self)->active; }
 static void levels(void *self, double *on, double *off)
 {
     cus *d = self;
-    act_scale sc = scale_of(d);
     double p0 = fmax(d->p0, d->floor_p);
-    *on = act_at(&sc, sqrt(d->on * p0));
-    *off = act_at(&sc, sqrt(d->off * p0));
+    *on = act_at(&d->sc, sqrt(d->on * p0));
+    *off = act_at(&d->sc, sqrt(d->off * p0));
 }
 
 static const mf_detector_ops ops = {process, set_calibration, active, levels};

@@ -258,33 +258,6 @@ static void prime(sos_cascade *c, double x)
     c->primed = 1;
 }
 
-/* The per-sample reference path: handles lost samples (non-finite input) and priming. */
-static void process_careful(sos_cascade *c, const double *in, double *out, uint32_t n)
-{
-    const int ns = c->n;
-    for (uint32_t i = 0; i < n; i++) {
-        double x = in[i];
-        if (!isfinite(x)) {
-            sos_reset(c);
-            out[i] = NAN;
-            continue;
-        }
-        if (!c->primed) {
-            if (c->prime) prime(c, x);
-            c->primed = 1;
-        }
-        for (int k = 0; k < ns; k++) {
-            const sos_section *s = &c->s[k];
-            double *z = c->z[k];
-            double y = s->b0 * x + z[0];
-            z[0] = s->b1 * x - s->a1 * y + z[1];
-            z[1] = s->b2 * x - s->a2 * y;
-            x = y;
-        }
-        out[i] = x;
-    }
-}
-
 /* One section step in DF-II transposed form. The terms that do not need y are added first, so the
  * recurrence z0 -> y -> z0' is one add, one multiply and one subtract long (scipy's order makes it
  * four operations); results differ from scipy's sosfilt only in the last bits (tests hold 1e-9). */
@@ -296,101 +269,12 @@ static void process_careful(sos_cascade *c, const double *in, double *out, uint3
         z0_##j = u_ - a1_##j * y_;                                                                           \
         x = y_;                                                                                              \
     } while (0)
-#define LOAD(j)                                                                                              \
-    const double b0_##j = s[j].b0, b1_##j = s[j].b1, b2_##j = s[j].b2, a1_##j = s[j].a1, a2_##j = s[j].a2;   \
-    double z0_##j = z[j][0], z1_##j = z[j][1]
-#define STORE(j) (z[j][0] = z0_##j, z[j][1] = z1_##j)
-
-/* Runs 4, 3, 2 or 1 sections sample by sample with coefficients and state in registers: the sections'
- * recurrences overlap in the CPU instead of waiting on state stored to memory. */
-static void run4(const sos_section *s, double (*z)[2], const double *in, double *out, uint32_t n)
-{
-    LOAD(0);
-    LOAD(1);
-    LOAD(2);
-    LOAD(3);
-    for (uint32_t i = 0; i < n; i++) {
-        double x = in[i];
-        STEP(0);
-        STEP(1);
-        STEP(2);
-        STEP(3);
-        out[i] = x;
-    }
-    STORE(0), STORE(1), STORE(2), STORE(3);
-}
-
-static void run3(const sos_section *s, double (*z)[2], const double *in, double *out, uint32_t n)
-{
-    LOAD(0);
-    LOAD(1);
-    LOAD(2);
-    for (uint32_t i = 0; i < n; i++) {
-        double x = in[i];
-        STEP(0);
-        STEP(1);
-        STEP(2);
-        out[i] = x;
-    }
-    STORE(0), STORE(1), STORE(2);
-}
-
-static void run2(const sos_section *s, double (*z)[2], const double *in, double *out, uint32_t n)
-{
-    LOAD(0);
-    LOAD(1);
-    for (uint32_t i = 0; i < n; i++) {
-        double x = in[i];
-        STEP(0);
-        STEP(1);
-        out[i] = x;
-    }
-    STORE(0), STORE(1);
-}
-
-static void run1(const sos_section *s, double (*z)[2], const double *in, double *out, uint32_t n)
-{
-    LOAD(0);
-    for (uint32_t i = 0; i < n; i++) {
-        double x = in[i];
-        STEP(0);
-        out[i] = x;
-    }
-    STORE(0);
-}
-
-/* 1 when every value is finite (exponent bits not all ones), checked without branches. */
-static int all_finite(const double *x, uint32_t n)
-{
-    uint64_t bad = 0;
-    for (uint32_t i = 0; i < n; i++) {
-        uint64_t b;
-        memcpy(&b, &x[i], sizeof b);
-        bad |= ((b >> 52) & 0x7ff) == 0x7ff;
-    }
-    return bad == 0;
-}
-
-void sos_process(sos_cascade *c, const double *in, double *out, uint32_t n)
-{
-    if (n == 0) return;
-    if (!c->primed || !all_finite(in, n)) {
-        process_careful(c, in, out, n);
-        return;
-    }
-    int k = 0;
-    const double *src = in;
-    if (c->n == 0 && in != out) memcpy(out, in, sizeof(double) * n);
-    for (; k + 4 <= c->n; k += 4, src = out) run4(&c->s[k], &c->z[k], src, out, n);
-    for (; k + 3 <= c->n; k += 3, src = out) run3(&c->s[k], &c->z[k], src, out, n);
-    for (; k + 2 <= c->n; k += 2, src = out) run2(&c->s[k], &c->z[k], src, out, n);
-    for (; k < c->n; k++, src = out) run1(&c->s[k], &c->z[k], src, out, n);
-}
-
-/* ---- several cascades side by side (mf_filter_ops.process_many) ------------------------------------------
- * Four cascades with the same number of sections run as the four lanes of one vector: the same operations
- * as the scalar path, in the same order (fused multiply-adds where the CPU has them, so the last bits may
- * differ), four channels per instruction. */
+/* ---- the one arithmetic path ----------------------------------------------------------------------------------
+ * Every cascade runs as a lane of a four-lane vector, alone or beside up to three others with the same number of
+ * sections (mf_filter_ops.process_many): the same operations in the same order whatever the grouping, the block
+ * size or the other lanes, so a stream gives bit-identical output however a host splits or groups it (live and
+ * replay give the same events). Unused lanes repeat the last cascade: same input, same result. Alone, a cascade
+ * costs what a scalar loop would (the recurrence, not the width, sets the pace); beside three others, a quarter. */
 typedef double v4d __attribute__((vector_size(4 * sizeof(double))));
 
 #define VCHUNK 256 /* samples per pass through the lanes buffer (8 KiB on the stack) */
@@ -422,6 +306,21 @@ static inline __attribute__((always_inline)) void vrun4(sos_cascade *const *c, i
     VSTORE(3);
 }
 
+static inline __attribute__((always_inline)) void vrun3(sos_cascade *const *c, int k, v4d *v, uint32_t n)
+{
+    VLOAD(0) VLOAD(1) VLOAD(2)
+    for (uint32_t i = 0; i < n; i++) {
+        v4d x = v[i];
+        STEP(0);
+        STEP(1);
+        STEP(2);
+        v[i] = x;
+    }
+    VSTORE(0);
+    VSTORE(1);
+    VSTORE(2);
+}
+
 static inline __attribute__((always_inline)) void vrun2(sos_cascade *const *c, int k, v4d *v, uint32_t n)
 {
     VLOAD(0) VLOAD(1)
@@ -446,7 +345,7 @@ static inline __attribute__((always_inline)) void vrun1(sos_cascade *const *c, i
     VSTORE(0);
 }
 
-/* Four primed cascades of equal length, finite input. Built twice where the compiler can: for x86-64-v3
+/* Four primed cascades of equal length (pointers may repeat), finite input. Built twice where the compiler can: for x86-64-v3
  * (AVX2 + FMA: one instruction per operation on all four lanes) and for the baseline, chosen at load time. */
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
 #define SOS_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
@@ -461,6 +360,7 @@ SOS_CLONES static void lanes4(sos_cascade *const *c, const double *const *in, do
         for (uint32_t i = 0; i < m; i++) v[i] = (v4d){in[0][at + i], in[1][at + i], in[2][at + i], in[3][at + i]};
         int k = 0;
         for (; k + 4 <= c[0]->n; k += 4) vrun4(c, k, v, m);
+        for (; k + 3 <= c[0]->n; k += 3) vrun3(c, k, v, m);
         for (; k + 2 <= c[0]->n; k += 2) vrun2(c, k, v, m);
         for (; k < c[0]->n; k++) vrun1(c, k, v, m);
         for (uint32_t i = 0; i < m; i++)
@@ -468,26 +368,90 @@ SOS_CLONES static void lanes4(sos_cascade *const *c, const double *const *in, do
     }
 }
 
+/* 1 when every value is finite, checked without branches: adding one to an exponent of all ones carries
+ * into the sign bit (which the mask cleared), so the loop is plain 64-bit and/add/or and vectorises on every
+ * x86-64. */
+static int all_finite(const double *x, uint32_t n)
+{
+    const uint64_t exp_mask = 0x7ff0000000000000u, exp_one = 0x0010000000000000u;
+    uint64_t bad = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        uint64_t b;
+        memcpy(&b, &x[i], sizeof b);
+        bad |= (b & exp_mask) + exp_one;
+    }
+    return (bad >> 63) == 0;
+}
+
+/* One to four primed cascades of equal length on finite input. */
+static void run_group(sos_cascade *const *c, const double *const *in, double *const *out, int count, uint32_t n)
+{
+    sos_cascade *g[4];
+    const double *gi[4];
+    double *go[4];
+    for (int l = 0; l < 4; l++) {
+        int k = l < count ? l : count - 1;
+        g[l] = c[k], gi[l] = in[k], go[l] = out[k];
+    }
+    lanes4(g, gi, go, n);
+}
+
+void sos_process(sos_cascade *c, const double *in, double *out, uint32_t n)
+{
+    if (c->n == 0) {
+        if (in != out)
+            for (uint32_t i = 0; i < n; i++) out[i] = isfinite(in[i]) ? in[i] : NAN;
+        return;
+    }
+    if (c->primed && all_finite(in, n)) {
+        run_group(&c, &in, &out, 1, n);
+        return;
+    }
+    /* lost samples reset the cascade and pass through as NaN; finite runs between them take the one path */
+    uint32_t i = 0;
+    while (i < n) {
+        if (!isfinite(in[i])) {
+            sos_reset(c);
+            out[i++] = NAN;
+            continue;
+        }
+        if (!c->primed) {
+            if (c->prime) prime(c, in[i]);
+            c->primed = 1;
+        }
+        uint32_t j = i + 1;
+        while (j < n && isfinite(in[j])) j++;
+        const double *src = in + i;
+        double *dst = out + i;
+        run_group(&c, &src, &dst, 1, j - i);
+        i = j;
+    }
+}
+
 void sos_process_many(sos_cascade *const *c, uint32_t count, const double *const *in, double *const *out,
                       uint32_t n)
 {
-    /* groups of four that can share the lanes; everything else takes the one-cascade path */
+    /* groups of up to four that can share the lanes; a cascade with lost samples (or unprimed) goes alone */
     sos_cascade *g[4];
     const double *gi[4];
     double *go[4];
     int ng = 0;
     for (uint32_t k = 0; k < count; k++) {
-        if (n < 16 || /* a short block does not repay loading the lanes */ !c[k]->primed || c[k]->n == 0 || !all_finite(in[k], n) || (ng && c[k]->n != g[0]->n)) {
+        if (!c[k]->primed || c[k]->n == 0 || !all_finite(in[k], n)) {
             sos_process(c[k], in[k], out[k], n);
             continue;
         }
+        if (ng && c[k]->n != g[0]->n) { /* a different length: the group so far runs now */
+            run_group(g, gi, go, ng, n);
+            ng = 0;
+        }
         g[ng] = c[k], gi[ng] = in[k], go[ng] = out[k];
         if (++ng == 4) {
-            lanes4(g, gi, go, n);
+            run_group(g, gi, go, ng, n);
             ng = 0;
         }
     }
-    for (int k = 0; k < ng; k++) sos_process(g[k], gi[k], go[k], n);
+    if (ng) run_group(g, gi, go, ng, n);
 }
 
 double sos_gain_at(const sos_cascade *c, double f, double fs)

@@ -21,11 +21,17 @@ struct recording {
     int col[REC_MAX_COLUMNS]; /* 0-based field index */
     char *line;
     size_t cap;
-    /* edf */
-    int edf; /* handle, or -1 */
-    int sig[REC_MAX_COLUMNS];
-    double *edfbuf;
-    long long left;
+    /* edf/bdf: EDFlib opens and checks the file; the data records are then read whole and decoded here */
+    int edf;                 /* 1 when this is an EDF/BDF recording, else -1 */
+    FILE *ef;                /* the file, at the next data record */
+    unsigned char *rec;      /* one data record */
+    size_t rec_bytes;
+    long long recs_left;     /* data records not yet read */
+    int bps;                 /* bytes per sample: 2 (EDF) or 3 (BDF) */
+    int spr;                 /* samples per record of the chosen signals (equal: one rate) */
+    int at;                  /* next sample of the current record; spr = none left */
+    size_t off[REC_MAX_COLUMNS];              /* where each chosen signal starts in a record */
+    double bitv[REC_MAX_COLUMNS], dofs[REC_MAX_COLUMNS]; /* physical = bitv * (dofs + digital), as EDFlib */
 };
 
 static int ends_with(const char *s, const char *suffix)
@@ -160,6 +166,51 @@ static double edf_unit_scale(const char *dim)
     return 1.0;
 }
 
+/* A header field of w ASCII characters at off, as a number. */
+static long long hdr_num(const unsigned char *h, size_t off, int w)
+{
+    char t[32];
+    memcpy(t, h + off, (size_t)w);
+    t[w] = 0;
+    return atoll(t);
+}
+
+/* The data-record layout from the raw header: where each chosen signal sits in a record. EDFlib hides the
+ * annotation signals of EDF+/BDF+ from its signal numbers; they still take space in every record. */
+static int edf_layout(recording *r, const char *path, int plus, char *err, size_t n)
+{
+    unsigned char fixed[256];
+    if (fread(fixed, 1, 256, r->ef) != 256) goto short_file;
+    long long hdr_bytes = hdr_num(fixed, 184, 8), ns = hdr_num(fixed, 252, 4);
+    if (ns < 1 || ns > 4096 || hdr_bytes != 256 * (ns + 1)) {
+        snprintf(err, n, "%s: header size %lld does not match its %lld signals; check the file", path, hdr_bytes, ns);
+        return -1;
+    }
+    unsigned char *sh = malloc((size_t)ns * 256);
+    if (!sh) return -1;
+    if (fread(sh, 1, (size_t)ns * 256, r->ef) != (size_t)ns * 256) {
+        free(sh);
+        goto short_file;
+    }
+    size_t start[4096], bytes = 0;
+    int visible[4096], nv = 0;
+    for (long long k = 0; k < ns; k++) {
+        const char *label = (const char *)sh + 16 * k;
+        int annot = plus && (!strncmp(label, "EDF Annotations", 15) || !strncmp(label, "BDF Annotations", 15));
+        if (!annot) visible[nv++] = (int)k;
+        start[k] = bytes;
+        bytes += (size_t)hdr_num(sh, (size_t)ns * 216 + 8 * (size_t)k, 8) * (size_t)r->bps;
+    }
+    for (int c = 0; c < r->nc; c++) r->off[c] = start[visible[r->off[c]]];
+    free(sh);
+    r->rec_bytes = bytes;
+    r->rec = malloc(bytes);
+    return r->rec ? 0 : -1;
+short_file:
+    snprintf(err, n, "%s: the header ends early; check the file", path);
+    return -1;
+}
+
 static recording *open_edf(recording *r, const char *path, const rec_column *cols, int n_cols, double scale,
                            char *err, size_t n)
 {
@@ -170,7 +221,8 @@ static recording *open_edf(recording *r, const char *path, const rec_column *col
         free(h);
         return NULL;
     }
-    r->edf = h->handle;
+    edfclose_file(h->handle);
+    r->edf = 1;
     double fs0 = 0;
     for (int i = 0; i < n_cols; i++) {
         int s = cols[i].index - 1;
@@ -189,7 +241,8 @@ static recording *open_edf(recording *r, const char *path, const rec_column *col
             free(h);
             return NULL;
         }
-        double fs = (double)h->signalparam[s].smp_in_datarecord * EDFLIB_TIME_DIMENSION / (double)h->datarecord_duration;
+        const struct edf_param_struct *sp = &h->signalparam[s];
+        double fs = (double)sp->smp_in_datarecord * EDFLIB_TIME_DIMENSION / (double)h->datarecord_duration;
         if (i == 0) fs0 = fs;
         if (fabs(fs - fs0) > 1e-9) {
             snprintf(err, n, "%s: signals %d and %d have different rates (%g and %g Hz); replay one rate at a time",
@@ -197,15 +250,26 @@ static recording *open_edf(recording *r, const char *path, const rec_column *col
             free(h);
             return NULL;
         }
-        r->sig[i] = s;
-        r->scale[i] = scale * edf_unit_scale(h->signalparam[s].physdimension);
-        if (i == 0) r->left = h->signalparam[s].smp_in_file;
+        r->off[i] = (size_t)s; /* the signal for now; edf_layout turns it into a byte offset */
+        r->scale[i] = scale * edf_unit_scale(sp->physdimension);
+        r->bitv[i] = (sp->phys_max - sp->phys_min) / (double)(sp->dig_max - sp->dig_min);
+        r->dofs[i] = sp->phys_max / r->bitv[i] - (double)sp->dig_max;
+        r->spr = sp->smp_in_datarecord;
     }
     r->fs = fs0;
     r->fs_from_file = 1;
     r->nc = n_cols;
+    r->bps = h->filetype == EDFLIB_FILETYPE_BDF || h->filetype == EDFLIB_FILETYPE_BDFPLUS ? 3 : 2;
+    r->recs_left = h->datarecords_in_file;
+    r->at = r->spr;
+    int plus = h->filetype == EDFLIB_FILETYPE_EDFPLUS || h->filetype == EDFLIB_FILETYPE_BDFPLUS;
     free(h);
-    return r;
+    r->ef = fopen(path, "rb");
+    if (!r->ef) {
+        snprintf(err, n, "%s: %s", path, strerror(errno));
+        return NULL;
+    }
+    return edf_layout(r, path, plus, err, n) == 0 ? r : NULL;
 }
 
 recording *recording_open(const char *path, const rec_column *cols, int n_cols, double scale, double fs_default,
@@ -226,7 +290,6 @@ recording *recording_open(const char *path, const rec_column *cols, int n_cols, 
         recording_close(r);
         return NULL;
     }
-    if (r->edf >= 0) r->edfbuf = malloc(sizeof(double) * 4096);
     return r;
 }
 
@@ -234,9 +297,9 @@ void recording_close(recording *r)
 {
     if (!r) return;
     if (r->f) fclose(r->f);
-    if (r->edf >= 0) edfclose_file(r->edf);
+    if (r->ef) fclose(r->ef);
+    free(r->rec);
     free(r->line);
-    free(r->edfbuf);
     free(r);
 }
 
@@ -245,18 +308,40 @@ double recording_rate(const recording *r) { return r->fs; }
 int recording_rate_from_file(const recording *r) { return r->fs_from_file; }
 uint64_t recording_bad_rows(const recording *r) { return r->bad_rows; }
 
+/* Decodes n samples of one signal (little-endian two's complement, 16 or 24 bit) into every nc-th frame value. */
+static void decode(const unsigned char *p, int bps, uint32_t n, double bitv, double dofs, double scale, double *dst,
+                   int nc)
+{
+    if (bps == 3) {
+        for (uint32_t i = 0; i < n; i++, p += 3) {
+            int32_t v = (int32_t)((uint32_t)p[0] << 8 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 24) >> 8;
+            dst[(size_t)i * (size_t)nc] = bitv * (dofs + (double)v) * scale;
+        }
+    } else {
+        for (uint32_t i = 0; i < n; i++, p += 2) {
+            int16_t v = (int16_t)(uint16_t)(p[0] | p[1] << 8);
+            dst[(size_t)i * (size_t)nc] = bitv * (dofs + (double)v) * scale;
+        }
+    }
+}
+
 static uint32_t read_edf(recording *r, double *frames, uint32_t max)
 {
-    if (max > 4096) max = 4096;
-    if ((long long)max > r->left) max = (uint32_t)r->left;
-    if (max == 0) return 0;
-    for (int c = 0; c < r->nc; c++) {
-        int got = edfread_physical_samples(r->edf, r->sig[c], (int)max, r->edfbuf);
-        if (got < (int)max) max = got > 0 ? (uint32_t)got : 0;
-        for (uint32_t i = 0; i < max; i++) frames[(size_t)i * r->nc + c] = r->edfbuf[i] * r->scale[c];
+    uint32_t k = 0;
+    while (k < max) {
+        if (r->at == r->spr) { /* the next data record, whole */
+            if (r->recs_left <= 0 || fread(r->rec, 1, r->rec_bytes, r->ef) != r->rec_bytes) break;
+            r->recs_left--;
+            r->at = 0;
+        }
+        uint32_t n = (uint32_t)(r->spr - r->at) < max - k ? (uint32_t)(r->spr - r->at) : max - k;
+        for (int c = 0; c < r->nc; c++)
+            decode(r->rec + r->off[c] + (size_t)r->at * (size_t)r->bps, r->bps, n, r->bitv[c], r->dofs[c],
+                   r->scale[c], frames + (size_t)k * (size_t)r->nc + c, r->nc);
+        r->at += (int)n;
+        k += n;
     }
-    r->left -= max;
-    return max;
+    return k;
 }
 
 uint32_t recording_read(recording *r, double *frames, uint32_t max)

@@ -15,8 +15,8 @@
  * then follows the rest level with a time constant of tau_s while the muscle is inactive (not during or for
  * hold_off_ms after a contraction, and never from lost samples; every other inactive sample counts, since
  * keeping only those with a zero sum would bias the rest level low), so electrode drift over a long session
- * does not cause false activations. The rest level is updated once per pass of 32 samples (16 ms at 2 kHz, far
- * shorter than tau) from the mean of the pass's learnt samples, and passes sit at fixed sample counts from the
+ * does not cause false activations. The rest level is updated once per pass of about 32 ms (far shorter than
+ * tau) from the mean of the pass's learnt samples, and passes sit at fixed sample counts from the
  * end of the lead-in, so the output does not depend on how a host splits the stream into blocks.
  * Activation (0..1) is computed from the power averaged over act_ms, so a display's bar is steady even when
  * the envelope window is short. */
@@ -26,12 +26,14 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "dsp/activation.h"
 #include "dsp/onoff.h"
 
 #define LEAD_KEEP 512 /* lead-in values kept for the median (decimated) */
-#define SUB 32        /* samples per pass: the rest level and 1/rest are updated once per pass */
+#define SUB 128       /* most samples per pass: the rest level and 1/rest are updated once per pass */
+#define PASS_MS 64.0  /* a pass lasts about this long (a multiple of four samples, 8 to SUB): far shorter than tau */
 #define Z_MAX 1e6     /* a clipped or wild input adds bounded evidence */
 
 enum { P_ON, P_OFF, P_H, P_TAU, P_LEAD_IN, P_HOLD_OFF, P_FLOOR, P_MIN_ON, P_MIN_OFF, P_ACT_MS, N_PARAMS };
@@ -60,12 +62,14 @@ typedef struct cus {
     double on, off, h, dt_ms, floor_p;
     double alpha, beta; /* rest tracking, activation smoothing */
     uint32_t lead_in, seen, lead_step, n_lead, hold_off, quiet, min_on, min_off, tick;
+    uint32_t pass;          /* samples per pass */
     uint32_t phase, learnt; /* samples into the current pass (passes sit at fixed counts from the lead-in's end);
                              * samples of it learnt as rest */
     double learn_sum;       /* their power */
     double lead[LEAD_KEEP];
     double p0;        /* rest power, uV^2 */
-    double x, mn;     /* the statistic S (D while active) = x - mn: see statistic() */
+    double xb, xp, mn; /* the statistic S (D while active) = x - mn, x = xb + xp: see statistic() */
+    uint32_t xn;       /* samples of the current group of four in xp */
     double *ring;     /* the last z values: is the contraction still on (off) at confirmation? */
     uint32_t ring_n, pos, l_on, l_off; /* a quarter of min_on and of min_off, in samples (at least 1) */
     double pavg_cap;  /* power of twice the full-scale envelope: a railed input cannot hold act at 1 */
@@ -127,7 +131,9 @@ static void *create(const mf_host *host, double fs, const double *p, mf_error *e
     d->l_on = d->min_on / 4 ? d->min_on / 4 : 1;
     d->l_off = d->min_off / 4 ? d->min_off / 4 : 1;
     /* the last l values before any sample of a pass are still there after the whole pass is written */
-    d->ring_n = (d->l_on > d->l_off ? d->l_on : d->l_off) + SUB;
+    long pass = 4 * lround(PASS_MS * fs / 4000.0);
+    d->pass = pass < 8 ? 8 : pass > SUB ? SUB : (uint32_t)pass;
+    d->ring_n = (d->l_on > d->l_off ? d->l_on : d->l_off) + d->pass;
     for (int c = 0; c <= SUB; c++) d->learn_gain[c] = 1.0 - pow(1.0 - d->alpha, c);
     d->ring = malloc(sizeof(double) * d->ring_n);
     if (!d->ring) {
@@ -179,7 +185,8 @@ static void reset(void *self)
 {
     cus *d = self;
     d->active = 0;
-    d->x = d->mn = 0;
+    d->xb = d->xp = d->mn = 0;
+    d->xn = 0;
     d->gn = 0;
     d->gl = d->gp = 0;
     ring_rest(d);
@@ -217,26 +224,50 @@ static uint32_t lead_in(cus *d, const mf_sample *env, uint32_t n, mf_sample *act
     return i;
 }
 
-/* The statistic for samples j..m-1 of a pass in one state, as a running sum X of the increments and its running
- * minimum M (0 included): S = X - M is Page's max(0, S + x) with a single addition on the critical path (the
- * minimum runs beside it) and no branch on the sum's random flicker around zero at rest. */
-static inline __attribute__((always_inline)) void statistic(cus *d, const double *z, double *s, uint32_t j,
-                                                          uint32_t m, int active)
+/* The statistic for samples j..m-1 of a pass in one state, as a running sum x of the increments and its running
+ * minimum mn (0 included): S = x - mn is Page's max(0, S + inc) without a branch on the sum's random flicker
+ * around zero at rest. x = xb + xp: the base at the start of a group of four (at fixed places in the pass) and
+ * the group's partial sum, so one addition per four samples is on the critical path, the same operations
+ * however the samples arrive. Returns 1 if S passed h somewhere. */
+static inline __attribute__((always_inline)) int statistic(cus *d, const double *z, double *s, uint32_t j,
+                                                         uint32_t m, int active)
 {
-    const double dt = d->dt_ms, on = d->on, off = d->off;
+    const double dt = d->dt_ms, on = d->on, off = d->off, h = d->h;
     double inc[SUB];
     if (active)
         for (uint32_t t = j; t < m; t++) inc[t] = (off - z[t]) * dt; /* vectorised */
     else
         for (uint32_t t = j; t < m; t++) inc[t] = (z[t] - on) * dt;
-    double x = d->x, mn = d->mn;
-    for (uint32_t t = j; t < m; t++) {
-        x += inc[t];
+    double xb = d->xb, xp = d->xp, mn = d->mn;
+    uint32_t xn = d->xn, t = j;
+    for (; t < m && xn; t++) { /* the rest of a group begun earlier */
+        xp += inc[t];
+        double x = xb + xp;
         mn = x < mn ? x : mn;
         s[t] = x - mn;
+        if (++xn == 4) xb = x, xp = 0.0, xn = 0;
     }
-    d->x = x;
+    for (; t + 4 <= m; t += 4) { /* whole groups */
+        double p0 = xp + inc[t], p1 = p0 + inc[t + 1], p2 = p1 + inc[t + 2], p3 = p2 + inc[t + 3];
+        double x0 = xb + p0, x1 = xb + p1, x2 = xb + p2, x3 = xb + p3;
+        double m0 = x0 < mn ? x0 : mn, m1 = x1 < m0 ? x1 : m0, m2 = x2 < m1 ? x2 : m1, m3 = x3 < m2 ? x3 : m2;
+        s[t] = x0 - m0, s[t + 1] = x1 - m1, s[t + 2] = x2 - m2, s[t + 3] = x3 - m3;
+        xb = x3, mn = m3; /* xp stays 0.0 */
+    }
+    for (; t < m; t++) { /* a group to be finished later */
+        xp += inc[t];
+        double x = xb + xp;
+        mn = x < mn ? x : mn;
+        s[t] = x - mn;
+        if (++xn == 4) xb = x, xp = 0.0, xn = 0;
+    }
+    d->xb = xb;
+    d->xp = xp;
     d->mn = mn;
+    d->xn = xn;
+    int over = 0;
+    for (t = j; t < m; t++) over |= s[t] > h; /* vectorised */
+    return over;
 }
 
 /* What rest learning and the activation carry from sample to sample. */
@@ -264,7 +295,7 @@ static inline double learn_one(learner *l, double pw, int inactive, int lost, ui
     return l->now;
 }
 
-/* m samples of one pass (m <= SUB - phase), after the lead-in; base: their offset in the host's block. Built for
+/* m samples of one pass (m <= pass - phase), after the lead-in; base: their offset in the host's block. Built for
  * x86-64-v3 (AVX2 + FMA) as well where the compiler can, chosen at load time. */
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
 __attribute__((target_clones("arch=x86-64-v3", "default")))
@@ -286,19 +317,19 @@ static uint32_t run_sub(cus *d, const mf_sample *env, uint32_t m, mf_sample *act
     }
     double *ring = d->ring; /* kept for the confirmations */
     const uint32_t rn = d->ring_n, pos0 = d->pos;
-    for (uint32_t t = 0, q = pos0; t < m; t++, q = q + 1 == rn ? 0 : q + 1) ring[q] = z[t];
+    uint32_t first = rn - pos0 < m ? rn - pos0 : m; /* up to the ring's end, then from its start */
+    memcpy(ring + pos0, z, sizeof(double) * first);
+    memcpy(ring, z + first, sizeof(double) * (m - first));
     d->pos = (uint32_t)((pos0 + (uint64_t)m) % rn);
 
     /* decisions */
     int active = d->active;
-    double prev = d->x - d->mn; /* the statistic before sample j */
-    statistic(d, z, s, 0, m, active);
+    double prev = d->xb + d->xp - d->mn; /* the statistic before sample j (only its sign is used) */
+    int over = statistic(d, z, s, 0, m, active);
     uint32_t since = d->since, past_h = d->past_h, k = 0, flips[SUB], n_flips = 0, j = 0;
     const double h = d->h;
     while (j < m) {
-        double top = 0;
-        for (uint32_t t = j; t < m; t++) top = s[t] > top ? s[t] : top;
-        if (past_h == 0 && !(top > h)) { /* no decision possible here (nearly always): only how long it is up */
+        if (past_h == 0 && !over) { /* no decision possible here (nearly always): only how long it is up */
             uint32_t t = m;
             while (t > j && s[t - 1] > 0.0) t--; /* samples t..m-1 are up */
             if (t == j) since = prev > 0.0 ? since + (m - j) : m - j - 1;
@@ -321,8 +352,9 @@ static uint32_t run_sub(cus *d, const mf_sample *env, uint32_t m, mf_sample *act
                 flips[n_flips++] = j;
                 since = 0;
                 prev = 0;
-                d->x = d->mn = 0; /* the other test starts from zero after this sample */
-                statistic(d, z, s, j + 1, m, active);
+                d->xb = d->xp = d->mn = 0; /* the other test starts from zero after this sample (its */
+                                            /* groups stay where they were) */
+                over = statistic(d, z, s, j + 1, m, active);
                 j++;
                 break;
             }
@@ -383,10 +415,10 @@ static uint32_t process(void *self, const mf_sample *env, uint32_t n, mf_sample 
     uint32_t i = d->seen < d->lead_in ? lead_in(d, env, n, act) : 0, k = 0;
     if (i == n) return 0;
     while (i < n) {
-        uint32_t m = n - i < SUB - d->phase ? n - i : SUB - d->phase;
+        uint32_t m = n - i < d->pass - d->phase ? n - i : d->pass - d->phase;
         k += run_sub(d, env + i, m, act + i, i, out + k, cap - k);
         i += m;
-        if ((d->phase += m) == SUB) { /* the pass is complete: the rest level follows (a pass is far shorter
+        if ((d->phase += m) == d->pass) { /* the pass is complete: the rest level follows (a pass is far shorter
                                        * than tau), and now and then the activation scale with it */
             if (d->learnt) {
                 d->p0 += d->learn_gain[d->learnt] * (d->learn_sum / d->learnt - d->p0);
@@ -394,7 +426,7 @@ static uint32_t process(void *self, const mf_sample *env, uint32_t n, mf_sample 
             }
             d->phase = d->learnt = 0;
             d->learn_sum = 0;
-            if (d->x == d->mn) d->x = d->mn = 0; /* S is 0: the running sums start again (their size stays small) */
+            if (d->xb == d->mn) d->xb = d->mn = 0; /* S is 0: the sums start again (their size stays small) */
         }
     }
     return k;

@@ -352,18 +352,49 @@ static inline __attribute__((always_inline)) void vrun1(sos_cascade *const *c, i
 #else
 #define SOS_CLONES
 #endif
+typedef long long v4di __attribute__((vector_size(4 * sizeof(long long))));
+
+/* Four rows of four (a channel's four samples each) into four columns (one sample of the four channels). */
+static inline __attribute__((always_inline)) void transpose4(v4d *a, v4d *b, v4d *c, v4d *d)
+{
+    v4d t0 = __builtin_shuffle(*a, *b, (v4di){0, 4, 2, 6}), t1 = __builtin_shuffle(*a, *b, (v4di){1, 5, 3, 7});
+    v4d t2 = __builtin_shuffle(*c, *d, (v4di){0, 4, 2, 6}), t3 = __builtin_shuffle(*c, *d, (v4di){1, 5, 3, 7});
+    *a = __builtin_shuffle(t0, t2, (v4di){0, 1, 4, 5});
+    *b = __builtin_shuffle(t1, t3, (v4di){0, 1, 4, 5});
+    *c = __builtin_shuffle(t0, t2, (v4di){2, 3, 6, 7});
+    *d = __builtin_shuffle(t1, t3, (v4di){2, 3, 6, 7});
+}
+
+
 SOS_CLONES static void lanes4(sos_cascade *const *c, const double *const *in, double *const *out, uint32_t n)
 {
     v4d v[VCHUNK];
     for (uint32_t at = 0; at < n; at += VCHUNK) {
-        uint32_t m = n - at < VCHUNK ? n - at : VCHUNK;
-        for (uint32_t i = 0; i < m; i++) v[i] = (v4d){in[0][at + i], in[1][at + i], in[2][at + i], in[3][at + i]};
+        uint32_t m = n - at < VCHUNK ? n - at : VCHUNK, i = 0;
+        for (; i + 4 <= m; i += 4) { /* in: four samples of each channel at a time, transposed in registers */
+            v4d a, b, e, f;
+            memcpy(&a, in[0] + at + i, sizeof a);
+            memcpy(&b, in[1] + at + i, sizeof b);
+            memcpy(&e, in[2] + at + i, sizeof e);
+            memcpy(&f, in[3] + at + i, sizeof f);
+            transpose4(&a, &b, &e, &f);
+            v[i] = a, v[i + 1] = b, v[i + 2] = e, v[i + 3] = f;
+        }
+        for (; i < m; i++) v[i] = (v4d){in[0][at + i], in[1][at + i], in[2][at + i], in[3][at + i]};
         int k = 0;
         for (; k + 4 <= c[0]->n; k += 4) vrun4(c, k, v, m);
         for (; k + 3 <= c[0]->n; k += 3) vrun3(c, k, v, m);
         for (; k + 2 <= c[0]->n; k += 2) vrun2(c, k, v, m);
         for (; k < c[0]->n; k++) vrun1(c, k, v, m);
-        for (uint32_t i = 0; i < m; i++)
+        for (i = 0; i + 4 <= m; i += 4) { /* out: the same, back */
+            v4d a = v[i], b = v[i + 1], e = v[i + 2], f = v[i + 3];
+            transpose4(&a, &b, &e, &f);
+            memcpy(out[0] + at + i, &a, sizeof a);
+            memcpy(out[1] + at + i, &b, sizeof b);
+            memcpy(out[2] + at + i, &e, sizeof e);
+            memcpy(out[3] + at + i, &f, sizeof f);
+        }
+        for (; i < m; i++)
             out[0][at + i] = v[i][0], out[1][at + i] = v[i][1], out[2][at + i] = v[i][2], out[3][at + i] = v[i][3];
     }
 }

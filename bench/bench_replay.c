@@ -14,6 +14,7 @@
 #include "config.h"
 #include "pipeline.h"
 #include "plugin_host.h"
+#include "prefetch.h"
 #include "recording.h"
 #include "synth_patient.h"
 
@@ -115,23 +116,30 @@ int main(int argc, char **argv)
         fprintf(stderr, "%s\n", err);
         return 2;
     }
-    static double buf[4096 * NC];
+    /* as myofeedd --replay does it: the file decoded in a reader thread while the pipeline runs */
+    prefetch *pf = prefetch_start(rec, 8192, err, sizeof err);
+    if (!pf) {
+        fprintf(stderr, "%s\n", err);
+        return 2;
+    }
     uint64_t total = 0;
     uint32_t got;
-    double t_read = 0;
+    double t_read = 0; /* time the pipeline waited for the reader */
+    const double *block;
     while (1) {
         double a = now();
-        got = recording_read(rec, buf, 4096);
+        got = prefetch_next(pf, &block);
         t_read += now() - a;
         if (!got) break;
-        pipeline_process(p, buf, got, total);
+        pipeline_process(p, block, got, total);
         total += got;
     }
+    prefetch_stop(pf);
     double wall = now() - t0;
     recording_close(rec);
     double dur = (double)total / FS;
     printf("replay of %.0f min x %d channels at %d Hz (BDF+, %.0f MB, written in %.1f s): %.2f s wall = %.0fx real "
-           "time (reading %.2f s, pipeline %.2f s = %.1f ns per channel-sample); %llu transitions\n",
+           "time (waiting for the reader thread %.2f s, pipeline %.2f s = %.1f ns per channel-sample); %llu transitions\n",
            dur / 60, NC, FS, (double)total * NC * 3 / 1e6, t_write, wall, dur / wall, t_read, wall - t_read,
            (wall - t_read) / ((double)total * NC) * 1e9, (unsigned long long)events);
     pipeline_free(p);

@@ -360,8 +360,7 @@ static void read_source(config_setting_t *g, config *c, diag *d)
     c->source.sample_rate_set = g && config_setting_get_member(g, "sample_rate") != NULL;
     config_setting_t *cols = g ? config_setting_get_member(g, "columns") : NULL;
     if (!cols) {
-        c->source.n_columns = 1;
-        c->source.columns[0].index = 1;
+        c->source.n_columns = 0; /* set from the muscles' channels (see default_columns) */
     } else if (!config_setting_is_aggregate(cols) || config_setting_is_group(cols) ||
                config_setting_length(cols) < 1 || config_setting_length(cols) > REC_MAX_COLUMNS) {
         diag_add(d, WHERE(cols), "source.columns must be an array of 1 to %d column numbers (from 1) or names, "
@@ -704,6 +703,22 @@ static int apply_override(config_t *cf, const char *ov, diag *d)
     return 0;
 }
 
+/* Without source.columns a replay reads columns 1..N, N the highest channel a muscle uses: the default
+ * configuration replays the first four signals of a recording. */
+static void default_columns(config *c)
+{
+    if (c->source.n_columns) return;
+    int top = 1;
+    for (int i = 0; i < c->n_muscles; i++)
+        if (c->muscles[i].channel > top) top = c->muscles[i].channel;
+    if (top > REC_MAX_COLUMNS) top = REC_MAX_COLUMNS;
+    for (int k = 0; k < top; k++) {
+        memset(&c->source.columns[k], 0, sizeof c->source.columns[k]);
+        c->source.columns[k].index = k + 1;
+    }
+    c->source.n_columns = top;
+}
+
 static config *load(const char *path, const char *const *overrides, int n_overrides, const char *exe_dir, diag *d,
                     int partial)
 {
@@ -757,6 +772,7 @@ static config *load(const char *path, const char *const *overrides, int n_overri
     get_str(sess, "dir", "session", "sessions", c->session.dir, sizeof c->session.dir, c, d);
     read_plugins(config_lookup(&cf, "plugins"), c, exe_dir, d);
     read_muscles(config_lookup(&cf, "muscles"), c, d);
+    default_columns(c);
     if (d->n && !partial) goto fail;
     config_destroy(&cf);
     return c;

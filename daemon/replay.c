@@ -7,6 +7,7 @@
 
 #include "feedback.h"
 #include "log.h"
+#include "prefetch.h"
 #include "recording.h"
 #include "runtime.h"
 #define LOG_COMPONENT "replay"
@@ -83,15 +84,23 @@ int replay_offline(const char *cfg_path, const cli_opts *o, const char *exe_dir,
     feedback_init(fb, c, rc.fs, (feedback_events){ev_onset, ev_offset, ev_rep, &sink}, 0);
     pipeline_set_sink(rc.pl, (pipeline_sink){feedback_block, fb});
     fprintf(out, "muscle,event,n,sample,t_s,decided_sample,decision_delay_ms,hold_s,peak_act\n");
-    const uint32_t chunk = 8192;
-    double *buf = malloc(sizeof(double) * chunk * (size_t)rc.channels);
     uint64_t total = 0;
     double t0 = mono();
+    prefetch *pf = prefetch_start(r, 8192, err, sizeof err); /* the file is decoded while the pipeline runs */
+    if (!pf) {
+        LOGE("%s", err);
+        free(fb);
+        recording_close(r);
+        runtime_core_free(&rc);
+        return 2;
+    }
+    const double *frames;
     uint32_t got;
-    while ((got = recording_read(r, buf, chunk)) > 0) {
-        pipeline_process(rc.pl, buf, got, total);
+    while ((got = prefetch_next(pf, &frames)) > 0) {
+        pipeline_process(rc.pl, frames, got, total);
         total += got;
     }
+    prefetch_stop(pf);
     double wall = mono() - t0;
     LOGI("%s: %llu frames x %d channels (%.1f s at %g Hz) in %.3f s (%.0fx real time): %llu onsets, %llu offsets, "
          "%llu reps%s",
@@ -99,7 +108,6 @@ int replay_offline(const char *cfg_path, const cli_opts *o, const char *exe_dir,
          wall > 0 ? (double)total / rc.fs / wall : 0.0, (unsigned long long)sink.onsets,
          (unsigned long long)sink.offsets, (unsigned long long)sink.reps,
          recording_bad_rows(r) ? "; some rows had no values and count as lost samples" : "");
-    free(buf);
     free(fb);
     recording_close(r);
     runtime_core_free(&rc);

@@ -227,6 +227,25 @@ static void test_bad_overrides_are_errors(void **st)
     assert_true(diag_has(&d, "osc is a group or list", NULL));
 }
 
+static void test_replay_columns_default_to_the_muscles_channels(void **st)
+{
+    (void)st;
+    diag d;
+    diag_init(&d);
+    config *c = config_load(NULL, NULL, 0, "/opt/x/bin", &d); /* four muscles on channels 1..4 */
+    assert_non_null(c);
+    assert_int_equal(c->source.n_columns, 4);
+    for (int k = 0; k < 4; k++) assert_int_equal(c->source.columns[k].index, k + 1);
+    config_free(c);
+    c = load_text(default_with("type = \"synthetic\";", "type = \"replay\"; file = \"x.txt\"; columns = [3, 5];"),
+                  &d);
+    assert_non_null(c);
+    assert_int_equal(c->source.n_columns, 2);
+    assert_int_equal(c->source.columns[0].index, 3);
+    assert_int_equal(c->source.columns[1].index, 5);
+    config_free(c);
+}
+
 static void test_parsers(void **st)
 {
     (void)st;
@@ -266,6 +285,7 @@ int main(void)
         cmocka_unit_test(test_serial_source_needs_a_port_and_a_decoder),
         cmocka_unit_test(test_overrides_set_scalars),
         cmocka_unit_test(test_bad_overrides_are_errors),
+        cmocka_unit_test(test_replay_columns_default_to_the_muscles_channels),
         cmocka_unit_test(test_parsers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

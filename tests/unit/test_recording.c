@@ -1,7 +1,8 @@
 /* test_recording.c: the EDF/BDF reader decodes data records itself (EDFlib opens and checks the file). Its
  * values must be exactly EDFlib's physical values (times the unit scale) for 16-bit EDF+ and 24-bit BDF+, with
  * signals of other rates and the annotation signal taking space in every record, a record boundary inside a
- * read, and a last partial read. */
+ * read, and a last partial read; the same through the reader thread (prefetch), which also stops cleanly
+ * before the end. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,6 +16,7 @@
 #include <unistd.h>
 
 #include "helpers.h"
+#include "prefetch.h"
 #include "recording.h"
 
 #define RECS 7
@@ -78,6 +80,29 @@ static void check(int bdf)
             if (memcmp(&got[i * 3 + c], &want[c][i], sizeof(double)) != 0)
                 fail_msg("%s signal %d sample %d: %.17g, EDFlib %.17g", bdf ? "BDF+" : "EDF+", sig[c] + 1, i,
                          got[i * 3 + c], want[c][i]);
+    recording_close(r);
+    /* through the reader thread: the same values, then 0 at the end (and again if asked) */
+    r = recording_open(path, cols, 3, 1.0, 1000.0, err, sizeof err);
+    prefetch *pf = prefetch_start(r, 333, err, sizeof err);
+    assert_non_null(pf);
+    const double *blk;
+    total = 0;
+    while ((n = prefetch_next(pf, &blk)) > 0) {
+        assert_true(n <= 333);
+        assert_memory_equal(blk, got + (size_t)total * 3, sizeof(double) * 3 * n);
+        total += n;
+    }
+    assert_int_equal(total, RECS * FS);
+    assert_int_equal(prefetch_next(pf, &blk), 0);
+    prefetch_stop(pf);
+    recording_close(r);
+    /* stopped early, with the reader ahead and blocked on a full ring */
+    r = recording_open(path, cols, 3, 1.0, 1000.0, err, sizeof err);
+    pf = prefetch_start(r, 100, err, sizeof err);
+    assert_non_null(pf);
+    assert_int_equal(prefetch_next(pf, &blk), 100);
+    usleep(20000);
+    prefetch_stop(pf);
     recording_close(r);
     unlink(path);
 }

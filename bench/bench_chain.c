@@ -82,10 +82,23 @@ int main(int argc, char **argv)
         if (k >= 0) t[k] = (now() - t0) / ((double)frames * nm) * 1e9;
     }
     qsort(t, (size_t)reps, sizeof t[0], cmp);
+    /* one more pass with each stage timed */
+    pipeline_reset(p);
+    pipeline_profile(p, 1);
+    for (size_t i = 0; i < frames; i += (size_t)block) {
+        size_t n = frames - i < (size_t)block ? frames - i : (size_t)block;
+        pipeline_process(p, x + i * (size_t)nc, (uint32_t)n, i);
+    }
+    double st[PIPELINE_STAGES], per = 1e0 / ((double)frames * nm);
+    pipeline_stage_ns(p, st);
     printf("myofeed %s: %d muscles at %g Hz, %g s, block %d: %.2f ns per channel-sample (median of %d; min %.2f, "
            "max %.2f); %.0fx real time per muscle (checksum %g)\n",
            c->path, nm, fs, seconds, block, t[reps / 2], reps, t[0], t[reps - 1], 1e9 / fs / t[reps / 2] / 1.0,
            acc > 0 ? 1.0 : 0.0);
+    printf("  by stage (one timed pass), ns per channel-sample: samples in/out %.2f", st[0] * per);
+    for (int f = 0; f < CFG_MAX_FILTERS; f++)
+        if (st[1 + f] > 0) printf(", filter %d %.2f", f + 1, st[1 + f] * per);
+    printf(", envelope %.2f, detector %.2f\n", st[1 + CFG_MAX_FILTERS] * per, st[2 + CFG_MAX_FILTERS] * per);
     free(x);
     pipeline_free(p);
     plugin_host_free(h);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "params.h"
 
@@ -25,11 +26,14 @@ typedef struct chain {
     double on, off;
     double x[PIPELINE_BLOCK], e[PIPELINE_BLOCK], a[PIPELINE_BLOCK];
     mf_transition tr[PIPELINE_BLOCK];
+    uint32_t nt; /* transitions in tr */
 } chain;
 
 struct pipeline {
     int n, n_channels;
     int max_filters; /* the longest filter list of any muscle */
+    int profile;     /* time each stage (pipeline_profile) */
+    double stage_ns[PIPELINE_STAGES];
     double fs;
     pipeline_sink sink;
     chain *m;
@@ -147,6 +151,14 @@ void pipeline_free(pipeline *p)
 void pipeline_set_sink(pipeline *p, pipeline_sink sink) { p->sink = sink; }
 int pipeline_muscles(const pipeline *p) { return p->n; }
 
+void pipeline_profile(pipeline *p, int on)
+{
+    p->profile = on;
+    memset(p->stage_ns, 0, sizeof p->stage_ns);
+}
+
+void pipeline_stage_ns(const pipeline *p, double ns[PIPELINE_STAGES]) { memcpy(ns, p->stage_ns, sizeof p->stage_ns); }
+
 /* Runs one stage (filter `f`, or the envelope when f < 0) of every muscle that has it. Muscles whose stage
  * is the same plugin and which offers process_many (ABI 1.1) go in one call, so the plugin can run their
  * channels side by side; the rest one by one. The result is the same either way. */
@@ -181,23 +193,50 @@ static void run_stage(pipeline *p, int f, uint32_t n)
     }
 }
 
+static double now_ns(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec * 1e9 + (double)t.tv_nsec;
+}
+
+/* With profiling on, the time since *t0 goes to stage k (a few clock reads per block, not per sample). */
+static void lap(pipeline *p, int k, double *t0)
+{
+    if (!p->profile) return;
+    double t = now_ns();
+    p->stage_ns[k] += t - *t0;
+    *t0 = t;
+}
+
 void pipeline_process(pipeline *p, const double *frames, uint32_t n_frames, uint64_t first_sample)
 {
     const int nc = p->n_channels;
     while (n_frames > 0) {
         uint32_t n = n_frames < PIPELINE_BLOCK ? n_frames : PIPELINE_BLOCK;
+        double t0 = p->profile ? now_ns() : 0;
         for (int i = 0; i < p->n; i++) {
             chain *ch = &p->m[i];
             const double *src = frames + ch->channel;
             for (uint32_t k = 0; k < n; k++) ch->x[k] = src[(size_t)k * (size_t)nc];
         }
-        for (int f = 0; f < p->max_filters; f++) run_stage(p, f, n);
+        lap(p, 0, &t0);
+        for (int f = 0; f < p->max_filters; f++) {
+            run_stage(p, f, n);
+            lap(p, 1 + f, &t0);
+        }
         run_stage(p, -1, n);
+        lap(p, 1 + CFG_MAX_FILTERS, &t0);
         for (int i = 0; i < p->n; i++) {
             chain *ch = &p->m[i];
-            uint32_t nt = ch->det.p->detector->process(ch->det.inst, ch->e, n, ch->a, ch->tr, PIPELINE_BLOCK);
-            p->sink.block(p->sink.ctx, i, ch->e, ch->a, n, first_sample, ch->tr, nt);
+            ch->nt = ch->det.p->detector->process(ch->det.inst, ch->e, n, ch->a, ch->tr, PIPELINE_BLOCK);
         }
+        lap(p, 2 + CFG_MAX_FILTERS, &t0);
+        for (int i = 0; i < p->n; i++) {
+            chain *ch = &p->m[i];
+            p->sink.block(p->sink.ctx, i, ch->e, ch->a, n, first_sample, ch->tr, ch->nt);
+        }
+        lap(p, 0, &t0);
         frames += (size_t)n * (size_t)nc;
         n_frames -= n;
         first_sample += n;

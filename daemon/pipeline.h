@@ -39,6 +39,13 @@ void pipeline_reset(pipeline *p);
 
 int pipeline_muscles(const pipeline *p);
 
+/* Stage timing for benchmarks: [0] moving samples in and out (de-interleaving, the sink), [1 + f] filter f of
+ * every muscle, [1 + CFG_MAX_FILTERS] the envelopes, [2 + CFG_MAX_FILTERS] the detectors; total ns since
+ * pipeline_profile(p, 1) (which zeroes them). Off by default: then nothing is timed. */
+#define PIPELINE_STAGES (CFG_MAX_FILTERS + 3)
+void pipeline_profile(pipeline *p, int on);
+void pipeline_stage_ns(const pipeline *p, double ns[PIPELINE_STAGES]);
+
 /* Threshold control. Returns 0, or -1 with the reason in err. off < 0 keeps the ratio off/on. */
 int pipeline_set_threshold(pipeline *p, int m, double on, double off, char *err, size_t n);
 /* Current thresholds of muscle m; returns -1 when its detector has none. */

@@ -325,6 +325,7 @@ static uint32_t run_sub(cus *d, const mf_sample *env, uint32_t m, mf_sample *act
     /* decisions */
     int active = d->active;
     double prev = d->xb + d->xp - d->mn; /* the statistic before sample j (only its sign is used) */
+    const uint32_t xn0 = d->xn; /* where the groups of four stood before sample 0 */
     int over = statistic(d, z, s, 0, m, active);
     uint32_t since = d->since, past_h = d->past_h, k = 0, flips[SUB], n_flips = 0, j = 0;
     const double h = d->h;
@@ -352,8 +353,8 @@ static uint32_t run_sub(cus *d, const mf_sample *env, uint32_t m, mf_sample *act
                 flips[n_flips++] = j;
                 since = 0;
                 prev = 0;
-                d->xb = d->xp = d->mn = 0; /* the other test starts from zero after this sample (its */
-                                            /* groups stay where they were) */
+                d->xb = d->xp = d->mn = 0; /* the other test starts from zero after this sample, its */
+                d->xn = (xn0 + j + 1) % 4;  /* groups where they were after it */
                 over = statistic(d, z, s, j + 1, m, active);
                 j++;
                 break;

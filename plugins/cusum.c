@@ -33,7 +33,8 @@
 
 #define LEAD_KEEP 512 /* lead-in values kept for the median (decimated) */
 #define SUB 128       /* most samples per pass: the rest level and 1/rest are updated once per pass */
-#define PASS_MS 64.0  /* a pass lasts about this long (a multiple of four samples, 8 to SUB): far shorter than tau */
+#define PASS_MS 64.0  /* a pass lasts about this long (a multiple of four samples, PASS_MIN to SUB) */
+#define PASS_MIN 64   /* samples: fewer would cost more per sample than they save (256 ms at 250 Hz, < tau) */
 #define Z_MAX 1e6     /* a clipped or wild input adds bounded evidence */
 
 enum { P_ON, P_OFF, P_H, P_TAU, P_LEAD_IN, P_HOLD_OFF, P_FLOOR, P_MIN_ON, P_MIN_OFF, P_ACT_MS, N_PARAMS };
@@ -132,7 +133,7 @@ static void *create(const mf_host *host, double fs, const double *p, mf_error *e
     d->l_off = d->min_off / 4 ? d->min_off / 4 : 1;
     /* the last l values before any sample of a pass are still there after the whole pass is written */
     long pass = 4 * lround(PASS_MS * fs / 4000.0);
-    d->pass = pass < 8 ? 8 : pass > SUB ? SUB : (uint32_t)pass;
+    d->pass = pass < PASS_MIN ? PASS_MIN : pass > SUB ? SUB : (uint32_t)pass;
     d->ring_n = (d->l_on > d->l_off ? d->l_on : d->l_off) + d->pass;
     for (int c = 0; c <= SUB; c++) d->learn_gain[c] = 1.0 - pow(1.0 - d->alpha, c);
     d->ring = malloc(sizeof(double) * d->ring_n);

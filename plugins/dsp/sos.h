@@ -37,9 +37,9 @@ void sos_reset(sos_cascade *c);
  * input of that value (scipy: zi = sosfilt_zi(sos) * x[0]), so a DC offset causes no transient. */
 void sos_process(sos_cascade *c, const double *in, double *out, uint32_t n);
 
-/* sos_process on `count` cascades (cascade k: in[k] -> out[k]). Four primed cascades with the same number
- * of sections and finite input run side by side as the lanes of one vector (same operations, same order,
- * same results); the others go one by one. */
+/* sos_process on `count` cascades (cascade k: in[k] -> out[k]). Up to four primed cascades with the same
+ * number of sections and finite input run side by side as the lanes of one vector; the others go one by one.
+ * Every cascade always runs as a lane (sos_process too), so the output is the same bits either way. */
 void sos_process_many(sos_cascade *const *c, uint32_t count, const double *const *in, double *const *out,
                       uint32_t n);
 

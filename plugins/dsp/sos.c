@@ -354,15 +354,22 @@ static inline __attribute__((always_inline)) void vrun1(sos_cascade *const *c, i
 #endif
 typedef long long v4di __attribute__((vector_size(4 * sizeof(long long))));
 
+/* Lanes i, j, k, l of the eight in x and y (0-3 from x, 4-7 from y). */
+#if defined(__clang__)
+#define SHUF(x, y, i, j, k, l) __builtin_shufflevector(x, y, i, j, k, l)
+#else
+#define SHUF(x, y, i, j, k, l) __builtin_shuffle(x, y, (v4di){i, j, k, l})
+#endif
+
 /* Four rows of four (a channel's four samples each) into four columns (one sample of the four channels). */
 static inline __attribute__((always_inline)) void transpose4(v4d *a, v4d *b, v4d *c, v4d *d)
 {
-    v4d t0 = __builtin_shuffle(*a, *b, (v4di){0, 4, 2, 6}), t1 = __builtin_shuffle(*a, *b, (v4di){1, 5, 3, 7});
-    v4d t2 = __builtin_shuffle(*c, *d, (v4di){0, 4, 2, 6}), t3 = __builtin_shuffle(*c, *d, (v4di){1, 5, 3, 7});
-    *a = __builtin_shuffle(t0, t2, (v4di){0, 1, 4, 5});
-    *b = __builtin_shuffle(t1, t3, (v4di){0, 1, 4, 5});
-    *c = __builtin_shuffle(t0, t2, (v4di){2, 3, 6, 7});
-    *d = __builtin_shuffle(t1, t3, (v4di){2, 3, 6, 7});
+    v4d t0 = SHUF(*a, *b, 0, 4, 2, 6), t1 = SHUF(*a, *b, 1, 5, 3, 7);
+    v4d t2 = SHUF(*c, *d, 0, 4, 2, 6), t3 = SHUF(*c, *d, 1, 5, 3, 7);
+    *a = SHUF(t0, t2, 0, 1, 4, 5);
+    *b = SHUF(t1, t3, 0, 1, 4, 5);
+    *c = SHUF(t0, t2, 2, 3, 6, 7);
+    *d = SHUF(t1, t3, 2, 3, 6, 7);
 }
 
 

@@ -1,5 +1,6 @@
 #!/bin/sh
-# Builds the libFuzzer targets with clang (ASan + UBSan) and runs each for a few seconds on its committed
+# Builds the libFuzzer targets with clang (ASan + UBSan): the decoders, the control dispatcher and the default
+# chain's plugins (fuzz_chain: also checks that block splitting and grouping change no bit), and runs each for a few seconds on its committed
 # seed corpus (new findings go to a scratch copy, not into the repository). The random seed is fixed so that
 # CI gives the same verdict for the same code; explore with FUZZ_SEED=0 (a new seed each run) and more
 # seconds, and commit any crash input under tests/fuzz/corpus/<target>/ with its fix.
@@ -21,7 +22,19 @@ core="$src/daemon/control.c $src/daemon/osc_out.c $src/daemon/osc_addr.c $src/da
 "$CC" $flags -D_DEFAULT_SOURCE $(pkg-config --cflags liblo libevent libconfig libserialport) \
   "$src/tests/fuzz/fuzz_control.c" $core -o "$out/fuzz_control" \
   $(pkg-config --libs liblo libevent libconfig libserialport) -lm
-for t in openbci_cyton openeeg_p2 bitalino ascii control; do
+# the default chain's plugins, each from its own source with its entry renamed, and their DSP helpers
+dsp="-ffp-contract=fast -fno-math-errno -fno-trapping-math"
+objs=""
+for p in butterworth notch rms cusum; do
+  # shellcheck disable=SC2086
+  "$CC" $flags $dsp -fsanitize=fuzzer-no-link -Dmf_plugin_entry=entry_$p -c "$src/plugins/$p.c" -o "$out/chain_$p.o"
+  objs="$objs $out/chain_$p.o"
+done
+# shellcheck disable=SC2086
+"$CC" $flags $dsp -fsanitize=fuzzer-no-link -c "$src/plugins/dsp/sos.c" -o "$out/chain_sos.o"
+# shellcheck disable=SC2086
+"$CC" $flags "$src/tests/fuzz/fuzz_chain.c" $objs "$out/chain_sos.o" -o "$out/fuzz_chain" -lm
+for t in openbci_cyton openeeg_p2 bitalino ascii control chain; do
   work="$out/corpus_$t"
   rm -rf "$work"
   mkdir -p "$work"

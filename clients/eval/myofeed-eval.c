@@ -5,6 +5,8 @@
  * hum + drift), several seeds each, and the tool prints precision, recall, F1, onset delay (median, p90)
  * and false activations per minute of rest for every chain and SNR.
  *   myofeed-eval -c config/eval.cfg [--seeds N] [--seconds S] [--snr 3,6,10,20] [--tolerance MS] [--markdown]
+ * --delay-from PCT measures onset delays from where a contraction reaches PCT % of its plateau instead of from
+ * the truth onset (10 %); matching is unchanged.
  *
  * A real recording: the configuration's replay source (source.columns, source.scale) and a truth file of
  * "onset_s,offset_s" lines (derived from force, joint angle or gait events; see docs/detection.md).
@@ -90,7 +92,7 @@ static void line(int md, const char *name, const char *snr, const score *s)
 static int verbose;
 
 static int eval_generated(const config *c, plugin_host *h, int seeds, double seconds, const double *snrs, int n_snr,
-                          double tol, int md)
+                          double tol, double delay_from, int md)
 {
     const double fs = c->source.sample_rate;
     static const struct {
@@ -107,7 +109,7 @@ static int eval_generated(const config *c, plugin_host *h, int seeds, double sec
         for (int ci = 0; ci < n_cond; ci++)
             for (int seed = 0; seed < seeds; seed++) {
                 scenario_spec sp = {(uint32_t)(seed * 7 + ci * 101 + 1), fs, seconds, snrs[si], 0, conds[ci].hum,
-                                    conds[ci].drift, 2.0};
+                                    conds[ci].drift, 2.0, delay_from / 100.0};
                 scenario s;
                 if (scenario_make(&sp, &s) != 0) return 2;
                 if (run(c, h, fs, s.x, s.n, 1, col) != 0) return 1;
@@ -189,7 +191,8 @@ static int eval_recording(const config *c, plugin_host *h, const char *file, con
     double a, b;
     char buf[256];
     while (fgets(buf, sizeof buf, tf) && nt < 1024)
-        if (sscanf(buf, "%lf,%lf", &a, &b) == 2) t[nt++] = (truth){(uint64_t)(a * fs), (uint64_t)(b * fs)};
+        if (sscanf(buf, "%lf,%lf", &a, &b) == 2)
+            t[nt++] = (truth){(uint64_t)(a * fs), (uint64_t)(b * fs), (uint64_t)(a * fs)};
     fclose(tf);
     collect *col = calloc(1, sizeof *col);
     if (run(c, h, fs, x, n, nc, col) != 0) return 1;
@@ -211,7 +214,7 @@ int main(int argc, char **argv)
 {
     const char *cfg = "config/eval.cfg", *rec = NULL, *truth_file = NULL;
     int seeds = 3, md = 0;
-    double seconds = 120, tol = 100;
+    double seconds = 120, tol = 100, delay_from = 0;
     double snrs[16] = {3, 6, 10, 20, 30};
     int n_snr = 5;
     for (int i = 1; i < argc; i++) {
@@ -219,6 +222,7 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--seeds") && i + 1 < argc) seeds = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--seconds") && i + 1 < argc) seconds = atof(argv[++i]);
         else if (!strcmp(argv[i], "--tolerance") && i + 1 < argc) tol = atof(argv[++i]);
+        else if (!strcmp(argv[i], "--delay-from") && i + 1 < argc) delay_from = atof(argv[++i]);
         else if (!strcmp(argv[i], "--recording") && i + 1 < argc) rec = argv[++i];
         else if (!strcmp(argv[i], "--truth") && i + 1 < argc) truth_file = argv[++i];
         else if (!strcmp(argv[i], "--markdown")) md = 1;
@@ -229,7 +233,8 @@ int main(int argc, char **argv)
             for (char *s = strtok(argv[++i], ","); s && n_snr < 16; s = strtok(NULL, ",")) snrs[n_snr++] = atof(s);
         } else {
             fprintf(stderr,
-                    "usage: %s [-c CONFIG] [--seeds N] [--seconds S] [--snr 3,6,10] [--tolerance MS] [--markdown] [-v|-vv]\n"
+                    "usage: %s [-c CONFIG] [--seeds N] [--seconds S] [--snr 3,6,10] [--tolerance MS] [--delay-from PCT]\n"
+                    "          [--markdown] [-v|-vv]\n"
                     "       %s -c CONFIG --recording FILE --truth TRUTH.csv [--tolerance MS] [--markdown]\n",
                     argv[0], argv[0]);
             return 1;
@@ -237,6 +242,11 @@ int main(int argc, char **argv)
     }
     if (seeds < 1 || seconds < 10) {
         fprintf(stderr, "%s: need at least 1 seed and 10 s\n", argv[0]);
+        return 1;
+    }
+    if (!(delay_from >= 0 && delay_from <= 100)) {
+        fprintf(stderr, "%s: --delay-from %g must be a percentage of the plateau, 10 to 100 (0 or 10: the truth "
+                        "onset)\n", argv[0], delay_from);
         return 1;
     }
     char exe[PATH_MAX];
@@ -251,7 +261,7 @@ int main(int argc, char **argv)
     }
     plugin_host *h = plugin_host_new((const char(*)[4096])c->plugin_dirs, c->n_plugin_dirs);
     int rc = rec ? (truth_file ? eval_recording(c, h, rec, truth_file, tol, md) : (fprintf(stderr, "--recording needs --truth\n"), 1))
-                 : eval_generated(c, h, seeds, seconds, snrs, n_snr, tol, md);
+                 : eval_generated(c, h, seeds, seconds, snrs, n_snr, tol, delay_from, md);
     plugin_host_free(h);
     config_free(c);
     return rc;

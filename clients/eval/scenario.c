@@ -62,7 +62,8 @@ int scenario_make(const scenario_spec *sp, scenario *s)
         if (t_end + 1.0 > sp->seconds) break;
         uint64_t i0 = (uint64_t)(t * fs), i1 = (uint64_t)(t_end * fs);
         uint64_t r = (uint64_t)(ramp * fs);
-        uint64_t on = 0, off = 0;
+        uint64_t on = 0, off = 0, ref = 0;
+        const double ref_level = sp->delay_from > 0 ? sp->delay_from : 0.1;
         for (uint64_t i = i0; i < i1; i++) {
             double a;
             if (i - i0 < r)
@@ -73,9 +74,10 @@ int scenario_make(const scenario_spec *sp, scenario *s)
                 a = 1.0;
             amp[i] = a;
             if (!on && a >= 0.1) on = i;
+            if (!ref && a >= ref_level) ref = i;
             if (a >= 0.1) off = i + 1;
         }
-        s->t[s->n_truth++] = (truth){on, off};
+        s->t[s->n_truth++] = (truth){on, off, ref};
         t = t_end + 1.0 + 4.0 * unif(&rng);
     }
     double ph = 2 * M_PI * unif(&rng), dc = (unif(&rng) * 2 - 1) * 300.0, wph = 2 * M_PI * unif(&rng);

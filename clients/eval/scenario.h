@@ -3,7 +3,8 @@
  * (20-350 Hz) whose plateau RMS sits snr_db above the floor, raised-cosine ramps of ramp_ms (or random
  * 30-300 ms when 0), hold 0.3-4 s, rest 1-5 s; optional mains hum and drift (DC offset, baseline wander,
  * and a noise floor that rises 1.5x over the trial as electrodes dry). Truth: onset/offset where the
- * contraction's amplitude crosses 10 % of its plateau. */
+ * contraction's amplitude crosses 10 % of its plateau; onset delays are measured from there, or from where it
+ * first reaches delay_from of its plateau when that is set. */
 #ifndef MF_SCENARIO_H
 #define MF_SCENARIO_H
 
@@ -16,11 +17,13 @@ typedef struct scenario_spec {
     double ramp_ms; /* 0: random 30-300 ms per contraction */
     double hum_uv;  /* 50 Hz amplitude (plus a third of it at 150 Hz) */
     int drift;
-    double lead_in_s; /* rest at the start */
+    double lead_in_s;  /* rest at the start */
+    double delay_from; /* fraction of the plateau onset delays are measured from; 0: the truth onset (10 %) */
 } scenario_spec;
 
 typedef struct truth {
     uint64_t on, off; /* samples */
+    uint64_t ref;     /* where the onset delay is measured from (on, unless asked otherwise) */
 } truth;
 
 typedef struct scenario {

@@ -45,7 +45,7 @@ void score_trial(score_acc *a, const truth *t, int nt, const detection *d, int n
             a->cap_delays = a->cap_delays ? 2 * a->cap_delays : 256;
             a->delays_ms = realloc(a->delays_ms, sizeof(double) * (size_t)a->cap_delays);
         }
-        a->delays_ms[a->n_delays++] = ((double)d[j].decided - (double)t[hit].on) * 1000.0 / fs;
+        a->delays_ms[a->n_delays++] = ((double)d[j].decided - (double)t[hit].ref) * 1000.0 / fs;
     }
     free(used);
 }

@@ -19,7 +19,7 @@
 static void test_score_of_a_known_case(void **st)
 {
     (void)st;
-    const truth t[] = {{1000, 2000}, {5000, 6000}, {9000, 9500}};
+    const truth t[] = {{1000, 2000, 1000}, {5000, 6000, 5000}, {9000, 9500, 9000}};
     const detection d[] = {{1000, 1050, 2010}, {2900, 3000, 3200}, {5060, 5100, 6050}};
     score_acc a;
     memset(&a, 0, sizeof a);
@@ -51,7 +51,7 @@ static void test_score_of_a_known_case(void **st)
 static void test_generator_is_deterministic(void **st)
 {
     (void)st;
-    scenario_spec sp = {5, 2000, 30, 10, 0, 30, 1, 2.0};
+    scenario_spec sp = {5, 2000, 30, 10, 0, 30, 1, 2.0, 0};
     scenario a, b, c;
     assert_int_equal(scenario_make(&sp, &a), 0);
     assert_int_equal(scenario_make(&sp, &b), 0);
@@ -65,8 +65,20 @@ static void test_generator_is_deterministic(void **st)
     assert_true(memcmp(a.x, c.x, sizeof(double) * 1000) != 0);
     for (int i = 0; i < a.n_truth; i++) {
         assert_true(a.t[i].on >= 4000 && a.t[i].off > a.t[i].on && a.t[i].off < a.n);
+        assert_int_equal(a.t[i].ref, a.t[i].on); /* delays from the truth onset by default */
         if (i) assert_true(a.t[i].on > a.t[i - 1].off + 1000); /* at least 1 s of rest between */
     }
+    /* delays measured from the half-plateau point: the same signal and truths, a later reference on the ramp */
+    sp.seed = 5;
+    sp.delay_from = 0.5;
+    scenario h;
+    assert_int_equal(scenario_make(&sp, &h), 0);
+    assert_memory_equal(a.x, h.x, sizeof(double) * a.n);
+    for (int i = 0; i < a.n_truth; i++) {
+        assert_int_equal(h.t[i].on, a.t[i].on);
+        assert_true(h.t[i].ref > h.t[i].on && h.t[i].ref < h.t[i].off);
+    }
+    scenario_free(&h);
     scenario_free(&a);
     scenario_free(&b);
     scenario_free(&c);
@@ -109,7 +121,7 @@ static void test_default_chain_scores_perfectly_on_a_clean_scenario(void **st)
         diag_print(&d);
         fail();
     }
-    scenario_spec sp = {3, 2000, 60, 20, 0, 30, 1, 2.0};
+    scenario_spec sp = {3, 2000, 60, 20, 0, 30, 1, 2.0, 0};
     scenario s;
     assert_int_equal(scenario_make(&sp, &s), 0);
     col cl;

@@ -70,7 +70,8 @@ oom:
     if (p)
         for (int i = 0; i < SLOTS; i++) free(p->buf[i]);
     free(p);
-    snprintf(err, n, "out of memory for %d replay blocks of %u frames", SLOTS, block_frames);
+    snprintf(err, n, "out of memory for %d replay blocks of %u frames; free some memory and replay again", SLOTS,
+             block_frames);
     return NULL;
 }
 

@@ -187,7 +187,7 @@ static int edf_layout(recording *r, const char *path, int plus, char *err, size_
         return -1;
     }
     unsigned char *sh = malloc((size_t)ns * 256);
-    if (!sh) return -1;
+    if (!sh) goto no_memory;
     if (fread(sh, 1, (size_t)ns * 256, r->ef) != (size_t)ns * 256) {
         free(sh);
         goto short_file;
@@ -201,11 +201,25 @@ static int edf_layout(recording *r, const char *path, int plus, char *err, size_
         start[k] = bytes;
         bytes += (size_t)hdr_num(sh, (size_t)ns * 216 + 8 * (size_t)k, 8) * (size_t)r->bps;
     }
-    for (int c = 0; c < r->nc; c++) r->off[c] = start[visible[r->off[c]]];
     free(sh);
+    for (int c = 0; c < r->nc; c++) {
+        if (r->off[c] >= (size_t)nv) { /* EDFlib counted the signals differently: do not guess */
+            snprintf(err, n, "%s: signal %zu is not among the %d data signals of the header; check the file", path,
+                     r->off[c] + 1, nv);
+            return -1;
+        }
+        r->off[c] = start[visible[r->off[c]]];
+    }
+    if (bytes == 0) {
+        snprintf(err, n, "%s: its data records hold no samples; check the file", path);
+        return -1;
+    }
     r->rec_bytes = bytes;
     r->rec = malloc(bytes);
-    return r->rec ? 0 : -1;
+    if (r->rec) return 0;
+no_memory:
+    snprintf(err, n, "%s: out of memory for its header or one data record; free some memory", path);
+    return -1;
 short_file:
     snprintf(err, n, "%s: the header ends early; check the file", path);
     return -1;

@@ -436,9 +436,8 @@ static void run_group(sos_cascade *const *c, const double *const *in, double *co
 
 void sos_process(sos_cascade *c, const double *in, double *out, uint32_t n)
 {
-    if (c->n == 0) {
-        if (in != out)
-            for (uint32_t i = 0; i < n; i++) out[i] = isfinite(in[i]) ? in[i] : NAN;
+    if (c->n == 0) { /* no sections: a copy, lost samples as NaN like everywhere else (in place too) */
+        for (uint32_t i = 0; i < n; i++) out[i] = isfinite(in[i]) ? in[i] : NAN;
         return;
     }
     if (c->primed && all_finite(in, n)) {

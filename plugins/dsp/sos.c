@@ -235,7 +235,7 @@ int sos_add_notch(sos_cascade *c, double f0, double q, double fs)
     double gain = 1.0 / (1.0 + beta);
     sos_section s = {gain, -2.0 * cos(w0) * gain, gain, -2.0 * gain * cos(w0), 2.0 * gain - 1.0};
     c->s[c->n] = s;
-    c->z[c->n][0] = c->z[c->n][1] = 0.0;
+    c->z[c->n][0] = c->z[c->n][1] = c->z[c->n][2] = 0.0;
     c->n++;
     return 0;
 }
@@ -251,22 +251,28 @@ static void prime(sos_cascade *c, double x)
     for (int k = 0; k < c->n; k++) {
         const sos_section *s = &c->s[k];
         double y = x * (s->b0 + s->b1 + s->b2) / (1.0 + s->a1 + s->a2);
-        c->z[k][0] = y - s->b0 * x;
-        c->z[k][1] = s->b2 * x - s->a2 * y;
+        c->z[k][0] = c->z[k][1] = y - s->b0 * x;
+        c->z[k][2] = x;
         x = y;
     }
     c->primed = 1;
 }
 
-/* One section step in DF-II transposed form. The terms that do not need y are added first, so the
- * recurrence z0 -> y -> z0' is one add, one multiply and one subtract long (scipy's order makes it
- * four operations); results differ from scipy's sosfilt only in the last bits (tests hold 1e-9). */
+/* One section step: DF-II transposed (as scipy's sosfilt), with its second state expanded so that the
+ * recurrence is one multiply-add long. DF-II transposed keeps z0 and z1 = b2 x[n-1] - a2 y[n-1]; here
+ *   y     = b0 x + z0
+ *   z0'   = c1 x + c2 x[n-1] - a2 z0[n-1] - a1 z0,   c1 = b1 - a1 b0, c2 = b2 - a2 b0
+ * which is the same filter (substitute y[n-1] = b0 x[n-1] + z0[n-1] into z1). The state is z0, the previous
+ * z0 and the previous input. z0' waits only for z0 (one multiply-add), and for z0[n-1] and x[n-1] one step
+ * earlier: the transposed form's z0 -> y -> z0' waits for two, and that wait, not the arithmetic, set the
+ * pace. Results differ from scipy's sosfilt only in the last bits (tests hold 1e-9). */
 #define STEP(j)                                                                                              \
     do { /* x is a double, or a vector of them (one cascade per lane) */                                    \
         __typeof__(x) y_ = b0_##j * x + z0_##j;                                                              \
-        __typeof__(x) u_ = b1_##j * x + z1_##j;                                                              \
-        z1_##j = b2_##j * x - a2_##j * y_;                                                                   \
-        z0_##j = u_ - a1_##j * y_;                                                                           \
+        __typeof__(x) v_ = (c1_##j * x + c2_##j * xp_##j) - a2_##j * zp_##j;                                 \
+        zp_##j = z0_##j;                                                                                     \
+        z0_##j = v_ - a1_##j * z0_##j;                                                                       \
+        xp_##j = x;                                                                                          \
         x = y_;                                                                                              \
     } while (0)
 /* ---- the one arithmetic path ----------------------------------------------------------------------------------
@@ -280,14 +286,16 @@ typedef double v4d __attribute__((vector_size(4 * sizeof(double))));
 #define VCHUNK 256 /* samples per pass through the lanes buffer (8 KiB on the stack) */
 
 #define VLOAD(j)                                                                                             \
-    v4d b0_##j, b1_##j, b2_##j, a1_##j, a2_##j, z0_##j, z1_##j;                                              \
+    v4d b0_##j, c1_##j, c2_##j, a1_##j, a2_##j, z0_##j, zp_##j, xp_##j;                                      \
     for (int l_ = 0; l_ < 4; l_++) {                                                                         \
         const sos_section *q_ = &c[l_]->s[k + j];                                                            \
-        b0_##j[l_] = q_->b0, b1_##j[l_] = q_->b1, b2_##j[l_] = q_->b2, a1_##j[l_] = q_->a1, a2_##j[l_] = q_->a2; \
-        z0_##j[l_] = c[l_]->z[k + j][0], z1_##j[l_] = c[l_]->z[k + j][1];                                    \
+        b0_##j[l_] = q_->b0, a1_##j[l_] = q_->a1, a2_##j[l_] = q_->a2;                                       \
+        c1_##j[l_] = q_->b1 - q_->a1 * q_->b0, c2_##j[l_] = q_->b2 - q_->a2 * q_->b0;                        \
+        z0_##j[l_] = c[l_]->z[k + j][0], zp_##j[l_] = c[l_]->z[k + j][1], xp_##j[l_] = c[l_]->z[k + j][2];    \
     }
 #define VSTORE(j)                                                                                            \
-    for (int l_ = 0; l_ < 4; l_++) c[l_]->z[k + j][0] = z0_##j[l_], c[l_]->z[k + j][1] = z1_##j[l_]
+    for (int l_ = 0; l_ < 4; l_++)                                                                           \
+    c[l_]->z[k + j][0] = z0_##j[l_], c[l_]->z[k + j][1] = zp_##j[l_], c[l_]->z[k + j][2] = xp_##j[l_]
 
 static inline __attribute__((always_inline)) void vrun4(sos_cascade *const *c, int k, v4d *v, uint32_t n)
 {
@@ -409,7 +417,7 @@ SOS_CLONES static void lanes4(sos_cascade *const *c, const double *const *in, do
 /* 1 when every value is finite, checked without branches: adding one to an exponent of all ones carries
  * into the sign bit (which the mask cleared), so the loop is plain 64-bit and/add/or and vectorises on every
  * x86-64. */
-static int all_finite(const double *x, uint32_t n)
+SOS_CLONES static int all_finite(const double *x, uint32_t n)
 {
     const uint64_t exp_mask = 0x7ff0000000000000u, exp_one = 0x0010000000000000u;
     uint64_t bad = 0;

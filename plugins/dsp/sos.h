@@ -16,7 +16,7 @@ typedef struct sos_cascade {
     int prime;  /* start each run in steady state for its first sample (no start-up transient) */
     int primed;
     sos_section s[SOS_MAX];
-    double z[SOS_MAX][2];
+    double z[SOS_MAX][3]; /* per section: z0, the previous z0, the previous input (see STEP in sos.c) */
 } sos_cascade;
 
 typedef enum sos_band { SOS_LOWPASS, SOS_HIGHPASS, SOS_BANDPASS, SOS_BANDSTOP } sos_band;

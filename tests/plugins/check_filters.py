@@ -65,6 +65,13 @@ cases.append(("notch 50 Hz q 30", ("notch", FS, "freq_hz=50", "q=30"), notch_sos
 cases.append(("notch 60 Hz q 20, 5 harmonics", ("notch", FS, "freq_hz=60", "q=20", "harmonics=5"), notch_sos(60, 20, 5, FS)))
 cases.append(("notch 50 Hz, harmonics cut at Nyquist", ("notch", 250.0, "freq_hz=50", "harmonics=4"), notch_sos(50, 30, 4, 250.0)))
 
+# poles close to z = 1 (low corners at a high rate) and a narrow notch: where rounding in the state matters
+cases.append(("butterworth highpass 5 Hz order 8 at 16 kHz", ("butterworth", 16000.0, "type=highpass", "order=8", "cutoff_hz=5"),
+              signal.butter(8, 5, "highpass", fs=16000.0, output="sos")))
+cases.append(("butterworth bandpass 10-20 Hz order 8 at 16 kHz", ("butterworth", 16000.0, "type=bandpass", "order=8", "low_hz=10", "high_hz=20"),
+              signal.butter(8, [10, 20], "bandpass", fs=16000.0, output="sos")))
+cases.append(("notch 50 Hz q 100 at 16 kHz", ("notch", 16000.0, "freq_hz=50", "q=100"), notch_sos(50, 100, 1, 16000.0)))
+
 failed = 0
 worst = 0.0
 for name, args, sos in cases:

@@ -32,18 +32,24 @@ static void *create(const mf_host *host, double fs, const double *p, mf_error *e
         free(c);
         return NULL;
     }
+    c->rectify = 1;
+    c->lost_zero = 1;
     return c;
 }
 
 static void destroy(void *self) { free(self); }
 static void reset(void *self) { sos_reset(self); }
 
-static void process(void *self, const mf_sample *in, mf_sample *out, uint32_t n)
+/* The rectifier and the low-pass are one pass of the cascade (rectify); lost samples count as rest, never as
+ * activity (lost_zero), and restart the low-pass from rest. */
+static void process(void *self, const mf_sample *in, mf_sample *out, uint32_t n) { sos_process(self, in, out, n); }
+
+/* Several muscles side by side: their low-passes run as the lanes of one vector (sos_process_many), with
+ * exactly the operations process would use, so the output is the same bits. */
+static void process_many(void *const *selves, uint32_t count, const mf_sample *const *in, mf_sample *const *out,
+                         uint32_t n)
 {
-    for (uint32_t i = 0; i < n; i++) out[i] = fabs(in[i]);
-    sos_process(self, out, out, n);
-    for (uint32_t i = 0; i < n; i++) /* lost samples count as rest, never as activity */
-        if (isnan(out[i])) out[i] = 0.0;
+    sos_process_many((sos_cascade *const *)selves, count, in, out, n);
 }
 
 static double latency(void *self)
@@ -52,7 +58,7 @@ static double latency(void *self)
     return 0.0;
 }
 
-static const mf_filter_ops ops = {.process = process, .latency = latency};
+static const mf_filter_ops ops = {.process = process, .process_many = process_many, .latency = latency};
 
 MF_EXPORT const mf_plugin mf_plugin_entry = {
     MF_ABI_MAJOR, MF_ABI_MINOR, sizeof(mf_plugin), MF_KIND_ENVELOPE, "linear-envelope", "1.0.0",

@@ -384,6 +384,8 @@ static inline __attribute__((always_inline)) void transpose4(v4d *a, v4d *b, v4d
 SOS_CLONES static void lanes4(sos_cascade *const *c, const double *const *in, double *const *out, uint32_t n)
 {
     v4d v[VCHUNK];
+    const long long bits = c[0]->rectify ? 0x7fffffffffffffffll : -1ll; /* |x|: the sign bit cleared */
+    const v4di keep = {bits, bits, bits, bits};
     for (uint32_t at = 0; at < n; at += VCHUNK) {
         uint32_t m = n - at < VCHUNK ? n - at : VCHUNK, i = 0;
         for (; i + 4 <= m; i += 4) { /* in: four samples of each channel at a time, transposed in registers */
@@ -393,9 +395,11 @@ SOS_CLONES static void lanes4(sos_cascade *const *c, const double *const *in, do
             memcpy(&e, in[2] + at + i, sizeof e);
             memcpy(&f, in[3] + at + i, sizeof f);
             transpose4(&a, &b, &e, &f);
-            v[i] = a, v[i + 1] = b, v[i + 2] = e, v[i + 3] = f;
+            v[i] = (v4d)((v4di)a & keep), v[i + 1] = (v4d)((v4di)b & keep);
+            v[i + 2] = (v4d)((v4di)e & keep), v[i + 3] = (v4d)((v4di)f & keep);
         }
-        for (; i < m; i++) v[i] = (v4d){in[0][at + i], in[1][at + i], in[2][at + i], in[3][at + i]};
+        for (; i < m; i++)
+            v[i] = (v4d)((v4di)(v4d){in[0][at + i], in[1][at + i], in[2][at + i], in[3][at + i]} & keep);
         int k = 0;
         for (; k + 4 <= c[0]->n; k += 4) vrun4(c, k, v, m);
         for (; k + 3 <= c[0]->n; k += 3) vrun3(c, k, v, m);
@@ -444,8 +448,8 @@ static void run_group(sos_cascade *const *c, const double *const *in, double *co
 
 void sos_process(sos_cascade *c, const double *in, double *out, uint32_t n)
 {
-    if (c->n == 0) { /* no sections: a copy, lost samples as NaN like everywhere else (in place too) */
-        for (uint32_t i = 0; i < n; i++) out[i] = isfinite(in[i]) ? in[i] : NAN;
+    if (c->n == 0) { /* no sections: a copy, lost samples marked like everywhere else (in place too) */
+        for (uint32_t i = 0; i < n; i++) out[i] = isfinite(in[i]) ? (c->rectify ? fabs(in[i]) : in[i]) : (c->lost_zero ? 0.0 : NAN);
         return;
     }
     if (c->primed && all_finite(in, n)) {
@@ -457,11 +461,11 @@ void sos_process(sos_cascade *c, const double *in, double *out, uint32_t n)
     while (i < n) {
         if (!isfinite(in[i])) {
             sos_reset(c);
-            out[i++] = NAN;
+            out[i++] = (c->lost_zero ? 0.0 : NAN);
             continue;
         }
         if (!c->primed) {
-            if (c->prime) prime(c, in[i]);
+            if (c->prime) prime(c, c->rectify ? fabs(in[i]) : in[i]);
             c->primed = 1;
         }
         uint32_t j = i + 1;
@@ -486,7 +490,8 @@ void sos_process_many(sos_cascade *const *c, uint32_t count, const double *const
             sos_process(c[k], in[k], out[k], n);
             continue;
         }
-        if (ng && c[k]->n != g[0]->n) { /* a different length: the group so far runs now */
+        if (ng && (c[k]->n != g[0]->n || c[k]->rectify != g[0]->rectify)) { /* cannot share: the group so far
+                                                                                  * runs now */
             run_group(g, gi, go, ng, n);
             ng = 0;
         }

@@ -66,7 +66,7 @@ class TestStreaming(unittest.TestCase):
         self.assertEqual(muscles[3], MUSCLES)
         for m in MUSCLES:
             self.assertEqual(self.of(f"/emg/{m}/calib")[0][2], "ff")
-            self.assertEqual(self.of(f"/emg/{m}/threshold")[0][3], [f32(1.6), f32(1.6)])
+            self.assertEqual(self.of(f"/emg/{m}/threshold")[0][3], [f32(1.7), f32(1.7)])
         self.assertEqual(self.of("/emg/session/state")[0][3], [0, ""])
 
     def test_frames_arrive_at_the_configured_rate(self):
@@ -154,7 +154,7 @@ class TestLifecycle(unittest.TestCase):
             c.send(d.port, "/emg/ctl/subscribe")
             self.assertIsNotNone(c.wait_for("/emg/sys/subscribed"))
             c.recv_all(0.3)  # the rest of the hello
-            open(cfg, "w").write(text.replace("on = 1.6; off = 1.6;", "on = 2.0; off = 1.5;", 1))
+            open(cfg, "w").write(text.replace("on = 1.7; off = 1.7;", "on = 2.0; off = 1.5;", 1))
             d.proc.send_signal(signal.SIGHUP)
             thr = c.wait_for("/emg/hamstring_left/threshold", 3)
             self.assertIsNotNone(thr, d.stderr())
@@ -241,7 +241,7 @@ class TestLifecycle(unittest.TestCase):
                 self.assertEqual(err[3][1], code, (data, err))
         c.send(d.port, "/emg/ctl/subscribe")
         thr = c.wait_for("/emg/hamstring_left/threshold", 2)
-        self.assertEqual(thr[3], [f32(1.6), f32(1.6)])  # nothing changed
+        self.assertEqual(thr[3], [f32(1.7), f32(1.7)])  # nothing changed
         c.send(d.port, "/emg/ctl/threshold", "hamstring_left", 7)  # an int where a float is meant
         on, off = c.wait_for("/emg/hamstring_left/threshold", 2)[3]
         self.assertEqual(on, 7.0)
@@ -315,8 +315,8 @@ class TestCommandLine(unittest.TestCase):
         try:
             cfg = os.path.join(tmp, "bad.cfg")
             text = open(DEFAULT_CFG).read()
-            text = text.replace("rate_hz = 50.0;", "rate_hz = 0.0;").replace('plugin = "rms"', 'plugin = "rsm"', 1)
-            text = text.replace("on = 1.6;", "treshold = 1.6;", 1)
+            text = text.replace("rate_hz = 50.0;", "rate_hz = 0.0;").replace('plugin = "linear-envelope"', 'plugin = "rsm"', 1)
+            text = text.replace("on = 1.7;", "treshold = 1.7;", 1)
             open(cfg, "w").write(text)
             p = self.run_cli("-c", cfg, "--check-config")
             self.assertEqual(p.returncode, 1)

@@ -29,7 +29,7 @@ static void test_default_config_is_valid(void **st)
     assert_int_equal(c->source.type, SOURCE_SYNTHETIC);
     assert_true(c->source.sample_rate == 2000.0);
     assert_string_equal(c->muscles[0].filters[0].name, "butterworth");
-    assert_string_equal(c->muscles[0].envelope.name, "rms");
+    assert_string_equal(c->muscles[0].envelope.name, "linear-envelope");
     assert_string_equal(c->muscles[0].detector.name, "cusum");
     assert_string_equal(c->plugin_dirs[0], "/opt/x/bin/../lib/myofeed/plugins");
     assert_string_equal(c->osc.prefix, "/emg");

@@ -1,7 +1,7 @@
 /* test_process_many.c: mf_filter_ops.process_many (ABI 1.1) through the public ABI. Several instances in
  * one call must give exactly (bit for bit) what process gives instance by instance: the built-in IIR filters
- * have one arithmetic path whatever the grouping, with lost samples, unprimed starts, instances of different
- * lengths (which cannot share lanes) and odd block sizes. */
+ * and the linear envelope have one arithmetic path whatever the grouping, with lost samples, unprimed starts,
+ * instances of different lengths (which cannot share lanes) and odd block sizes. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -98,6 +98,14 @@ static void test_notch_many_equals_one_by_one(void **st)
     check("notch", "harmonics", harm, NULL, NULL);
 }
 
+static void test_linear_envelope_many_equals_one_by_one(void **st)
+{
+    (void)st;
+    /* the default chain's order 1 (lanes), and orders that cannot share them */
+    const double order[K] = {1, 1, 2, 1, 1, 1, 3}, cutoff[K] = {80, 80, 80, 60, 80, 80, 10};
+    check("linear-envelope", "order", order, "cutoff_hz", cutoff);
+}
+
 int main(void)
 {
     host = built_in_plugins();
@@ -105,6 +113,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_butterworth_many_equals_one_by_one),
         cmocka_unit_test(test_notch_many_equals_one_by_one),
+        cmocka_unit_test(test_linear_envelope_many_equals_one_by_one),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     plugin_host_free(host);

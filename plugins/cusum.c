@@ -230,46 +230,49 @@ static uint32_t lead_in(cus *d, const mf_sample *env, uint32_t n, mf_sample *act
  * minimum mn (0 included): S = x - mn is Page's max(0, S + inc) without a branch on the sum's random flicker
  * around zero at rest. x = xb + xp: the base at the start of a group of four (at fixed places in the pass) and
  * the group's partial sum, so one addition per four samples is on the critical path, the same operations
- * however the samples arrive. Returns 1 if S passed h somewhere. */
+ * however the samples arrive. The increments are computed where they are used and the largest S is kept on the
+ * way (no passes over the pass for them). Returns 1 if S passed h somewhere. */
 static inline __attribute__((always_inline)) int statistic(cus *d, const double *z, double *s, uint32_t j,
                                                          uint32_t m, int active)
 {
-    const double dt = d->dt_ms, on = d->on, off = d->off, h = d->h;
-    double inc[SUB];
-    if (active)
-        for (uint32_t t = j; t < m; t++) inc[t] = (off - z[t]) * dt; /* vectorised */
-    else
-        for (uint32_t t = j; t < m; t++) inc[t] = (z[t] - on) * dt;
-    double xb = d->xb, xp = d->xp, mn = d->mn;
+    const double dt = d->dt_ms, h = d->h;
+    /* inc = (z - on) dt inactive, (off - z) dt active: as (sg z - lv) dt, the same values (sg = +-1 is exact) */
+    const double sg = active ? -1.0 : 1.0, lv = active ? -d->off : d->on;
+#define INC(t) ((sg * z[t] - lv) * dt)
+    double xb = d->xb, xp = d->xp, mn = d->mn, top = 0.0;
     uint32_t xn = d->xn, t = j;
     for (; t < m && xn; t++) { /* the rest of a group begun earlier */
-        xp += inc[t];
+        xp += INC(t);
         double x = xb + xp;
         mn = x < mn ? x : mn;
         s[t] = x - mn;
+        top = s[t] > top ? s[t] : top;
         if (++xn == 4) xb = x, xp = 0.0, xn = 0;
     }
     for (; t + 4 <= m; t += 4) { /* whole groups */
-        double p0 = xp + inc[t], p1 = p0 + inc[t + 1], p2 = p1 + inc[t + 2], p3 = p2 + inc[t + 3];
+        double p0 = xp + INC(t), p1 = p0 + INC(t + 1), p2 = p1 + INC(t + 2), p3 = p2 + INC(t + 3);
         double x0 = xb + p0, x1 = xb + p1, x2 = xb + p2, x3 = xb + p3;
         double m0 = x0 < mn ? x0 : mn, m1 = x1 < m0 ? x1 : m0, m2 = x2 < m1 ? x2 : m1, m3 = x3 < m2 ? x3 : m2;
-        s[t] = x0 - m0, s[t + 1] = x1 - m1, s[t + 2] = x2 - m2, s[t + 3] = x3 - m3;
+        double s0 = x0 - m0, s1 = x1 - m1, s2 = x2 - m2, s3 = x3 - m3;
+        s[t] = s0, s[t + 1] = s1, s[t + 2] = s2, s[t + 3] = s3;
+        double ta = s0 > s1 ? s0 : s1, tb = s2 > s3 ? s2 : s3, tc = ta > tb ? ta : tb;
+        top = tc > top ? tc : top;
         xb = x3, mn = m3; /* xp stays 0.0 */
     }
     for (; t < m; t++) { /* a group to be finished later */
-        xp += inc[t];
+        xp += INC(t);
         double x = xb + xp;
         mn = x < mn ? x : mn;
         s[t] = x - mn;
+        top = s[t] > top ? s[t] : top;
         if (++xn == 4) xb = x, xp = 0.0, xn = 0;
     }
+#undef INC
     d->xb = xb;
     d->xp = xp;
     d->mn = mn;
     d->xn = xn;
-    int over = 0;
-    for (t = j; t < m; t++) over |= s[t] > h; /* vectorised */
-    return over;
+    return top > h;
 }
 
 /* What rest learning and the activation carry from sample to sample. */

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "dsp/lanes.h"
 #include "params.h"
 
 typedef struct stage {
@@ -209,17 +210,34 @@ static void lap(pipeline *p, int k, double *t0)
     *t0 = t;
 }
 
+/* Each muscle's channel of n frames into its block buffer: four muscles on four channels in a row (the usual
+ * layout) through one transpose per four frames, the others one by one. */
+static void deinterleave(pipeline *p, const double *frames, uint32_t n)
+{
+    const size_t nc = (size_t)p->n_channels;
+    int i = 0;
+    while (i < p->n) {
+        chain *ch = p->m + i;
+        if (i + 4 <= p->n && (size_t)ch->channel + 4 <= nc && ch[1].channel == ch->channel + 1 &&
+            ch[2].channel == ch->channel + 2 && ch[3].channel == ch->channel + 3) {
+            double *const out[4] = {ch[0].x, ch[1].x, ch[2].x, ch[3].x};
+            lanes_deinterleave4(frames, nc, (size_t)ch->channel, out, n);
+            i += 4;
+            continue;
+        }
+        const double *src = frames + ch->channel;
+        for (uint32_t k = 0; k < n; k++) ch->x[k] = src[(size_t)k * nc];
+        i++;
+    }
+}
+
 void pipeline_process(pipeline *p, const double *frames, uint32_t n_frames, uint64_t first_sample)
 {
     const int nc = p->n_channels;
     while (n_frames > 0) {
         uint32_t n = n_frames < PIPELINE_BLOCK ? n_frames : PIPELINE_BLOCK;
         double t0 = p->profile ? now_ns() : 0;
-        for (int i = 0; i < p->n; i++) {
-            chain *ch = &p->m[i];
-            const double *src = frames + ch->channel;
-            for (uint32_t k = 0; k < n; k++) ch->x[k] = src[(size_t)k * (size_t)nc];
-        }
+        deinterleave(p, frames, n);
         lap(p, 0, &t0);
         for (int f = 0; f < p->max_filters; f++) {
             run_stage(p, f, n);

@@ -6,6 +6,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "lanes.h"
+
 #define MAXP (2 * SOS_MAX)
 
 typedef struct zpk {
@@ -281,8 +283,6 @@ static void prime(sos_cascade *c, double x)
  * size or the other lanes, so a stream gives bit-identical output however a host splits or groups it (live and
  * replay give the same events). Unused lanes repeat the last cascade: same input, same result. Alone, a cascade
  * costs what a scalar loop would (the recurrence, not the width, sets the pace); beside three others, a quarter. */
-typedef double v4d __attribute__((vector_size(4 * sizeof(double))));
-
 #define VCHUNK 256 /* samples per pass through the lanes buffer (8 KiB on the stack) */
 
 #define VLOAD(j)                                                                                             \
@@ -353,35 +353,8 @@ static inline __attribute__((always_inline)) void vrun1(sos_cascade *const *c, i
     VSTORE(0);
 }
 
-/* Four primed cascades of equal length (pointers may repeat), finite input. Built twice where the compiler can: for x86-64-v3
- * (AVX2 + FMA: one instruction per operation on all four lanes) and for the baseline, chosen at load time. */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
-#define SOS_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
-#else
-#define SOS_CLONES
-#endif
-typedef long long v4di __attribute__((vector_size(4 * sizeof(long long))));
-
-/* Lanes i, j, k, l of the eight in x and y (0-3 from x, 4-7 from y). */
-#if defined(__clang__)
-#define SHUF(x, y, i, j, k, l) __builtin_shufflevector(x, y, i, j, k, l)
-#else
-#define SHUF(x, y, i, j, k, l) __builtin_shuffle(x, y, (v4di){i, j, k, l})
-#endif
-
-/* Four rows of four (a channel's four samples each) into four columns (one sample of the four channels). */
-static inline __attribute__((always_inline)) void transpose4(v4d *a, v4d *b, v4d *c, v4d *d)
-{
-    v4d t0 = SHUF(*a, *b, 0, 4, 2, 6), t1 = SHUF(*a, *b, 1, 5, 3, 7);
-    v4d t2 = SHUF(*c, *d, 0, 4, 2, 6), t3 = SHUF(*c, *d, 1, 5, 3, 7);
-    *a = SHUF(t0, t2, 0, 1, 4, 5);
-    *b = SHUF(t1, t3, 0, 1, 4, 5);
-    *c = SHUF(t0, t2, 2, 3, 6, 7);
-    *d = SHUF(t1, t3, 2, 3, 6, 7);
-}
-
-
-SOS_CLONES static void lanes4(sos_cascade *const *c, const double *const *in, double *const *out, uint32_t n)
+/* Four primed cascades of equal length (pointers may repeat), finite input. */
+LANES_CLONES static void lanes4(sos_cascade *const *c, const double *const *in, double *const *out, uint32_t n)
 {
     v4d v[VCHUNK];
     const long long bits = c[0]->rectify ? 0x7fffffffffffffffll : -1ll; /* |x|: the sign bit cleared */
@@ -394,7 +367,7 @@ SOS_CLONES static void lanes4(sos_cascade *const *c, const double *const *in, do
             memcpy(&b, in[1] + at + i, sizeof b);
             memcpy(&e, in[2] + at + i, sizeof e);
             memcpy(&f, in[3] + at + i, sizeof f);
-            transpose4(&a, &b, &e, &f);
+            lanes_transpose4(&a, &b, &e, &f);
             v[i] = (v4d)((v4di)a & keep), v[i + 1] = (v4d)((v4di)b & keep);
             v[i + 2] = (v4d)((v4di)e & keep), v[i + 3] = (v4d)((v4di)f & keep);
         }
@@ -407,7 +380,7 @@ SOS_CLONES static void lanes4(sos_cascade *const *c, const double *const *in, do
         for (; k < c[0]->n; k++) vrun1(c, k, v, m);
         for (i = 0; i + 4 <= m; i += 4) { /* out: the same, back */
             v4d a = v[i], b = v[i + 1], e = v[i + 2], f = v[i + 3];
-            transpose4(&a, &b, &e, &f);
+            lanes_transpose4(&a, &b, &e, &f);
             memcpy(out[0] + at + i, &a, sizeof a);
             memcpy(out[1] + at + i, &b, sizeof b);
             memcpy(out[2] + at + i, &e, sizeof e);
@@ -421,7 +394,7 @@ SOS_CLONES static void lanes4(sos_cascade *const *c, const double *const *in, do
 /* 1 when every value is finite, checked without branches: adding one to an exponent of all ones carries
  * into the sign bit (which the mask cleared), so the loop is plain 64-bit and/add/or and vectorises on every
  * x86-64. */
-SOS_CLONES static int all_finite(const double *x, uint32_t n)
+LANES_CLONES static int all_finite(const double *x, uint32_t n)
 {
     const uint64_t exp_mask = 0x7ff0000000000000u, exp_one = 0x0010000000000000u;
     uint64_t bad = 0;

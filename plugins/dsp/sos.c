@@ -353,14 +353,21 @@ static inline __attribute__((always_inline)) void vrun1(sos_cascade *const *c, i
     VSTORE(0);
 }
 
-/* Four primed cascades of equal length (pointers may repeat), finite input. */
-LANES_CLONES static void lanes4(sos_cascade *const *c, const double *const *in, double *const *out, uint32_t n)
+/* Four primed cascades of equal length (pointers may repeat). Each chunk is checked for lost (non-finite)
+ * samples while it is transposed into the lanes, before any state or output changes: returns the samples done,
+ * n or the start of the first chunk with a lost sample (the caller takes it from there sample by sample). The
+ * check adds one integer and/add/or per vector where a separate pass would read the input again: adding one to
+ * an exponent of all ones carries into the sign bit. */
+LANES_CLONES static uint32_t lanes4(sos_cascade *const *c, const double *const *in, double *const *out, uint32_t n)
 {
     v4d v[VCHUNK];
     const long long bits = c[0]->rectify ? 0x7fffffffffffffffll : -1ll; /* |x|: the sign bit cleared */
     const v4di keep = {bits, bits, bits, bits};
+    const long long em = 0x7ff0000000000000ll, e1 = 0x0010000000000000ll;
+    const v4di exp_mask = {em, em, em, em}, exp_one = {e1, e1, e1, e1};
     for (uint32_t at = 0; at < n; at += VCHUNK) {
         uint32_t m = n - at < VCHUNK ? n - at : VCHUNK, i = 0;
+        v4di bad = {0, 0, 0, 0};
         for (; i + 4 <= m; i += 4) { /* in: four samples of each channel at a time, transposed in registers */
             v4d a, b, e, f;
             memcpy(&a, in[0] + at + i, sizeof a);
@@ -368,11 +375,17 @@ LANES_CLONES static void lanes4(sos_cascade *const *c, const double *const *in, 
             memcpy(&e, in[2] + at + i, sizeof e);
             memcpy(&f, in[3] + at + i, sizeof f);
             lanes_transpose4(&a, &b, &e, &f);
-            v[i] = (v4d)((v4di)a & keep), v[i + 1] = (v4d)((v4di)b & keep);
-            v[i + 2] = (v4d)((v4di)e & keep), v[i + 3] = (v4d)((v4di)f & keep);
+            v4di ia = (v4di)a & keep, ib = (v4di)b & keep, ie = (v4di)e & keep, jf = (v4di)f & keep;
+            bad |= ((ia & exp_mask) + exp_one) | ((ib & exp_mask) + exp_one) | ((ie & exp_mask) + exp_one) |
+                   ((jf & exp_mask) + exp_one);
+            v[i] = (v4d)ia, v[i + 1] = (v4d)ib, v[i + 2] = (v4d)ie, v[i + 3] = (v4d)jf;
         }
-        for (; i < m; i++)
-            v[i] = (v4d)((v4di)(v4d){in[0][at + i], in[1][at + i], in[2][at + i], in[3][at + i]} & keep);
+        for (; i < m; i++) {
+            v4di x = (v4di)(v4d){in[0][at + i], in[1][at + i], in[2][at + i], in[3][at + i]} & keep;
+            bad |= (x & exp_mask) + exp_one;
+            v[i] = (v4d)x;
+        }
+        if ((bad[0] | bad[1] | bad[2] | bad[3]) < 0) return at; /* a lost sample in this chunk */
         int k = 0;
         for (; k + 4 <= c[0]->n; k += 4) vrun4(c, k, v, m);
         for (; k + 3 <= c[0]->n; k += 3) vrun3(c, k, v, m);
@@ -389,25 +402,11 @@ LANES_CLONES static void lanes4(sos_cascade *const *c, const double *const *in, 
         for (; i < m; i++)
             out[0][at + i] = v[i][0], out[1][at + i] = v[i][1], out[2][at + i] = v[i][2], out[3][at + i] = v[i][3];
     }
+    return n;
 }
 
-/* 1 when every value is finite, checked without branches: adding one to an exponent of all ones carries
- * into the sign bit (which the mask cleared), so the loop is plain 64-bit and/add/or and vectorises on every
- * x86-64. */
-LANES_CLONES static int all_finite(const double *x, uint32_t n)
-{
-    const uint64_t exp_mask = 0x7ff0000000000000u, exp_one = 0x0010000000000000u;
-    uint64_t bad = 0;
-    for (uint32_t i = 0; i < n; i++) {
-        uint64_t b;
-        memcpy(&b, &x[i], sizeof b);
-        bad |= (b & exp_mask) + exp_one;
-    }
-    return (bad >> 63) == 0;
-}
-
-/* One to four primed cascades of equal length on finite input. */
-static void run_group(sos_cascade *const *c, const double *const *in, double *const *out, int count, uint32_t n)
+/* One to four primed cascades of equal length: the samples done (see lanes4). */
+static uint32_t run_group(sos_cascade *const *c, const double *const *in, double *const *out, int count, uint32_t n)
 {
     sos_cascade *g[4];
     const double *gi[4];
@@ -416,25 +415,22 @@ static void run_group(sos_cascade *const *c, const double *const *in, double *co
         int k = l < count ? l : count - 1;
         g[l] = c[k], gi[l] = in[k], go[l] = out[k];
     }
-    lanes4(g, gi, go, n);
+    return lanes4(g, gi, go, n);
 }
 
 void sos_process(sos_cascade *c, const double *in, double *out, uint32_t n)
 {
     if (c->n == 0) { /* no sections: a copy, lost samples marked like everywhere else (in place too) */
-        for (uint32_t i = 0; i < n; i++) out[i] = isfinite(in[i]) ? (c->rectify ? fabs(in[i]) : in[i]) : (c->lost_zero ? 0.0 : NAN);
+        for (uint32_t i = 0; i < n; i++)
+            out[i] = isfinite(in[i]) ? (c->rectify ? fabs(in[i]) : in[i]) : (c->lost_zero ? 0.0 : NAN);
         return;
     }
-    if (c->primed && all_finite(in, n)) {
-        run_group(&c, &in, &out, 1, n);
-        return;
-    }
-    /* lost samples reset the cascade and pass through as NaN; finite runs between them take the one path */
-    uint32_t i = 0;
+    uint32_t i = c->primed ? run_group(&c, &in, &out, 1, n) : 0; /* nearly always all of it */
+    /* lost samples reset the cascade and pass through as NaN (0); finite runs between them take the one path */
     while (i < n) {
         if (!isfinite(in[i])) {
             sos_reset(c);
-            out[i++] = (c->lost_zero ? 0.0 : NAN);
+            out[i++] = c->lost_zero ? 0.0 : NAN;
             continue;
         }
         if (!c->primed) {
@@ -450,31 +446,39 @@ void sos_process(sos_cascade *c, const double *in, double *out, uint32_t n)
     }
 }
 
+/* A group in lanes; where a lost sample stopped it, each of its cascades goes on alone. */
+static void run_many(sos_cascade *const *g, const double *const *gi, double *const *go, int ng, uint32_t n)
+{
+    uint32_t done = run_group(g, gi, go, ng, n);
+    if (done < n)
+        for (int l = 0; l < ng; l++) sos_process(g[l], gi[l] + done, go[l] + done, n - done);
+}
+
 void sos_process_many(sos_cascade *const *c, uint32_t count, const double *const *in, double *const *out,
                       uint32_t n)
 {
-    /* groups of up to four that can share the lanes; a cascade with lost samples (or unprimed) goes alone */
+    /* groups of up to four that can share the lanes; an unprimed cascade goes alone */
     sos_cascade *g[4];
     const double *gi[4];
     double *go[4];
     int ng = 0;
     for (uint32_t k = 0; k < count; k++) {
-        if (!c[k]->primed || c[k]->n == 0 || !all_finite(in[k], n)) {
+        if (!c[k]->primed || c[k]->n == 0) {
             sos_process(c[k], in[k], out[k], n);
             continue;
         }
         if (ng && (c[k]->n != g[0]->n || c[k]->rectify != g[0]->rectify)) { /* cannot share: the group so far
                                                                                   * runs now */
-            run_group(g, gi, go, ng, n);
+            run_many(g, gi, go, ng, n);
             ng = 0;
         }
         g[ng] = c[k], gi[ng] = in[k], go[ng] = out[k];
         if (++ng == 4) {
-            run_group(g, gi, go, ng, n);
+            run_many(g, gi, go, ng, n);
             ng = 0;
         }
     }
-    if (ng) run_group(g, gi, go, ng, n);
+    if (ng) run_many(g, gi, go, ng, n);
 }
 
 double sos_gain_at(const sos_cascade *c, double f, double fs)

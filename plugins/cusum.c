@@ -132,10 +132,12 @@ static void *create(const mf_host *host, double fs, const double *p, mf_error *e
     d->min_off = (uint32_t)lround(p[P_MIN_OFF] * fs / 1000.0);
     d->l_on = d->min_on / 4 ? d->min_on / 4 : 1;
     d->l_off = d->min_off / 4 ? d->min_off / 4 : 1;
-    /* the last l values before any sample of a pass are still there after the whole pass is written */
+    /* the last l values before any sample of a pass are still there after the whole pass is written; whole
+     * passes, so a pass's values sit in one piece of the ring (its position follows the pass phase) */
     long pass = 4 * lround(PASS_MS * fs / 4000.0);
     d->pass = pass < PASS_MIN ? PASS_MIN : pass > SUB ? SUB : (uint32_t)pass;
-    d->ring_n = (d->l_on > d->l_off ? d->l_on : d->l_off) + d->pass;
+    uint32_t l_max = d->l_on > d->l_off ? d->l_on : d->l_off;
+    d->ring_n = d->pass * ((l_max + 2 * d->pass - 1) / d->pass);
     for (int c = 0; c <= SUB; c++) d->learn_gain[c] = 1.0 - pow(1.0 - d->alpha, c);
     d->ring = malloc(sizeof(double) * d->ring_n);
     if (!d->ring) {
@@ -308,7 +310,10 @@ __attribute__((target_clones("arch=x86-64-v3", "default")))
 static uint32_t run_sub(cus *d, const mf_sample *env, uint32_t m, mf_sample *act, uint32_t base, mf_transition *out,
                         uint32_t cap)
 {
-    double pw[SUB], z[SUB], s[SUB];
+    double pw[SUB], s[SUB];
+    double *const ring = d->ring; /* z is written where the confirmations will look for it */
+    const uint32_t rn = d->ring_n, pos0 = d->pos;
+    double *const z = ring + pos0; /* pos0 + m <= rn: the ring holds whole passes and pos follows the phase */
     const double floor_p = d->floor_p;
     const double inv_p0 = 1.0 / (d->p0 > floor_p ? d->p0 : floor_p);
     uint32_t lost_n = 0;
@@ -320,12 +325,7 @@ static uint32_t run_sub(cus *d, const mf_sample *env, uint32_t m, mf_sample *act
         double q = pw[t] * inv_p0;
         z[t] = q < Z_MAX ? q : Z_MAX;
     }
-    double *ring = d->ring; /* kept for the confirmations */
-    const uint32_t rn = d->ring_n, pos0 = d->pos;
-    uint32_t first = rn - pos0 < m ? rn - pos0 : m; /* up to the ring's end, then from its start */
-    memcpy(ring + pos0, z, sizeof(double) * first);
-    memcpy(ring, z + first, sizeof(double) * (m - first));
-    d->pos = (uint32_t)((pos0 + (uint64_t)m) % rn);
+    d->pos = (pos0 + m) % rn;
 
     /* decisions */
     int active = d->active;

@@ -1,8 +1,10 @@
 /* pipeline.c: builds and runs the per-muscle plugin chains. Frames are de-interleaved into one block
  * buffer per muscle, which the filters process in place; the envelope writes its own buffer; the
  * detector writes activation and transitions. Stages run stage by stage across the muscles, so that
- * muscles sharing a plugin can be handed to it together (process_many). No allocation after
- * pipeline_build. */
+ * muscles sharing a plugin can be handed to it together (process_many). Two to four muscles in a row
+ * whose filters and envelope are the same plugins, all offering process_lanes (ABI 1.2), form a lane group:
+ * their samples stay side by side in one buffer from the frames to the envelope, and only the envelopes are
+ * separated for the detectors. The output is the same either way. No allocation after pipeline_build. */
 #include "pipeline.h"
 
 #include <stdio.h>
@@ -27,8 +29,15 @@ typedef struct chain {
     double on, off;
     double x[PIPELINE_BLOCK], e[PIPELINE_BLOCK], a[PIPELINE_BLOCK];
     mf_transition tr[PIPELINE_BLOCK];
-    uint32_t nt; /* transitions in tr */
+    uint32_t nt;    /* transitions in tr */
+    int lane_group; /* index into pipeline.groups, or -1 */
 } chain;
+
+/* Muscles first..first+count-1 (2..4) run in lanes: x[4 i + l] is sample i of muscle first + l. */
+typedef struct lane_group {
+    int first, count;
+    double *x; /* 4 * PIPELINE_BLOCK */
+} lane_group;
 
 struct pipeline {
     int n, n_channels;
@@ -38,6 +47,9 @@ struct pipeline {
     double fs;
     pipeline_sink sink;
     chain *m;
+    lane_group groups[CFG_MAX_MUSCLES / 2];
+    int n_groups;
+    int lanes; /* lane groups in use (pipeline_use_lanes) */
 };
 
 static void sink_nop(void *ctx, int m, const double *env, const double *act, uint32_t n, uint64_t first,
@@ -74,6 +86,47 @@ static int make_stage(stage *s, const cfg_plugin *ref, mf_kind want, const char 
     s->p = p;
     return 0;
 }
+
+/* A stage that can run in lanes: offered since ABI 1.2 (older filter ops end before the field). */
+static int lanes_offered(const stage *s)
+{
+    return s->p && s->p->abi_minor >= 2 && s->p->filter->process_lanes != NULL;
+}
+
+/* Muscle b runs the same filter and envelope plugins as muscle a, all of them offered in lanes. */
+static int lane_mates(const chain *a, const chain *b)
+{
+    if (a->n_filters != b->n_filters || a->env.p != b->env.p || !lanes_offered(&a->env)) return 0;
+    for (int f = 0; f < a->n_filters; f++)
+        if (a->filters[f].p != b->filters[f].p || !lanes_offered(&a->filters[f])) return 0;
+    return 1;
+}
+
+static int form_lane_groups(pipeline *p)
+{
+    for (int i = 0; i < p->n; i++) p->m[i].lane_group = -1;
+    for (int i = 0; i < p->n;) {
+        int k = 1;
+        while (k < 4 && i + k < p->n && lane_mates(&p->m[i], &p->m[i + k])) k++;
+        if (k < 2) {
+            i++;
+            continue;
+        }
+        lane_group *g = &p->groups[p->n_groups];
+        g->x = aligned_alloc(32, sizeof(double) * 4 * PIPELINE_BLOCK);
+        if (!g->x) return -1;
+        memset(g->x, 0, sizeof(double) * 4 * PIPELINE_BLOCK);
+        g->first = i;
+        g->count = k;
+        for (int l = 0; l < k; l++) p->m[i + l].lane_group = p->n_groups;
+        p->n_groups++;
+        i += k;
+    }
+    p->lanes = 1;
+    return 0;
+}
+
+void pipeline_use_lanes(pipeline *p, int on) { p->lanes = on; }
 
 pipeline *pipeline_build(const config *c, plugin_host *h, double fs, int n_channels, diag *d)
 {
@@ -127,6 +180,11 @@ pipeline *pipeline_build(const config *c, plugin_host *h, double fs, int n_chann
         pipeline_free(p);
         return NULL;
     }
+    if (form_lane_groups(p) != 0) {
+        diag_add(d, c->path, "out of memory for the lane buffers of %d muscles; free memory and start again", p->n);
+        pipeline_free(p);
+        return NULL;
+    }
     return p;
 }
 
@@ -145,6 +203,7 @@ void pipeline_free(pipeline *p)
         stage_free(&ch->env);
         stage_free(&ch->det);
     }
+    for (int g = 0; g < p->n_groups; g++) free(p->groups[g].x);
     free(p->m);
     free(p);
 }
@@ -160,6 +219,32 @@ void pipeline_profile(pipeline *p, int on)
 
 void pipeline_stage_ns(const pipeline *p, double ns[PIPELINE_STAGES]) { memcpy(ns, p->stage_ns, sizeof p->stage_ns); }
 
+static int in_lanes(const pipeline *p, const chain *ch) { return p->lanes && ch->lane_group >= 0; }
+
+/* Stage f (the envelope when f < 0) of every lane group, in place in its lanes; after the envelope, each
+ * muscle's envelope goes to its own buffer for the detector. */
+static void run_lanes_stage(pipeline *p, int f, uint32_t n)
+{
+    if (!p->lanes) return;
+    for (int gi = 0; gi < p->n_groups; gi++) {
+        lane_group *g = &p->groups[gi];
+        chain *ch = &p->m[g->first];
+        if (f >= ch->n_filters) continue;
+        void *insts[4];
+        for (int l = 0; l < g->count; l++) insts[l] = f < 0 ? ch[l].env.inst : ch[l].filters[f].inst;
+        const stage *st = f < 0 ? &ch->env : &ch->filters[f];
+        st->p->filter->process_lanes(insts, (uint32_t)g->count, g->x, n);
+        if (f >= 0) continue;
+        if (g->count == 4) {
+            double *const out[4] = {ch[0].e, ch[1].e, ch[2].e, ch[3].e};
+            lanes_deinterleave4(g->x, 4, 0, out, n);
+        } else {
+            for (int l = 0; l < g->count; l++)
+                for (uint32_t i = 0; i < n; i++) ch[l].e[i] = g->x[4 * i + (uint32_t)l];
+        }
+    }
+}
+
 /* Runs one stage (filter `f`, or the envelope when f < 0) of every muscle that has it. Muscles whose stage
  * is the same plugin and which offers process_many (ABI 1.1) go in one call, so the plugin can run their
  * channels side by side; the rest one by one. The result is the same either way. */
@@ -170,7 +255,7 @@ static void run_stage(pipeline *p, int f, uint32_t n)
         chain *ch = &p->m[i];
         stage *st = f < 0 ? &ch->env : &ch->filters[f];
         double *out_i = f < 0 ? ch->e : ch->x;
-        if ((done >> i & 1u) || (f >= 0 && f >= ch->n_filters)) continue;
+        if ((done >> i & 1u) || (f >= 0 && f >= ch->n_filters) || in_lanes(p, ch)) continue;
         const mf_plugin *pl = st->p;
         if (pl->abi_minor < 1 || !pl->filter->process_many) {
             pl->filter->process(st->inst, ch->x, out_i, n);
@@ -182,7 +267,7 @@ static void run_stage(pipeline *p, int f, uint32_t n)
         uint32_t count = 0;
         for (int j = i; j < p->n; j++) {
             chain *cj = &p->m[j];
-            if (f >= 0 && f >= cj->n_filters) continue;
+            if ((f >= 0 && f >= cj->n_filters) || in_lanes(p, cj)) continue;
             stage *sj = f < 0 ? &cj->env : &cj->filters[f];
             if (sj->p != pl) continue;
             insts[count] = sj->inst;
@@ -215,11 +300,23 @@ static void lap(pipeline *p, int k, double *t0)
 static void deinterleave(pipeline *p, const double *frames, uint32_t n)
 {
     const size_t nc = (size_t)p->n_channels;
+    if (p->lanes)
+        for (int gi = 0; gi < p->n_groups; gi++) {
+            const lane_group *g = &p->groups[gi];
+            size_t ch[4];
+            for (int l = 0; l < g->count; l++) ch[l] = (size_t)p->m[g->first + l].channel;
+            lanes_gather(frames, nc, ch, (uint32_t)g->count, g->x, n);
+        }
     int i = 0;
     while (i < p->n) {
         chain *ch = p->m + i;
+        if (in_lanes(p, ch)) {
+            i++;
+            continue;
+        }
         if (i + 4 <= p->n && (size_t)ch->channel + 4 <= nc && ch[1].channel == ch->channel + 1 &&
-            ch[2].channel == ch->channel + 2 && ch[3].channel == ch->channel + 3) {
+            ch[2].channel == ch->channel + 2 && ch[3].channel == ch->channel + 3 && !in_lanes(p, ch + 1) &&
+            !in_lanes(p, ch + 2) && !in_lanes(p, ch + 3)) {
             double *const out[4] = {ch[0].x, ch[1].x, ch[2].x, ch[3].x};
             lanes_deinterleave4(frames, nc, (size_t)ch->channel, out, n);
             i += 4;
@@ -240,9 +337,11 @@ void pipeline_process(pipeline *p, const double *frames, uint32_t n_frames, uint
         deinterleave(p, frames, n);
         lap(p, 0, &t0);
         for (int f = 0; f < p->max_filters; f++) {
+            run_lanes_stage(p, f, n);
             run_stage(p, f, n);
             lap(p, 1 + f, &t0);
         }
+        run_lanes_stage(p, -1, n);
         run_stage(p, -1, n);
         lap(p, 1 + CFG_MAX_FILTERS, &t0);
         for (int i = 0; i < p->n; i++) {

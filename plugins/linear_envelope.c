@@ -58,7 +58,13 @@ static double latency(void *self)
     return 0.0;
 }
 
-static const mf_filter_ops ops = {.process = process, .process_many = process_many, .latency = latency};
+static void process_lanes(void *const *selves, uint32_t count, mf_sample *x, uint32_t n)
+{
+    sos_process_lanes((sos_cascade *const *)selves, count, x, n);
+}
+
+static const mf_filter_ops ops = {
+    .process = process, .process_many = process_many, .process_lanes = process_lanes, .latency = latency};
 
 MF_EXPORT const mf_plugin mf_plugin_entry = {
     MF_ABI_MAJOR, MF_ABI_MINOR, sizeof(mf_plugin), MF_KIND_ENVELOPE, "linear-envelope", "1.0.0",

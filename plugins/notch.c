@@ -49,7 +49,12 @@ static void process_many(void *const *selves, uint32_t count, const mf_sample *c
     sos_process_many((sos_cascade *const *)selves, count, in, out, n);
 }
 
-static const mf_filter_ops ops = {.process = process, .process_many = process_many};
+static void process_lanes(void *const *selves, uint32_t count, mf_sample *x, uint32_t n)
+{
+    sos_process_lanes((sos_cascade *const *)selves, count, x, n);
+}
+
+static const mf_filter_ops ops = {.process = process, .process_many = process_many, .process_lanes = process_lanes};
 
 MF_EXPORT const mf_plugin mf_plugin_entry = {
     MF_ABI_MAJOR, MF_ABI_MINOR, sizeof(mf_plugin), MF_KIND_FILTER, "notch", "1.0.0",

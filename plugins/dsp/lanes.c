@@ -23,3 +23,17 @@ LANES_CLONES void lanes_deinterleave4(const double *frames, size_t stride, size_
     for (; i < n; i++, f += stride)
         for (int k = 0; k < 4; k++) out[k][i] = f[k];
 }
+
+void lanes_gather(const double *frames, size_t stride, const size_t ch[4], uint32_t count, double *x, uint32_t n)
+{
+    if (count == 4 && ch[1] == ch[0] + 1 && ch[2] == ch[0] + 2 && ch[3] == ch[0] + 3) { /* four in a row */
+        if (stride == 4) {
+            memcpy(x, frames, sizeof(double) * 4 * n); /* the frames are the lanes */
+            return;
+        }
+        for (uint32_t i = 0; i < n; i++) memcpy(x + 4 * (size_t)i, frames + i * stride + ch[0], sizeof(double) * 4);
+        return;
+    }
+    for (uint32_t i = 0; i < n; i++)
+        for (uint32_t l = 0; l < count; l++) x[4 * (size_t)i + l] = frames[i * stride + ch[l]];
+}

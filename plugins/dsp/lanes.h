@@ -9,6 +9,7 @@
 
 typedef double v4d __attribute__((vector_size(4 * sizeof(double))));
 typedef long long v4di __attribute__((vector_size(4 * sizeof(long long))));
+typedef double v4du __attribute__((vector_size(4 * sizeof(double)), aligned(sizeof(double)))); /* unaligned */
 
 /* Built twice where the compiler can: for x86-64-v3 (one instruction per operation on all four lanes) and for
  * the baseline, chosen at load time. */
@@ -16,6 +17,10 @@ typedef long long v4di __attribute__((vector_size(4 * sizeof(long long))));
 #define LANES_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
 #else
 #define LANES_CLONES
+/* Channels ch[0..count-1] (count 1..4) of n interleaved frames side by side: x[4 i + l] = frames[i * stride +
+ * ch[l]]. Lanes count..3 are left as they were. */
+void lanes_gather(const double *frames, size_t stride, const size_t ch[4], uint32_t count, double *x, uint32_t n);
+
 #endif
 
 /* Lanes i, j, k, l of the eight in x and y (0-3 from x, 4-7 from y). */
@@ -23,6 +28,10 @@ typedef long long v4di __attribute__((vector_size(4 * sizeof(long long))));
 #define LANES_SHUF(x, y, i, j, k, l) __builtin_shufflevector(x, y, i, j, k, l)
 #else
 #define LANES_SHUF(x, y, i, j, k, l) __builtin_shuffle(x, y, (v4di){i, j, k, l})
+/* Channels ch[0..count-1] (count 1..4) of n interleaved frames side by side: x[4 i + l] = frames[i * stride +
+ * ch[l]]. Lanes count..3 are left as they were. */
+void lanes_gather(const double *frames, size_t stride, const size_t ch[4], uint32_t count, double *x, uint32_t n);
+
 #endif
 
 /* Four rows of four into four columns: four samples of each of four channels become one sample of the four
@@ -40,5 +49,9 @@ static inline __attribute__((always_inline)) void lanes_transpose4(v4d *a, v4d *
 /* Channels first..first+3 of n interleaved frames (stride doubles apart, stride >= first + 4) into four
  * buffers, out[k][i] = frames[i * stride + first + k]: four frames at a time through one transpose. */
 void lanes_deinterleave4(const double *frames, size_t stride, size_t first, double *const out[4], uint32_t n);
+
+/* Channels ch[0..count-1] (count 1..4) of n interleaved frames side by side: x[4 i + l] = frames[i * stride +
+ * ch[l]]. Lanes count..3 are left as they were. */
+void lanes_gather(const double *frames, size_t stride, const size_t ch[4], uint32_t count, double *x, uint32_t n);
 
 #endif

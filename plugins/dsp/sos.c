@@ -297,7 +297,7 @@ static void prime(sos_cascade *c, double x)
     for (int l_ = 0; l_ < 4; l_++)                                                                           \
     c[l_]->z[k + j][0] = z0_##j[l_], c[l_]->z[k + j][1] = zp_##j[l_], c[l_]->z[k + j][2] = xp_##j[l_]
 
-static inline __attribute__((always_inline)) void vrun4(sos_cascade *const *c, int k, v4d *v, uint32_t n)
+static inline __attribute__((always_inline)) void vrun4(sos_cascade *const *c, int k, v4du *v, uint32_t n)
 {
     VLOAD(0) VLOAD(1) VLOAD(2) VLOAD(3)
     for (uint32_t i = 0; i < n; i++) {
@@ -314,7 +314,7 @@ static inline __attribute__((always_inline)) void vrun4(sos_cascade *const *c, i
     VSTORE(3);
 }
 
-static inline __attribute__((always_inline)) void vrun3(sos_cascade *const *c, int k, v4d *v, uint32_t n)
+static inline __attribute__((always_inline)) void vrun3(sos_cascade *const *c, int k, v4du *v, uint32_t n)
 {
     VLOAD(0) VLOAD(1) VLOAD(2)
     for (uint32_t i = 0; i < n; i++) {
@@ -329,7 +329,7 @@ static inline __attribute__((always_inline)) void vrun3(sos_cascade *const *c, i
     VSTORE(2);
 }
 
-static inline __attribute__((always_inline)) void vrun2(sos_cascade *const *c, int k, v4d *v, uint32_t n)
+static inline __attribute__((always_inline)) void vrun2(sos_cascade *const *c, int k, v4du *v, uint32_t n)
 {
     VLOAD(0) VLOAD(1)
     for (uint32_t i = 0; i < n; i++) {
@@ -342,7 +342,7 @@ static inline __attribute__((always_inline)) void vrun2(sos_cascade *const *c, i
     VSTORE(1);
 }
 
-static inline __attribute__((always_inline)) void vrun1(sos_cascade *const *c, int k, v4d *v, uint32_t n)
+static inline __attribute__((always_inline)) void vrun1(sos_cascade *const *c, int k, v4du *v, uint32_t n)
 {
     VLOAD(0)
     for (uint32_t i = 0; i < n; i++) {
@@ -351,6 +351,16 @@ static inline __attribute__((always_inline)) void vrun1(sos_cascade *const *c, i
         v[i] = x;
     }
     VSTORE(0);
+}
+
+/* Every section of four cascades of equal length over m samples in lanes, in place. */
+static inline __attribute__((always_inline)) void run_sections(sos_cascade *const *c, v4du *v, uint32_t m)
+{
+    int k = 0;
+    for (; k + 4 <= c[0]->n; k += 4) vrun4(c, k, v, m);
+    for (; k + 3 <= c[0]->n; k += 3) vrun3(c, k, v, m);
+    for (; k + 2 <= c[0]->n; k += 2) vrun2(c, k, v, m);
+    for (; k < c[0]->n; k++) vrun1(c, k, v, m);
 }
 
 /* Four primed cascades of equal length (pointers may repeat). Each chunk is checked for lost (non-finite)
@@ -386,11 +396,7 @@ LANES_CLONES static uint32_t lanes4(sos_cascade *const *c, const double *const *
             v[i] = (v4d)x;
         }
         if ((bad[0] | bad[1] | bad[2] | bad[3]) < 0) return at; /* a lost sample in this chunk */
-        int k = 0;
-        for (; k + 4 <= c[0]->n; k += 4) vrun4(c, k, v, m);
-        for (; k + 3 <= c[0]->n; k += 3) vrun3(c, k, v, m);
-        for (; k + 2 <= c[0]->n; k += 2) vrun2(c, k, v, m);
-        for (; k < c[0]->n; k++) vrun1(c, k, v, m);
+        run_sections(c, v, m);
         for (i = 0; i + 4 <= m; i += 4) { /* out: the same, back */
             v4d a = v[i], b = v[i + 1], e = v[i + 2], f = v[i + 3];
             lanes_transpose4(&a, &b, &e, &f);
@@ -479,6 +485,56 @@ void sos_process_many(sos_cascade *const *c, uint32_t count, const double *const
         }
     }
     if (ng) run_many(g, gi, go, ng, n);
+}
+
+/* Four primed cascades on samples already in lanes (x[4 i + l] is sample i of cascade l), in place: no
+ * transposes. The same chunks, checks and arithmetic as lanes4. Returns the samples done (see lanes4). */
+LANES_CLONES static uint32_t lanes4_inplace(sos_cascade *const *c, double *x, uint32_t n)
+{
+    const long long bits = c[0]->rectify ? 0x7fffffffffffffffll : -1ll;
+    const v4di keep = {bits, bits, bits, bits};
+    const long long em = 0x7ff0000000000000ll, e1 = 0x0010000000000000ll;
+    const v4di exp_mask = {em, em, em, em}, exp_one = {e1, e1, e1, e1};
+    for (uint32_t at = 0; at < n; at += VCHUNK) {
+        uint32_t m = n - at < VCHUNK ? n - at : VCHUNK;
+        v4du *v = (v4du *)(x + 4 * (size_t)at);
+        v4di bad = {0, 0, 0, 0};
+        if (c[0]->rectify)
+            for (uint32_t i = 0; i < m; i++) {
+                v4di b = (v4di)v[i] & keep;
+                bad |= (b & exp_mask) + exp_one;
+                v[i] = (v4du)b;
+            }
+        else
+            for (uint32_t i = 0; i < m; i++) bad |= ((v4di)v[i] & exp_mask) + exp_one;
+        if ((bad[0] | bad[1] | bad[2] | bad[3]) < 0) return at;
+        run_sections(c, v, m);
+    }
+    return n;
+}
+
+void sos_process_lanes(sos_cascade *const *c, uint32_t count, double *x, uint32_t n)
+{
+    if (count == 0) return;
+    sos_cascade *g[4];
+    for (uint32_t l = 0; l < 4; l++) g[l] = c[l < count ? l : count - 1];
+    if (count < 4) /* spare lanes repeat the last cascade on its own samples: the same state written twice */
+        for (uint32_t i = 0; i < n; i++)
+            for (uint32_t l = count; l < 4; l++) x[4 * (size_t)i + l] = x[4 * (size_t)i + count - 1];
+    int same = 1; /* one group needs primed cascades of one length and one input rule */
+    for (uint32_t l = 0; l < count; l++)
+        same &= c[l]->primed && c[l]->n > 0 && c[l]->n == c[0]->n && c[l]->rectify == c[0]->rectify;
+    uint32_t done = same ? lanes4_inplace(g, x, n) : 0;
+    /* the rest lane by lane, through a contiguous piece at a time (sos_process gives the same bits) */
+    double buf[VCHUNK];
+    for (uint32_t at = done; at < n; at += VCHUNK) {
+        uint32_t m = n - at < VCHUNK ? n - at : VCHUNK;
+        for (uint32_t l = 0; l < count; l++) {
+            for (uint32_t i = 0; i < m; i++) buf[i] = x[4 * ((size_t)at + i) + l];
+            sos_process(c[l], buf, buf, m);
+            for (uint32_t i = 0; i < m; i++) x[4 * ((size_t)at + i) + l] = buf[i];
+        }
+    }
 }
 
 double sos_gain_at(const sos_cascade *c, double f, double fs)

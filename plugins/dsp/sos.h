@@ -45,6 +45,11 @@ void sos_process(sos_cascade *c, const double *in, double *out, uint32_t n);
 void sos_process_many(sos_cascade *const *c, uint32_t count, const double *const *in, double *const *out,
                       uint32_t n);
 
+/* sos_process on up to four cascades whose samples are already side by side: x[4 i + k] is sample i of
+ * cascade k (k < count), in place; lanes count..3 are scratch (overwritten). The same bits as sos_process
+ * on each cascade, without re-arranging the samples. */
+void sos_process_lanes(sos_cascade *const *c, uint32_t count, double *x, uint32_t n);
+
 /* Magnitude response |H(e^jw)| at frequency f (Hz). */
 double sos_gain_at(const sos_cascade *c, double f, double fs);
 

@@ -347,7 +347,7 @@ class TestCommandLine(unittest.TestCase):
     def test_version_help_and_plugin_list(self):
         p = self.run_cli("--version")
         self.assertEqual(p.returncode, 0)
-        self.assertIn(b"plugin ABI 1.1", p.stdout)
+        self.assertIn(b"plugin ABI 1.2", p.stdout)
         self.assertEqual(self.run_cli("--help").returncode, 0)
         p = self.run_cli("-c", DEFAULT_CFG, "--list-plugins")
         self.assertEqual(p.returncode, 0, p.stderr)

@@ -238,6 +238,108 @@ static void test_a_1_0_plugin_still_works_in_a_shared_stage(void **st)
     frames_flow(text);
 }
 
+/* Lane groups (ABI 1.2 process_lanes) against the muscles one by one: the same bits. */
+#define LN 7000
+typedef struct rec {
+    double env[4][LN], act[4][LN];
+    uint64_t tr_at[4][64];
+    int n_tr[4];
+} rec;
+
+static void rec_sink(void *ctx, int m, const double *env, const double *act, uint32_t n, uint64_t first,
+                     const mf_transition *tr, uint32_t n_tr)
+{
+    rec *r = ctx;
+    memcpy(&r->env[m][first], env, sizeof(double) * n);
+    memcpy(&r->act[m][first], act, sizeof(double) * n);
+    for (uint32_t t = 0; t < n_tr && r->n_tr[m] < 64; t++)
+        r->tr_at[m][r->n_tr[m]++] = (first + tr[t].offset - tr[t].delay) * 2 + tr[t].on;
+}
+
+static void run_recorded(const char *text, int lanes, rec *r)
+{
+    built b;
+    if (build(&b, text) != 0) {
+        diag_print(&b.d);
+        fail();
+    }
+    memset(r, 0, sizeof *r);
+    pipeline_use_lanes(b.p, lanes);
+    pipeline_set_sink(b.p, (pipeline_sink){rec_sink, r});
+    const int nc = 4;
+    double *x = calloc((size_t)LN * nc, sizeof *x);
+    uint64_t z = 99;
+    for (int i = 0; i < LN; i++)
+        for (int c = 0; c < nc; c++) {
+            z = z * 6364136223846793005ull + 1442695040888963407ull;
+            double u = ((double)(z >> 11) / 9007199254740992.0) * 2 - 1;
+            double amp = ((i / 700 + c) % 3 == 0 && i > 2000) ? 150.0 : 3.0;
+            x[(size_t)i * nc + c] = amp * u + 50.0 * c;
+        }
+    for (int i = 3100; i < 3140; i++) x[(size_t)i * nc + 2] = NAN; /* lost samples in one channel */
+    x[(size_t)4500 * nc + 0] = INFINITY;
+    for (int i = 0; i < LN;) {
+        int k = (i * 7 + 13) % 333 + 1;
+        if (i + k > LN) k = LN - i;
+        pipeline_process(b.p, x + (size_t)i * nc, (uint32_t)k, (uint64_t)i);
+        i += k;
+    }
+    free(x);
+    unbuild(&b);
+}
+
+static void same_with_and_without_lanes(const char *text, const char *what)
+{
+    static rec a, b;
+    run_recorded(text, 1, &a);
+    run_recorded(text, 0, &b);
+    for (int m = 0; m < 4; m++) {
+        for (int i = 0; i < LN; i++)
+            if (memcmp(&a.env[m][i], &b.env[m][i], sizeof(double)) || memcmp(&a.act[m][i], &b.act[m][i], sizeof(double)))
+                fail_msg("%s: muscle %d sample %d: env %.17g / %.17g, act %.17g / %.17g (lanes / one by one)", what, m,
+                         i, a.env[m][i], b.env[m][i], a.act[m][i], b.act[m][i]);
+        assert_int_equal(a.n_tr[m], b.n_tr[m]);
+        for (int t = 0; t < a.n_tr[m]; t++) assert_true(a.tr_at[m][t] == b.tr_at[m][t]);
+    }
+    assert_true(a.n_tr[0] + a.n_tr[1] + a.n_tr[2] + a.n_tr[3] > 4); /* the detectors did decide */
+}
+
+static char *replaced(const char *text, const char *from, const char *to, int times)
+{
+    static char out[4][32768];
+    static int turn;
+    char *o = out[turn++ % 4];
+    size_t len = 0;
+    const char *at = text, *hit;
+    while (times-- > 0 && (hit = strstr(at, from))) {
+        len += (size_t)snprintf(o + len, 32768 - len, "%.*s%s", (int)(hit - at), at, to);
+        at = hit + strlen(from);
+    }
+    snprintf(o + len, 32768 - len, "%s", at);
+    return o;
+}
+
+static void test_lanes_give_the_same_bits_as_muscles_one_by_one(void **st)
+{
+    (void)st;
+    /* the default: four muscles on channels 1-4 in one group, the frames copied as they are */
+    same_with_and_without_lanes(embedded_config, "default");
+    /* channels in another order: gathered lane by lane */
+    const char *t = replaced(embedded_config, "channel = 1;", "channel = 4;", 1);
+    t = replaced(t, "channel = 4;", "channel = 1;", 2);
+    same_with_and_without_lanes(t, "channels 4 2 3 1");
+    /* the last muscle on another envelope: a group of three (a spare lane) and one muscle alone */
+    const char *env = "envelope = { plugin = \"linear-envelope\"; cutoff_hz = 80.0; order = 1; };";
+    const char *e3 = strstr(t, env);
+    assert_non_null(e3);
+    for (int k = 0; k < 3; k++) e3 = strstr(e3 + 1, env);
+    assert_non_null(e3);
+    static char u[32768];
+    snprintf(u, sizeof u, "%.*senvelope = { plugin = \"rms\"; window_ms = 5.0; };%s", (int)(e3 - t), t,
+             e3 + strlen(env));
+    same_with_and_without_lanes(u, "three in lanes, one alone");
+}
+
 int main(void)
 {
     const char *g = getenv("MYOFEED_PLUGIN_DIR"), *bd = getenv("MYOFEED_TEST_PLUGIN_DIR");
@@ -257,6 +359,7 @@ int main(void)
         cmocka_unit_test(test_thresholds_change_at_runtime_within_range),
         cmocka_unit_test(test_frames_flow_to_transitions_per_muscle),
         cmocka_unit_test(test_a_1_0_plugin_still_works_in_a_shared_stage),
+        cmocka_unit_test(test_lanes_give_the_same_bits_as_muscles_one_by_one),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

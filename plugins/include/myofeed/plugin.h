@@ -1,5 +1,5 @@
 /*
- * myofeed/plugin.h: the myofeed plugin ABI, version 1.0. This one header is the whole SDK.
+ * myofeed/plugin.h: the myofeed plugin ABI, version 1.2. This one header is the whole SDK.
  *
  * Overview
  * --------
@@ -49,7 +49,8 @@
  * Versioning: the host requires abi_major == MF_ABI_MAJOR and accepts any abi_minor; it reads only
  * the fields covered by struct_size, and an ops field added in minor version m only from plugins whose
  * abi_minor >= m. Fields are only ever appended (minor bump); anything else is a major bump.
- * History: 1.0 first release; 1.1 adds mf_filter_ops.process_many (optional).
+ * History: 1.0 first release; 1.1 adds mf_filter_ops.process_many (optional); 1.2 adds
+ * mf_filter_ops.process_lanes (optional).
  * Fill the descriptor and the ops tables with designated initializers (.process = process, ...): a
  * field appended later then starts out NULL ("not offered"), and -Wextra stays quiet. Build with -fvisibility=hidden and export only mf_plugin_entry (MF_EXPORT does that).
  *
@@ -68,7 +69,7 @@ extern "C" {
 #endif
 
 #define MF_ABI_MAJOR 1
-#define MF_ABI_MINOR 1
+#define MF_ABI_MINOR 2
 
 #if defined(__GNUC__)
 #define MF_EXPORT __attribute__((visibility("default")))
@@ -137,7 +138,7 @@ typedef struct mf_host {
     /* [setup] only. Logs one line attributed to this plugin. */
     void (*log)(const struct mf_host *host, mf_log_level level, const char *msg);
     /* [setup] only. Returns a host extension by id ("myofeed.<name>/<rev>"), or NULL.
-     * The plugin never frees what it returns. No extensions are defined yet (ABI 1.1). */
+     * The plugin never frees what it returns. No extensions are defined yet (ABI 1.2). */
     const void *(*extension)(const struct mf_host *host, const char *id);
 } mf_host;
 
@@ -160,6 +161,16 @@ typedef struct mf_filter_ops {
      * sample rate. Same rules as process: no allocation, blocking or logging. */
     void (*process_many)(void *const *selves, uint32_t count, const mf_sample *const *in, mf_sample *const *out,
                          uint32_t n);
+    /* [stream] Since ABI 1.2, optional (NULL: not offered). Processes n samples of `count` (1..4) instances
+     * of this plugin whose samples lie side by side ("lanes"): x[4 * i + k] is sample i of instance selves[k]
+     * for k < count, and the output replaces it (in place). Lanes count..3 are scratch: the host puts
+     * anything there, the plugin may overwrite them and must not let them change any instance. The result
+     * must equal calling process on each instance in turn, up to floating-point rounding. A host that keeps
+     * up to four muscles in lanes from stage to stage (the daemon does when every filter and the envelope of
+     * those muscles offer it) saves a plugin that runs four channels as the lanes of one vector from
+     * re-arranging the samples at every stage. x is aligned to 8 bytes only. Same rules as process: no
+     * allocation, blocking or logging. */
+    void (*process_lanes)(void *const *selves, uint32_t count, mf_sample *x, uint32_t n);
 } mf_filter_ops;
 
 /* One on/off decision of a detector. The decision is taken at sample `offset` of the block; the

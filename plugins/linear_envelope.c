@@ -1,6 +1,7 @@
 /* linear-envelope: the classic linear envelope: full-wave rectification followed by a Butterworth
- * low-pass (scipy: sosfilt(butter(order, cutoff, 'low', fs=fs, output='sos'), abs(x))). Starts from
- * rest (zero state), like the RMS window. Output in uV (mean rectified value, ~0.8 x RMS for noise). */
+ * low-pass (scipy: maximum(sosfilt(butter(order, cutoff, 'low', fs=fs, output='sos'), abs(x)), 0): never
+ * below 0). Starts from rest (zero state), like the RMS window. Output in uV (mean rectified value, ~0.8 x RMS
+ * for noise). */
 #include <myofeed/plugin.h>
 
 #include <math.h>
@@ -33,15 +34,16 @@ static void *create(const mf_host *host, double fs, const double *p, mf_error *e
         return NULL;
     }
     c->rectify = 1;
-    c->lost_zero = 1;
+    c->envelope = 1;
     return c;
 }
 
 static void destroy(void *self) { free(self); }
 static void reset(void *self) { sos_reset(self); }
 
-/* The rectifier and the low-pass are one pass of the cascade (rectify); lost samples count as rest, never as
- * activity (lost_zero), and restart the low-pass from rest. */
+/* The rectifier and the low-pass are one pass of the cascade (rectify); the output never goes below 0 (a
+ * Butterworth of order 2 and up undershoots after a sudden drop, and any order rings near Nyquist), and lost
+ * samples count as rest, never as activity, and restart the low-pass from rest (envelope). */
 static void process(void *self, const mf_sample *in, mf_sample *out, uint32_t n) { sos_process(self, in, out, n); }
 
 /* Several muscles side by side: their low-passes run as the lanes of one vector (sos_process_many), with

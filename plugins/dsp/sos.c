@@ -361,6 +361,8 @@ static inline __attribute__((always_inline)) void run_sections(sos_cascade *cons
     for (; k + 3 <= c[0]->n; k += 3) vrun3(c, k, v, m);
     for (; k + 2 <= c[0]->n; k += 2) vrun2(c, k, v, m);
     for (; k < c[0]->n; k++) vrun1(c, k, v, m);
+    if (c[0]->envelope) /* never below 0 (NaN from an overflow too) */
+        for (uint32_t i = 0; i < m; i++) v[i] = (v4du)((v4di)v[i] & (v[i] > 0.0));
 }
 
 /* Four primed cascades of equal length (pointers may repeat). Each chunk is checked for lost (non-finite)
@@ -428,7 +430,7 @@ void sos_process(sos_cascade *c, const double *in, double *out, uint32_t n)
 {
     if (c->n == 0) { /* no sections: a copy, lost samples marked like everywhere else (in place too) */
         for (uint32_t i = 0; i < n; i++)
-            out[i] = isfinite(in[i]) ? (c->rectify ? fabs(in[i]) : in[i]) : (c->lost_zero ? 0.0 : NAN);
+            out[i] = isfinite(in[i]) ? (c->rectify ? fabs(in[i]) : in[i]) : (c->envelope ? 0.0 : NAN);
         return;
     }
     uint32_t i = c->primed ? run_group(&c, &in, &out, 1, n) : 0; /* nearly always all of it */
@@ -436,7 +438,7 @@ void sos_process(sos_cascade *c, const double *in, double *out, uint32_t n)
     while (i < n) {
         if (!isfinite(in[i])) {
             sos_reset(c);
-            out[i++] = c->lost_zero ? 0.0 : NAN;
+            out[i++] = c->envelope ? 0.0 : NAN;
             continue;
         }
         if (!c->primed) {
@@ -473,8 +475,8 @@ void sos_process_many(sos_cascade *const *c, uint32_t count, const double *const
             sos_process(c[k], in[k], out[k], n);
             continue;
         }
-        if (ng && (c[k]->n != g[0]->n || c[k]->rectify != g[0]->rectify)) { /* cannot share: the group so far
-                                                                                  * runs now */
+        if (ng && (c[k]->n != g[0]->n || c[k]->rectify != g[0]->rectify || c[k]->envelope != g[0]->envelope)) {
+            /* cannot share: the group so far runs now */
             run_many(g, gi, go, ng, n);
             ng = 0;
         }
@@ -523,7 +525,8 @@ void sos_process_lanes(sos_cascade *const *c, uint32_t count, double *x, uint32_
             for (uint32_t l = count; l < 4; l++) x[4 * (size_t)i + l] = x[4 * (size_t)i + count - 1];
     int same = 1; /* one group needs primed cascades of one length and one input rule */
     for (uint32_t l = 0; l < count; l++)
-        same &= c[l]->primed && c[l]->n > 0 && c[l]->n == c[0]->n && c[l]->rectify == c[0]->rectify;
+        same &= c[l]->primed && c[l]->n > 0 && c[l]->n == c[0]->n && c[l]->rectify == c[0]->rectify &&
+                c[l]->envelope == c[0]->envelope;
     uint32_t done = same ? lanes4_inplace(g, x, n) : 0;
     /* the rest lane by lane, through a contiguous piece at a time (sos_process gives the same bits) */
     double buf[VCHUNK];

@@ -16,7 +16,9 @@ typedef struct sos_cascade {
     int prime;  /* start each run in steady state for its first sample (no start-up transient) */
     int primed;
     int rectify;    /* filter |x| instead of x (the linear envelope's full-wave rectifier, in the same pass) */
-    int lost_zero;  /* a lost sample comes out as 0 instead of NaN (an envelope: lost counts as rest) */
+    int envelope;   /* the output is an envelope: never below 0 (a low-pass's undershoot after a sudden drop, or
+                     * its ringing with a cut-off near Nyquist, is cut there) and a lost sample comes out as 0 (lost
+                     * counts as rest) instead of NaN */
     sos_section s[SOS_MAX];
     double z[SOS_MAX][3]; /* per section: z0, the previous z0, the previous input (see STEP in sos.c) */
 } sos_cascade;
@@ -34,7 +36,7 @@ int sos_add_notch(sos_cascade *c, double f0, double q, double fs);
 void sos_reset(sos_cascade *c);
 
 /* Runs the cascade over n samples, in place allowed. Non-finite input resets the state and
- * passes through as NaN (0 with lost_zero) so one lost sample cannot poison the filter forever. With c->prime set, the
+ * passes through as NaN (0 for an envelope) so one lost sample cannot poison the filter forever. With c->prime set, the
  * first finite sample after a reset sets every section's state to its steady state for a constant
  * input of that value (scipy: zi = sosfilt_zi(sos) * x[0]), so a DC offset causes no transient. */
 void sos_process(sos_cascade *c, const double *in, double *out, uint32_t n);

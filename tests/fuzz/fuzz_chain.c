@@ -1,11 +1,13 @@
-/* fuzz_chain.c: libFuzzer target for the default chain's plugins (butterworth band-pass, notch, rms, cusum),
- * each compiled from its own source with its entry renamed (-Dmf_plugin_entry=entry_NAME). The input is a
- * signal (16-bit values, some byte pairs standing for a lost sample or a railed amplifier), repeated so that
- * lead-ins end and passes complete, plus a selector for rate, parameters and block sizes. The signal runs
- * twice: one instance per stage in blocks of 256 (process), and two instances per stage (the signal and its
- * negation, process_many) in blocks of fuzz-chosen sizes. Checks: activation in 0..1, envelope finite and
- * >= 0, transitions inside their block, alternating, and both runs equal bit for bit (no dependence on block
- * splitting or grouping). */
+/* fuzz_chain.c: libFuzzer target for the default chain's plugins (butterworth band-pass, notch, the
+ * linear-envelope or rms envelope, cusum), each compiled from its own source with its entry renamed
+ * (-Dmf_plugin_entry=entry_NAME). The input is a signal (16-bit values, some byte pairs standing for a lost
+ * sample or a railed amplifier), repeated so that lead-ins end and passes complete, plus a selector for rate,
+ * envelope, parameters and block sizes. The signal runs three times: one instance per stage in blocks of 256
+ * (process); two instances per stage (the signal and its negation, process_many) in blocks of fuzz-chosen
+ * sizes; three instances in lanes (process_lanes, ABI 1.2: the signal, its negation and the signal again, the
+ * spare lane NaN) in other block sizes. Checks: activation in 0..1, envelope finite and >= 0, transitions
+ * inside their block, alternating, and all runs equal bit for bit (no dependence on block splitting,
+ * grouping or lanes). */
 #include <myofeed/plugin.h>
 
 #include <assert.h>
@@ -13,7 +15,7 @@
 #include <stdint.h>
 #include <string.h>
 
-extern const mf_plugin entry_butterworth, entry_notch, entry_rms, entry_cusum;
+extern const mf_plugin entry_butterworth, entry_notch, entry_rms, entry_linear_envelope, entry_cusum;
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -37,6 +39,10 @@ static void *make(const mf_plugin *p, double fs, uint8_t sel)
     if (p == &entry_butterworth) set(p, v, "high_hz", fs / 2 * 0.9 < 450 ? fs / 2 * 0.9 : 450);
     if (p == &entry_notch) set(p, v, "harmonics", 1 + sel % 3);
     if (p == &entry_rms) set(p, v, "window_ms", 1 + sel % 30);
+    if (p == &entry_linear_envelope) {
+        set(p, v, "cutoff_hz", fs / 2 * 0.9 < 10 + sel % 150 ? fs / 2 * 0.9 : 10 + sel % 150);
+        set(p, v, "order", 1 + (sel >> 6 & 1));
+    }
     if (p == &entry_cusum) { /* short lead-in and hold-off so short inputs reach decisions */
         set(p, v, "lead_in_ms", 10 + (sel & 3) * 40);
         set(p, v, "hold_off_ms", (sel >> 2 & 3) * 50);
@@ -59,8 +65,8 @@ typedef struct run {
     int nt, last;     /* transitions in all; the last one's state (-1: none yet) */
 } run;
 
-static double x[2][MAXN], y[2][MAXN];
-static run r1, r2[2];
+static double x[2][MAXN], y[2][MAXN], lanes[4 * 300];
+static run r1, r2[2], r3;
 
 static void check_transitions(run *r, const mf_transition *tr, uint32_t k, uint32_t n, uint64_t at)
 {
@@ -92,7 +98,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (v == INT16_MAX) s = 187500.0;            /* a railed 24-bit amplifier */
         x[0][i] = s, x[1][i] = -s;
     }
-    const mf_plugin *stages[4] = {&entry_butterworth, &entry_notch, &entry_rms, &entry_cusum};
+    const mf_plugin *stages[4] = {&entry_butterworth, &entry_notch, (sel2 / 3) & 1 ? &entry_rms : &entry_linear_envelope,
+                                  &entry_cusum};
     /* one by one, blocks of 256 */
     void *a[4];
     for (int s = 0; s < 4; s++) a[s] = make(stages[s], fs, sel);
@@ -122,7 +129,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             stages[s]->filter->process_many(g[s], 2, in, mid, b);
             in[0] = mid[0], in[1] = mid[1];
         }
-        stages[2]->filter->process(g[2][0], mid[0], env[0], b); /* rms: no process_many; one by one */
+        stages[2]->filter->process(g[2][0], mid[0], env[0], b); /* the envelope one by one */
         stages[2]->filter->process(g[2][1], mid[1], env[1], b);
         for (int c = 0; c < 2; c++) {
             uint32_t k = stages[3]->detector->process(g[3][c], env[c], b, r2[c].act + at, tr, b);
@@ -130,6 +137,36 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         at += b;
     }
+    /* three instances in lanes (the spare lane NaN), blocks of other sizes */
+    void *l3[4][3];
+    for (int s = 0; s < 4; s++)
+        for (int c = 0; c < 3; c++) l3[s][c] = make(stages[s], fs, sel);
+    r3.nt = 0, r3.last = -1;
+    for (uint32_t at = 0; at < n;) {
+        rng = rng * 1103515245u + 12345u;
+        uint32_t b = (rng >> 16) % 300;
+        if (b > n - at) b = n - at;
+        for (uint32_t i = 0; i < b; i++)
+            for (int c = 0; c < 4; c++) lanes[4 * i + (uint32_t)c] = c == 3 ? NAN : x[c & 1][at + i];
+        for (int s = 0; s < 3; s++) {
+            if (s == 2 && !stages[2]->filter->process_lanes) { /* rms: lane 0 alone */
+                for (uint32_t i = 0; i < b; i++) y[0][at + i] = lanes[4 * i];
+                stages[2]->filter->process(l3[2][0], y[0] + at, r3.env + at, b);
+                break;
+            }
+            stages[s]->filter->process_lanes(l3[s], 3, lanes, b);
+            if (s == 2)
+                for (uint32_t i = 0; i < b; i++) r3.env[at + i] = lanes[4 * i];
+        }
+        uint32_t k = stages[3]->detector->process(l3[3][0], r3.env + at, b, r3.act + at, tr, b);
+        check_transitions(&r3, tr, k, b, at);
+        at += b;
+    }
+    for (int s = 0; s < 4; s++)
+        for (int c = 0; c < 3; c++) stages[s]->destroy(l3[s][c]);
+    assert(!memcmp(r1.env, r3.env, sizeof(double) * n));
+    assert(!memcmp(r1.act, r3.act, sizeof(double) * n));
+    assert(r1.nt == r3.nt);
     for (uint32_t i = 0; i < n; i++) {
         assert(isfinite(r1.env[i]) && r1.env[i] >= 0);
         assert(r1.act[i] >= 0 && r1.act[i] <= 1);

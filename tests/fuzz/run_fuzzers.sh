@@ -25,7 +25,7 @@ core="$src/daemon/control.c $src/daemon/osc_out.c $src/daemon/osc_addr.c $src/da
 # the default chain's plugins, each from its own source with its entry renamed, and their DSP helpers
 dsp="-ffp-contract=fast -fno-math-errno -fno-trapping-math"
 objs=""
-for p in butterworth notch rms cusum; do
+for p in butterworth notch rms linear_envelope cusum; do
   # shellcheck disable=SC2086
   "$CC" $flags $dsp -fsanitize=fuzzer-no-link -Dmf_plugin_entry=entry_$p -c "$src/plugins/$p.c" -o "$out/chain_$p.o"
   objs="$objs $out/chain_$p.o"

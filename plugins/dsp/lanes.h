@@ -9,6 +9,7 @@
 
 typedef double v4d __attribute__((vector_size(4 * sizeof(double))));
 typedef long long v4di __attribute__((vector_size(4 * sizeof(long long))));
+typedef unsigned long long v4du64 __attribute__((vector_size(4 * sizeof(unsigned long long))));
 typedef double v4du __attribute__((vector_size(4 * sizeof(double)), aligned(sizeof(double)))); /* unaligned */
 
 /* Built twice where the compiler can: for x86-64-v3 (one instruction per operation on all four lanes) and for

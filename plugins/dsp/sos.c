@@ -375,11 +375,11 @@ LANES_CLONES static uint32_t lanes4(sos_cascade *const *c, const double *const *
     v4d v[VCHUNK];
     const long long bits = c[0]->rectify ? 0x7fffffffffffffffll : -1ll; /* |x|: the sign bit cleared */
     const v4di keep = {bits, bits, bits, bits};
-    const long long em = 0x7ff0000000000000ll, e1 = 0x0010000000000000ll;
-    const v4di exp_mask = {em, em, em, em}, exp_one = {e1, e1, e1, e1};
+    const unsigned long long em = 0x7ff0000000000000ull, e1 = 0x0010000000000000ull;
+    const v4du64 exp_mask = {em, em, em, em}, exp_one = {e1, e1, e1, e1}; /* unsigned: the carry is defined */
     for (uint32_t at = 0; at < n; at += VCHUNK) {
         uint32_t m = n - at < VCHUNK ? n - at : VCHUNK, i = 0;
-        v4di bad = {0, 0, 0, 0};
+        v4du64 bad = {0, 0, 0, 0};
         for (; i + 4 <= m; i += 4) { /* in: four samples of each channel at a time, transposed in registers */
             v4d a, b, e, f;
             memcpy(&a, in[0] + at + i, sizeof a);
@@ -388,16 +388,16 @@ LANES_CLONES static uint32_t lanes4(sos_cascade *const *c, const double *const *
             memcpy(&f, in[3] + at + i, sizeof f);
             lanes_transpose4(&a, &b, &e, &f);
             v4di ia = (v4di)a & keep, ib = (v4di)b & keep, ie = (v4di)e & keep, jf = (v4di)f & keep;
-            bad |= ((ia & exp_mask) + exp_one) | ((ib & exp_mask) + exp_one) | ((ie & exp_mask) + exp_one) |
-                   ((jf & exp_mask) + exp_one);
+            bad |= (((v4du64)ia & exp_mask) + exp_one) | (((v4du64)ib & exp_mask) + exp_one) |
+                   (((v4du64)ie & exp_mask) + exp_one) | (((v4du64)jf & exp_mask) + exp_one);
             v[i] = (v4d)ia, v[i + 1] = (v4d)ib, v[i + 2] = (v4d)ie, v[i + 3] = (v4d)jf;
         }
         for (; i < m; i++) {
             v4di x = (v4di)(v4d){in[0][at + i], in[1][at + i], in[2][at + i], in[3][at + i]} & keep;
-            bad |= (x & exp_mask) + exp_one;
+            bad |= ((v4du64)x & exp_mask) + exp_one;
             v[i] = (v4d)x;
         }
-        if ((bad[0] | bad[1] | bad[2] | bad[3]) < 0) return at; /* a lost sample in this chunk */
+        if ((bad[0] | bad[1] | bad[2] | bad[3]) >> 63) return at; /* a lost sample in this chunk */
         run_sections(c, v, m);
         for (i = 0; i + 4 <= m; i += 4) { /* out: the same, back */
             v4d a = v[i], b = v[i + 1], e = v[i + 2], f = v[i + 3];
@@ -495,21 +495,21 @@ LANES_CLONES static uint32_t lanes4_inplace(sos_cascade *const *c, double *x, ui
 {
     const long long bits = c[0]->rectify ? 0x7fffffffffffffffll : -1ll;
     const v4di keep = {bits, bits, bits, bits};
-    const long long em = 0x7ff0000000000000ll, e1 = 0x0010000000000000ll;
-    const v4di exp_mask = {em, em, em, em}, exp_one = {e1, e1, e1, e1};
+    const unsigned long long em = 0x7ff0000000000000ull, e1 = 0x0010000000000000ull;
+    const v4du64 exp_mask = {em, em, em, em}, exp_one = {e1, e1, e1, e1}; /* unsigned: the carry is defined */
     for (uint32_t at = 0; at < n; at += VCHUNK) {
         uint32_t m = n - at < VCHUNK ? n - at : VCHUNK;
         v4du *v = (v4du *)(x + 4 * (size_t)at);
-        v4di bad = {0, 0, 0, 0};
+        v4du64 bad = {0, 0, 0, 0};
         if (c[0]->rectify)
             for (uint32_t i = 0; i < m; i++) {
                 v4di b = (v4di)v[i] & keep;
-                bad |= (b & exp_mask) + exp_one;
+                bad |= ((v4du64)b & exp_mask) + exp_one;
                 v[i] = (v4du)b;
             }
         else
-            for (uint32_t i = 0; i < m; i++) bad |= ((v4di)v[i] & exp_mask) + exp_one;
-        if ((bad[0] | bad[1] | bad[2] | bad[3]) < 0) return at;
+            for (uint32_t i = 0; i < m; i++) bad |= ((v4du64)v[i] & exp_mask) + exp_one;
+        if ((bad[0] | bad[1] | bad[2] | bad[3]) >> 63) return at;
         run_sections(c, v, m);
     }
     return n;

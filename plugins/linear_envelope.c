@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "dsp/sos.h"
+#include "dsp/sos_ops.h"
 
 enum { P_CUTOFF, P_ORDER, N_PARAMS };
 
@@ -33,26 +33,15 @@ static void *create(const mf_host *host, double fs, const double *p, mf_error *e
         free(c);
         return NULL;
     }
+    /* the rectifier and the low-pass are one pass of the cascade (rectify); the output never goes below 0 (a
+     * Butterworth of order 2 and up undershoots after a sudden drop, and any order rings near Nyquist), and lost
+     * samples count as rest, never as activity, and restart the low-pass from rest (envelope) */
     c->rectify = 1;
     c->envelope = 1;
     return c;
 }
 
 static void destroy(void *self) { free(self); }
-static void reset(void *self) { sos_reset(self); }
-
-/* The rectifier and the low-pass are one pass of the cascade (rectify); the output never goes below 0 (a
- * Butterworth of order 2 and up undershoots after a sudden drop, and any order rings near Nyquist), and lost
- * samples count as rest, never as activity, and restart the low-pass from rest (envelope). */
-static void process(void *self, const mf_sample *in, mf_sample *out, uint32_t n) { sos_process(self, in, out, n); }
-
-/* Several muscles side by side: their low-passes run as the lanes of one vector (sos_process_many), with
- * exactly the operations process would use, so the output is the same bits. */
-static void process_many(void *const *selves, uint32_t count, const mf_sample *const *in, mf_sample *const *out,
-                         uint32_t n)
-{
-    sos_process_many((sos_cascade *const *)selves, count, in, out, n);
-}
 
 static double latency(void *self)
 {
@@ -60,16 +49,10 @@ static double latency(void *self)
     return 0.0;
 }
 
-static void process_lanes(void *const *selves, uint32_t count, mf_sample *x, uint32_t n)
-{
-    sos_process_lanes((sos_cascade *const *)selves, count, x, n);
-}
-
-static const mf_filter_ops ops = {
-    .process = process, .process_many = process_many, .process_lanes = process_lanes, .latency = latency};
+static const mf_filter_ops ops = {SOS_FILTER_OPS, .latency = latency};
 
 MF_EXPORT const mf_plugin mf_plugin_entry = {
     MF_ABI_MAJOR, MF_ABI_MINOR, sizeof(mf_plugin), MF_KIND_ENVELOPE, "linear-envelope", "1.0.0",
     "full-wave rectification + Butterworth low-pass (the linear envelope)",
-    params, N_PARAMS, create, destroy, reset, NULL, &ops, NULL, NULL,
+    params, N_PARAMS, create, destroy, sos_op_reset, NULL, &ops, NULL, NULL,
 };

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "dsp/sos.h"
+#include "dsp/sos_ops.h"
 
 enum { P_FREQ, P_Q, P_HARMONICS, P_PRIME, N_PARAMS };
 
@@ -40,24 +40,10 @@ static void *create(const mf_host *host, double fs, const double *p, mf_error *e
 }
 
 static void destroy(void *self) { free(self); }
-static void reset(void *self) { sos_reset(self); }
-static void process(void *self, const mf_sample *in, mf_sample *out, uint32_t n) { sos_process(self, in, out, n); }
-
-static void process_many(void *const *selves, uint32_t count, const mf_sample *const *in, mf_sample *const *out,
-                         uint32_t n)
-{
-    sos_process_many((sos_cascade *const *)selves, count, in, out, n);
-}
-
-static void process_lanes(void *const *selves, uint32_t count, mf_sample *x, uint32_t n)
-{
-    sos_process_lanes((sos_cascade *const *)selves, count, x, n);
-}
-
-static const mf_filter_ops ops = {.process = process, .process_many = process_many, .process_lanes = process_lanes};
+static const mf_filter_ops ops = {SOS_FILTER_OPS};
 
 MF_EXPORT const mf_plugin mf_plugin_entry = {
     MF_ABI_MAJOR, MF_ABI_MINOR, sizeof(mf_plugin), MF_KIND_FILTER, "notch", "1.0.0",
     "IIR notch at the mains frequency and its harmonics",
-    params, N_PARAMS, create, destroy, reset, NULL, &ops, NULL, NULL,
+    params, N_PARAMS, create, destroy, sos_op_reset, NULL, &ops, NULL, NULL,
 };

@@ -243,14 +243,17 @@ static inline __attribute__((always_inline)) int statistic(cus *d, const double 
 #define INC(t) ((sg * z[t] - lv) * dt)
     double xb = d->xb, xp = d->xp, mn = d->mn, top = 0.0;
     uint32_t xn = d->xn, t = j;
-    for (; t < m && xn; t++) { /* the rest of a group begun earlier */
-        xp += INC(t);
-        double x = xb + xp;
-        mn = x < mn ? x : mn;
-        s[t] = x - mn;
-        top = s[t] > top ? s[t] : top;
-        if (++xn == 4) xb = x, xp = 0.0, xn = 0;
-    }
+/* one sample where a block starts or ends inside a group: the same operations as a whole group's */
+#define ONE(t)                                                                                               \
+    do {                                                                                                     \
+        xp += INC(t);                                                                                        \
+        double x_ = xb + xp;                                                                                 \
+        mn = x_ < mn ? x_ : mn;                                                                              \
+        s[t] = x_ - mn;                                                                                      \
+        top = s[t] > top ? s[t] : top;                                                                       \
+        if (++xn == 4) xb = x_, xp = 0.0, xn = 0;                                                            \
+    } while (0)
+    for (; t < m && xn; t++) ONE(t); /* the rest of a group begun earlier */
     for (; t + 4 <= m; t += 4) { /* whole groups */
         double p0 = xp + INC(t), p1 = p0 + INC(t + 1), p2 = p1 + INC(t + 2), p3 = p2 + INC(t + 3);
         double x0 = xb + p0, x1 = xb + p1, x2 = xb + p2, x3 = xb + p3;
@@ -261,14 +264,8 @@ static inline __attribute__((always_inline)) int statistic(cus *d, const double 
         top = tc > top ? tc : top;
         xb = x3, mn = m3; /* xp stays 0.0 */
     }
-    for (; t < m; t++) { /* a group to be finished later */
-        xp += INC(t);
-        double x = xb + xp;
-        mn = x < mn ? x : mn;
-        s[t] = x - mn;
-        top = s[t] > top ? s[t] : top;
-        if (++xn == 4) xb = x, xp = 0.0, xn = 0;
-    }
+    for (; t < m; t++) ONE(t); /* a group to be finished later */
+#undef ONE
 #undef INC
     d->xb = xb;
     d->xp = xp;

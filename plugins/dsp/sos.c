@@ -1,5 +1,6 @@
 /* sos.c: Butterworth and notch design in the zero-pole-gain domain (the same steps as scipy's
- * buttap -> lp2{lp,hp,bp,bs}_zpk -> bilinear_zpk -> zpk2sos) and the DF-II transposed cascade. */
+ * buttap -> lp2{lp,hp,bp,bs}_zpk -> bilinear_zpk -> zpk2sos) and the cascade (scipy's sosfilt, with the
+ * transposed form's second state expanded: see STEP), run as the lanes of four-wide vectors. */
 #include "sos.h"
 
 #include <complex.h>
@@ -353,6 +354,13 @@ static inline __attribute__((always_inline)) void vrun1(sos_cascade *const *c, i
     VSTORE(0);
 }
 
+/* The sign bit of each lane is set where x (a v4di) is not finite: adding one to an exponent of all ones carries
+ * into it (unsigned, so the carry is defined). A macro: a function returning a vector changes the ABI. */
+#define LOST_BITS(x)                                                                                         \
+    (((v4du64)(x) & (v4du64){0x7ff0000000000000ull, 0x7ff0000000000000ull, 0x7ff0000000000000ull,             \
+                             0x7ff0000000000000ull}) +                                                       \
+     (v4du64){0x0010000000000000ull, 0x0010000000000000ull, 0x0010000000000000ull, 0x0010000000000000ull})
+
 /* Every section of four cascades of equal length over m samples in lanes, in place. */
 static inline __attribute__((always_inline)) void run_sections(sos_cascade *const *c, v4du *v, uint32_t m)
 {
@@ -375,8 +383,6 @@ LANES_CLONES static uint32_t lanes4(sos_cascade *const *c, const double *const *
     v4d v[VCHUNK];
     const long long bits = c[0]->rectify ? 0x7fffffffffffffffll : -1ll; /* |x|: the sign bit cleared */
     const v4di keep = {bits, bits, bits, bits};
-    const unsigned long long em = 0x7ff0000000000000ull, e1 = 0x0010000000000000ull;
-    const v4du64 exp_mask = {em, em, em, em}, exp_one = {e1, e1, e1, e1}; /* unsigned: the carry is defined */
     for (uint32_t at = 0; at < n; at += VCHUNK) {
         uint32_t m = n - at < VCHUNK ? n - at : VCHUNK, i = 0;
         v4du64 bad = {0, 0, 0, 0};
@@ -388,13 +394,12 @@ LANES_CLONES static uint32_t lanes4(sos_cascade *const *c, const double *const *
             memcpy(&f, in[3] + at + i, sizeof f);
             lanes_transpose4(&a, &b, &e, &f);
             v4di ia = (v4di)a & keep, ib = (v4di)b & keep, ie = (v4di)e & keep, jf = (v4di)f & keep;
-            bad |= (((v4du64)ia & exp_mask) + exp_one) | (((v4du64)ib & exp_mask) + exp_one) |
-                   (((v4du64)ie & exp_mask) + exp_one) | (((v4du64)jf & exp_mask) + exp_one);
+            bad |= LOST_BITS(ia) | LOST_BITS(ib) | LOST_BITS(ie) | LOST_BITS(jf);
             v[i] = (v4d)ia, v[i + 1] = (v4d)ib, v[i + 2] = (v4d)ie, v[i + 3] = (v4d)jf;
         }
         for (; i < m; i++) {
             v4di x = (v4di)(v4d){in[0][at + i], in[1][at + i], in[2][at + i], in[3][at + i]} & keep;
-            bad |= ((v4du64)x & exp_mask) + exp_one;
+            bad |= LOST_BITS(x);
             v[i] = (v4d)x;
         }
         if ((bad[0] | bad[1] | bad[2] | bad[3]) >> 63) return at; /* a lost sample in this chunk */
@@ -495,8 +500,6 @@ LANES_CLONES static uint32_t lanes4_inplace(sos_cascade *const *c, double *x, ui
 {
     const long long bits = c[0]->rectify ? 0x7fffffffffffffffll : -1ll;
     const v4di keep = {bits, bits, bits, bits};
-    const unsigned long long em = 0x7ff0000000000000ull, e1 = 0x0010000000000000ull;
-    const v4du64 exp_mask = {em, em, em, em}, exp_one = {e1, e1, e1, e1}; /* unsigned: the carry is defined */
     for (uint32_t at = 0; at < n; at += VCHUNK) {
         uint32_t m = n - at < VCHUNK ? n - at : VCHUNK;
         v4du *v = (v4du *)(x + 4 * (size_t)at);
@@ -504,11 +507,11 @@ LANES_CLONES static uint32_t lanes4_inplace(sos_cascade *const *c, double *x, ui
         if (c[0]->rectify)
             for (uint32_t i = 0; i < m; i++) {
                 v4di b = (v4di)v[i] & keep;
-                bad |= ((v4du64)b & exp_mask) + exp_one;
+                bad |= LOST_BITS(b);
                 v[i] = (v4du)b;
             }
         else
-            for (uint32_t i = 0; i < m; i++) bad |= ((v4du64)v[i] & exp_mask) + exp_one;
+            for (uint32_t i = 0; i < m; i++) bad |= LOST_BITS((v4di)v[i]);
         if ((bad[0] | bad[1] | bad[2] | bad[3]) >> 63) return at;
         run_sections(c, v, m);
     }

@@ -1,4 +1,4 @@
-/* sos.h: second-order-section cascades (DF-II transposed, as scipy.signal.sosfilt) and their design.
+/* sos.h: second-order-section cascades (as scipy.signal.sosfilt, to the last bits) and their design.
  * Owns: coefficient design (Butterworth, IIR notch) and cascade state. Knows nothing of plugins or config. */
 #ifndef MF_DSP_SOS_H
 #define MF_DSP_SOS_H

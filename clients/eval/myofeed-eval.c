@@ -71,28 +71,30 @@ static int run(const config *c, plugin_host *h, double fs, const double *x, uint
 static void header(int md)
 {
     if (md) {
-        printf("| detector chain | SNR dB | F1 | precision | recall | onset delay median ms | p90 ms | false "
-               "activations / min rest |\n|---|---|---|---|---|---|---|---|\n");
+        printf("| detector chain | SNR dB | F1 | precision | recall | onset delay median ms | p90 ms | onset error "
+               "median ms | p90 ms | false activations / min rest |\n|---|---|---|---|---|---|---|---|---|---|\n");
     } else {
-        printf("%-22s %6s %6s %9s %7s %10s %8s %9s\n", "detector chain", "SNR", "F1", "precision", "recall",
-               "delay p50", "p90", "FA/min");
+        printf("%-22s %6s %6s %9s %7s %10s %8s %10s %8s %9s\n", "detector chain", "SNR", "F1", "precision", "recall",
+               "delay p50", "p90", "error p50", "p90", "FA/min");
     }
 }
 
 static void line(int md, const char *name, const char *snr, const score *s)
 {
     if (md)
-        printf("| %s | %s | %.3f | %.3f | %.3f | %.0f | %.0f | %.2f |\n", name, snr, s->f1, s->precision, s->recall,
-               s->delay_median_ms, s->delay_p90_ms, s->fa_per_min);
+        printf("| %s | %s | %.3f | %.3f | %.3f | %.0f | %.0f | %.0f | %.0f | %.2f |\n", name, snr, s->f1, s->precision,
+               s->recall, s->delay_median_ms, s->delay_p90_ms, s->onset_err_median_ms, s->onset_err_p90_ms,
+               s->fa_per_min);
     else
-        printf("%-22s %6s %6.3f %9.3f %7.3f %10.0f %8.0f %9.2f\n", name, snr, s->f1, s->precision, s->recall,
-               s->delay_median_ms, s->delay_p90_ms, s->fa_per_min);
+        printf("%-22s %6s %6.3f %9.3f %7.3f %10.0f %8.0f %10.0f %8.0f %9.2f\n", name, snr, s->f1, s->precision,
+               s->recall, s->delay_median_ms, s->delay_p90_ms, s->onset_err_median_ms, s->onset_err_p90_ms,
+               s->fa_per_min);
 }
 
 static int verbose;
 
 static int eval_generated(const config *c, plugin_host *h, int seeds, double seconds, const double *snrs, int n_snr,
-                          double tol, double delay_from, int md)
+                          double tol, double delay_from, const char *only, int md)
 {
     const double fs = c->source.sample_rate;
     static const struct {
@@ -101,13 +103,19 @@ static int eval_generated(const config *c, plugin_host *h, int seeds, double sec
         int drift;
     } conds[] = {{"clean", 0, 0}, {"hum", 30, 0}, {"hum+drift", 30, 1}};
     const int n_cond = 3;
+    int n_run = 0;
+    for (int ci = 0; ci < n_cond; ci++) n_run += !only || !strcmp(only, conds[ci].name);
+    if (!n_run) {
+        fprintf(stderr, "--condition %s: no such condition (clean, hum or hum+drift)\n", only);
+        return 1;
+    }
     collect *col = calloc(1, sizeof *col);
     score_acc *acc = calloc((size_t)(c->n_muscles * (n_snr + 1)), sizeof *acc); /* last: SNR >= 6 dB overall */
-    fprintf(stderr, "evaluating %d chains: %d SNRs x %d conditions x %d seeds x %g s\n", c->n_muscles, n_snr, n_cond,
+    fprintf(stderr, "evaluating %d chains: %d SNRs x %d conditions x %d seeds x %g s\n", c->n_muscles, n_snr, n_run,
             seeds, seconds);
     for (int si = 0; si < n_snr; si++) {
         for (int ci = 0; ci < n_cond; ci++)
-            for (int seed = 0; seed < seeds; seed++) {
+            for (int seed = 0; seed < seeds && (!only || !strcmp(only, conds[ci].name)); seed++) {
                 scenario_spec sp = {(uint32_t)(seed * 7 + ci * 101 + 1), fs, seconds, snrs[si], 0, conds[ci].hum,
                                     conds[ci].drift, 2.0, delay_from / 100.0};
                 scenario s;
@@ -212,7 +220,7 @@ static int eval_recording(const config *c, plugin_host *h, const char *file, con
 
 int main(int argc, char **argv)
 {
-    const char *cfg = "config/eval.cfg", *rec = NULL, *truth_file = NULL;
+    const char *cfg = "config/eval.cfg", *rec = NULL, *truth_file = NULL, *only = NULL;
     int seeds = 3, md = 0;
     double seconds = 120, tol = 100, delay_from = 0;
     double snrs[16] = {3, 6, 10, 20, 30};
@@ -225,6 +233,7 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--delay-from") && i + 1 < argc) delay_from = atof(argv[++i]);
         else if (!strcmp(argv[i], "--recording") && i + 1 < argc) rec = argv[++i];
         else if (!strcmp(argv[i], "--truth") && i + 1 < argc) truth_file = argv[++i];
+        else if (!strcmp(argv[i], "--condition") && i + 1 < argc) only = argv[++i];
         else if (!strcmp(argv[i], "--markdown")) md = 1;
         else if (!strcmp(argv[i], "-v")) verbose = 1;
         else if (!strcmp(argv[i], "-vv")) verbose = 2;
@@ -234,7 +243,7 @@ int main(int argc, char **argv)
         } else {
             fprintf(stderr,
                     "usage: %s [-c CONFIG] [--seeds N] [--seconds S] [--snr 3,6,10] [--tolerance MS] [--delay-from PCT]\n"
-                    "          [--markdown] [-v|-vv]\n"
+                    "          [--condition clean|hum|hum+drift] [--markdown] [-v|-vv]\n"
                     "       %s -c CONFIG --recording FILE --truth TRUTH.csv [--tolerance MS] [--markdown]\n",
                     argv[0], argv[0]);
             return 1;
@@ -261,7 +270,7 @@ int main(int argc, char **argv)
     }
     plugin_host *h = plugin_host_new((const char(*)[4096])c->plugin_dirs, c->n_plugin_dirs);
     int rc = rec ? (truth_file ? eval_recording(c, h, rec, truth_file, tol, md) : (fprintf(stderr, "--recording needs --truth\n"), 1))
-                 : eval_generated(c, h, seeds, seconds, snrs, n_snr, tol, delay_from, md);
+                 : eval_generated(c, h, seeds, seconds, snrs, n_snr, tol, delay_from, only, md);
     plugin_host_free(h);
     config_free(c);
     return rc;

@@ -1,6 +1,7 @@
 /* score.c: matching and metrics (see score.h). */
 #include "score.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,6 +18,18 @@ static double pct(const double *v, int n, double p)
     int i = (int)pos;
     double f = pos - i;
     return i + 1 < n ? v[i] * (1 - f) + v[i + 1] * f : v[i];
+}
+
+/* The median of v[0..n) (returned) and its 90th percentile (*p90), on a sorted copy. */
+static double pct_of(const double *v, int n, double p, double *p90)
+{
+    double *c = malloc(sizeof(double) * (size_t)(n ? n : 1));
+    if (n) memcpy(c, v, sizeof(double) * (size_t)n);
+    qsort(c, (size_t)n, sizeof(double), cmp);
+    double m = pct(c, n, p);
+    *p90 = pct(c, n, 0.9);
+    free(c);
+    return m;
 }
 
 void score_trial(score_acc *a, const truth *t, int nt, const detection *d, int nd, uint64_t n_samples, double fs,
@@ -44,7 +57,9 @@ void score_trial(score_acc *a, const truth *t, int nt, const detection *d, int n
         if (a->n_delays == a->cap_delays) {
             a->cap_delays = a->cap_delays ? 2 * a->cap_delays : 256;
             a->delays_ms = realloc(a->delays_ms, sizeof(double) * (size_t)a->cap_delays);
+            a->onset_err_ms = realloc(a->onset_err_ms, sizeof(double) * (size_t)a->cap_delays);
         }
+        a->onset_err_ms[a->n_delays] = fabs((double)d[j].on - (double)t[hit].on) * 1000.0 / fs;
         a->delays_ms[a->n_delays++] = ((double)d[j].decided - (double)t[hit].ref) * 1000.0 / fs;
     }
     free(used);
@@ -61,12 +76,8 @@ score score_result(const score_acc *a)
     s.precision = a->detections ? (double)a->matched / a->detections : (a->truths ? 0.0 : 1.0);
     s.recall = a->truths ? (double)a->matched / a->truths : 1.0;
     s.f1 = s.precision + s.recall > 0 ? 2 * s.precision * s.recall / (s.precision + s.recall) : 0.0;
-    double *v = malloc(sizeof(double) * (size_t)(a->n_delays ? a->n_delays : 1));
-    if (a->n_delays) memcpy(v, a->delays_ms, sizeof(double) * (size_t)a->n_delays);
-    qsort(v, (size_t)a->n_delays, sizeof(double), cmp);
-    s.delay_median_ms = pct(v, a->n_delays, 0.5);
-    s.delay_p90_ms = pct(v, a->n_delays, 0.9);
-    free(v);
+    s.delay_median_ms = pct_of(a->delays_ms, a->n_delays, 0.5, &s.delay_p90_ms);
+    s.onset_err_median_ms = pct_of(a->onset_err_ms, a->n_delays, 0.5, &s.onset_err_p90_ms);
     s.rest_min = a->rest_s / 60.0;
     s.fa_per_min = s.rest_min > 0 ? a->false_pos / s.rest_min : 0.0;
     return s;
@@ -75,5 +86,6 @@ score score_result(const score_acc *a)
 void score_acc_free(score_acc *a)
 {
     free(a->delays_ms);
+    free(a->onset_err_ms);
     memset(a, 0, sizeof *a);
 }

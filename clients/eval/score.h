@@ -2,7 +2,10 @@
  * A detection matches the first unmatched true contraction whose interval [on - tolerance, off] contains
  * the detection's onset decision. Precision = matched / detections, recall = matched / true contractions.
  * Onset delay = decision time - true onset (what a patient waits for), median and 90th percentile over
- * matches. False activations = detections that match nothing, per minute of rest (time outside the true
+ * matches. Onset error = |reported onset - true onset|, where the reported onset is the back-dated time a
+ * detector gives with its transition (what a replay's CSV and /emg/<m>/onset's t_ms carry), median and 90th
+ * percentile over matches: how well a recording's onsets are timed, as onset-detection papers score them.
+ * False activations = detections that match nothing, per minute of rest (time outside the true
  * contractions). */
 #ifndef MF_SCORE_H
 #define MF_SCORE_H
@@ -19,6 +22,7 @@ typedef struct score {
     int truths, detections, matched, false_pos;
     double precision, recall, f1;
     double delay_median_ms, delay_p90_ms;
+    double onset_err_median_ms, onset_err_p90_ms;
     double rest_min, fa_per_min;
 } score;
 
@@ -28,6 +32,7 @@ typedef struct score_acc {
     double rest_s;
     int n_delays, cap_delays;
     double *delays_ms;
+    double *onset_err_ms; /* |reported onset - true onset|, one per delay */
 } score_acc;
 
 void score_trial(score_acc *a, const truth *t, int nt, const detection *d, int nd, uint64_t n_samples, double fs,

@@ -392,6 +392,76 @@ setTimeout(() => { console.log(JSON.stringify(seen)); process.exit(0); }, 2500);
             shutil.rmtree(tmp, ignore_errors=True)
 
 
+class TestEval(unittest.TestCase):
+    """myofeed-eval: generated signals restricted to one condition, a recording against a truth file, bad input."""
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp()
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def eval(self, *args):
+        return subprocess.run([exe("myofeed-eval"), *args], capture_output=True, text=True, timeout=120)
+
+    def test_scores_every_chain_on_one_condition(self):
+        r = self.eval("-c", os.path.join(SRC, "config", "eval.cfg"), "--seeds", "1", "--seconds", "30", "--snr", "20",
+                      "--condition", "hum", "--markdown")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("1 SNRs x 1 conditions x 1 seeds", r.stderr)
+        rows = [line.split("|")[1:-1] for line in r.stdout.splitlines() if line.startswith("| ")]
+        self.assertEqual([c.strip() for c in rows[0]][5:9],
+                         ["onset delay median ms", "p90 ms", "onset error median ms", "p90 ms"])
+        rows = [[c.strip() for c in row] for row in rows]
+        default = [row for row in rows[1:] if row[0] == "cusum_linenv80_default" and row[1] == "20"]
+        self.assertEqual(len(default), 1, r.stdout)
+        f1, delay, err, fa = float(default[0][2]), float(default[0][5]), float(default[0][7]), float(default[0][9])
+        self.assertGreaterEqual(f1, 0.95)
+        self.assertTrue(0 < delay < 80 and 0 <= err < 80 and fa < 1, default)
+
+    def test_scores_a_recording_against_its_truth_file(self):
+        import random
+        rnd, fs = random.Random(3), 1000.0
+        rows = []
+        for i in range(int(12 * fs)):  # 5 uV floor, 60 uV bursts at 3-5 s and 8-9 s
+            burst = 3 <= i / fs < 5 or 8 <= i / fs < 9
+            rows.append(f"{i / fs:.3f},{rnd.gauss(0, 60 if burst else 5):.3f}\n")
+        rec, truth, cfg = (os.path.join(self.tmp, n) for n in ("r.csv", "t.csv", "c.cfg"))
+        with open(rec, "w") as f:
+            f.write("t_s,emg_uv\n" + "".join(rows))
+        with open(truth, "w") as f:
+            f.write("3.0,5.0\n8.0,9.0\n")
+        with open(CFG) as f:
+            default = f.read()
+        body = default[default.index("\nmuscles = ("):]
+        with open(cfg, "w") as f:
+            f.write('source = { type = "synthetic"; channels = 1; columns = ["emg_uv"]; sample_rate = 1000.0; };\n'
+                    + body.replace("channel = 2", "channel = 1").replace("channel = 3", "channel = 1")
+                    .replace("channel = 4", "channel = 1"))
+        r = self.eval("-c", cfg, "--recording", rec, "--truth", truth)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        lines = [line.split() for line in r.stdout.splitlines()[1:]]
+        self.assertEqual(len(lines), 4, r.stdout)
+        for cols in lines:  # name, "-", F1, precision, recall, delay p50, p90, error p50, p90, FA/min
+            self.assertEqual(cols[2:5], ["1.000"] * 3, r.stdout)
+            self.assertLess(float(cols[7]), 20, r.stdout)
+        r = self.eval("-c", cfg, "--recording", rec)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("--recording needs --truth", r.stderr)
+
+    def test_refuses_bad_arguments(self):
+        cfg = os.path.join(SRC, "config", "eval.cfg")
+        r = self.eval("-c", cfg, "--condition", "rain")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("--condition rain: no such condition (clean, hum or hum+drift)", r.stderr)
+        r = self.eval("-c", cfg, "--delay-from", "120")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("--delay-from 120", r.stderr)
+        r = self.eval("--bogus")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("usage:", r.stderr)
+
+
 def read_lines(path):
     with open(path) as f:
         return f.read().splitlines()

@@ -34,6 +34,9 @@ static void test_score_of_a_known_case(void **st)
     assert_true(fabs(s.f1 - 2.0 / 3) < 1e-12);
     assert_true(fabs(s.delay_median_ms - 75.0) < 1e-9);
     assert_true(fabs(s.delay_p90_ms - 95.0) < 1e-9);
+    /* reported (back-dated) onsets 1000 and 5060 against true 1000 and 5000: errors 0 and 60 ms */
+    assert_true(fabs(s.onset_err_median_ms - 30.0) < 1e-9);
+    assert_true(fabs(s.onset_err_p90_ms - 54.0) < 1e-9);
     assert_true(fabs(s.rest_min - 7.5 / 60) < 1e-12);
     assert_true(fabs(s.fa_per_min - 8.0) < 1e-9);
     score_acc_free(&a);
@@ -41,6 +44,7 @@ static void test_score_of_a_known_case(void **st)
     const detection early[] = {{900, 950, 1900}};
     score_trial(&a, t, 1, early, 1, 10000, 1000.0, 100.0);
     assert_int_equal(score_result(&a).matched, 1);
+    assert_true(fabs(score_result(&a).onset_err_median_ms - 100.0) < 1e-9); /* |900 - 1000|: early counts too */
     score_acc_free(&a);
     const detection too_early[] = {{800, 850, 1900}};
     score_trial(&a, t, 1, too_early, 1, 10000, 1000.0, 100.0);
@@ -132,11 +136,13 @@ static void test_default_chain_scores_perfectly_on_a_clean_scenario(void **st)
     memset(&a, 0, sizeof a);
     score_trial(&a, s.t, s.n_truth, cl.d, cl.n, s.n, 2000, 100);
     score r = score_result(&a);
-    printf("default chain, SNR 20 dB with hum and drift: F1 %.3f, delay median %.0f ms, p90 %.0f ms, FA/min %.2f\n",
-           r.f1, r.delay_median_ms, r.delay_p90_ms, r.fa_per_min);
+    printf("default chain, SNR 20 dB with hum and drift: F1 %.3f, delay median %.0f ms, p90 %.0f ms, onset error "
+           "median %.0f ms, FA/min %.2f\n",
+           r.f1, r.delay_median_ms, r.delay_p90_ms, r.onset_err_median_ms, r.fa_per_min);
     assert_true(r.f1 == 1.0);
     assert_true(r.fa_per_min == 0.0);
     assert_true(r.delay_median_ms > 0 && r.delay_median_ms < 100);
+    assert_true(r.onset_err_median_ms < r.delay_median_ms); /* back-dating moves reported onsets toward the truth */
     score_acc_free(&a);
     scenario_free(&s);
     pipeline_free(p);

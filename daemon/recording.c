@@ -90,6 +90,15 @@ static void header_rate(const char *line, double *fs, int *found)
     }
 }
 
+/* A header field without its quotes and surrounding spaces, into out[64]. */
+static void unquote(char *out, const char *s)
+{
+    while (*s == ' ' || *s == '"') s++;
+    snprintf(out, 64, "%s", s);
+    char *q = out + strlen(out);
+    while (q > out && (q[-1] == '"' || q[-1] == ' ' || q[-1] == '\r' || q[-1] == '\n')) *--q = 0;
+}
+
 static recording *open_text(recording *r, const char *path, const rec_column *cols, int n_cols, double scale,
                             char *err, size_t n)
 {
@@ -98,9 +107,10 @@ static recording *open_text(recording *r, const char *path, const rec_column *co
         snprintf(err, n, "%s: cannot open the recording: %s", path, strerror(errno));
         return NULL;
     }
-    /* read header lines: '#' comments, and one non-numeric row of column names */
+    /* read header lines: '#' comments, and one non-numeric row of column names (the first of several fields,
+     * or a single name right above the data: a one-column file) */
     char *fields[REC_MAX_COLUMNS * 4];
-    char names[REC_MAX_COLUMNS * 4][64];
+    char names[REC_MAX_COLUMNS * 4][64], single[64] = "";
     int n_names = 0;
     long data_start = 0;
     for (int lines = 0; lines < 200; lines++) {
@@ -117,18 +127,14 @@ static recording *open_text(recording *r, const char *path, const rec_column *co
         double v;
         int numeric = nf > 0 && parse_num(fields[0], &v);
         if (numeric) {
+            if (n_names == 0 && single[0]) memcpy(names[n_names++], single, sizeof single);
             data_start = pos;
             break;
         }
+        single[0] = 0;
+        if (nf == 1) unquote(single, fields[0]);
         if (nf > 1 && n_names == 0) { /* a header row of names */
-            for (int i = 0; i < nf; i++) {
-                const char *s = fields[i];
-                while (*s == ' ' || *s == '"') s++;
-                snprintf(names[n_names], 64, "%s", s);
-                char *q = names[n_names] + strlen(names[n_names]);
-                while (q > names[n_names] && (q[-1] == '"' || q[-1] == ' ')) *--q = 0;
-                n_names++;
-            }
+            for (int i = 0; i < nf; i++) unquote(names[n_names++], fields[i]);
         }
         data_start = ftell(r->f);
     }

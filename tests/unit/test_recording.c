@@ -2,7 +2,8 @@
  * values must be exactly EDFlib's physical values (times the unit scale) for 16-bit EDF+ and 24-bit BDF+, with
  * signals of other rates and the annotation signal taking space in every record, a record boundary inside a
  * read, and a last partial read; the same through the reader thread (prefetch), which also stops cleanly
- * before the end. */
+ * before the end. Text recordings: columns by header name (several columns, or the one column of a
+ * single-column file), by number, and a clear error for a name the header lacks. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -119,11 +120,49 @@ static void test_bdf_plus_matches_edflib(void **st)
     check(1);
 }
 
+/* Reads every frame of a recording opened on cols into out; returns the frame count. */
+static uint32_t read_all(const char *path, const rec_column *cols, int n, double *out, uint32_t cap)
+{
+    char err[600];
+    recording *r = recording_open(path, cols, n, 2.0, 1000.0, err, sizeof err);
+    if (!r) fail_msg("%s", err);
+    uint32_t total = 0, got;
+    while (total < cap && (got = recording_read(r, out + (size_t)total * (size_t)n, cap - total)) > 0) total += got;
+    recording_close(r);
+    return total;
+}
+
+static void test_text_columns_by_name_and_number(void **st)
+{
+    (void)st;
+    double v[16];
+    const char *multi = write_temp("multi.csv", "# Sampling Rate (Hz):= 500\ntime_s,\"BF\",ST\n0,1,2\n0.002,3,4\n");
+    const rec_column by_name[2] = {{0, "ST"}, {0, "BF"}};
+    assert_int_equal(read_all(multi, by_name, 2, v, 8), 2);
+    assert_true(v[0] == 4 && v[1] == 2 && v[2] == 8 && v[3] == 6); /* scale 2, in the order asked */
+    const rec_column by_number[1] = {{3, ""}};
+    assert_int_equal(read_all(multi, by_number, 1, v, 8), 2);
+    assert_true(v[0] == 4 && v[1] == 8);
+    /* one column: its header is the single name right above the data (CRLF line ends too) */
+    const char *one = write_temp("one.csv", "emg_uv\r\n1.5\r\n-2\r\n");
+    const rec_column emg[1] = {{0, "emg_uv"}};
+    assert_int_equal(read_all(one, emg, 1, v, 8), 2);
+    assert_true(v[0] == 3 && v[1] == -4);
+    /* a name the header lacks: what, where and what there is */
+    char err[600];
+    const rec_column bad[1] = {{0, "GM"}};
+    assert_null(recording_open(multi, bad, 1, 1.0, 1000.0, err, sizeof err));
+    assert_non_null(strstr(err, "multi.csv: no column named 'GM'; the header has: time_s BF ST"));
+    assert_null(recording_open(one, bad, 1, 1.0, 1000.0, err, sizeof err));
+    assert_non_null(strstr(err, "no column named 'GM'; the header has: emg_uv"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_edf_plus_matches_edflib),
         cmocka_unit_test(test_bdf_plus_matches_edflib),
+        cmocka_unit_test(test_text_columns_by_name_and_number),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

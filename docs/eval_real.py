@@ -1,11 +1,15 @@
 #!/usr/bin/env python3
-"""Scores every candidate chain of config/eval.cfg on the real recordings of ../shared/data/emg, against
-references taken from their non-EMG channels (approximate: EMG leads movement and force by tens to hundreds
-of ms, so the tolerance before a reference onset is wide). Standard library only.
+"""Scores detector chains on the real recordings of ../shared/data/emg, against references taken from their
+non-EMG channels (approximate: EMG leads movement and force by tens to hundreds of ms, so the tolerance
+before a reference onset is wide). Every candidate of config/eval.cfg by default, or the muscles of any
+configuration (--config, each muscle a candidate). Standard library only, except --rate (numpy + scipy: run
+it with /usr/bin/python3), which resamples every recording to that rate first (what a 250 Hz amplifier
+would have recorded).
 
-usage: docs/eval_real.py [BUILD_DIR] [DATA_DIR]      (defaults: build, ../shared/data/emg)
+usage: docs/eval_real.py [--config CFG] [--rate HZ] [BUILD_DIR] [DATA_DIR]   (defaults: build, ../shared/data/emg)
 Prints one markdown table per recording.
 """
+import argparse
 import os
 import re
 import subprocess
@@ -14,8 +18,14 @@ import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-BUILD = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "build"))
-DATA = os.path.abspath(sys.argv[2] if len(sys.argv) > 2 else os.path.join(ROOT, "..", "shared", "data", "emg"))
+ARGS = argparse.ArgumentParser(description="score detector chains on the real recordings")
+ARGS.add_argument("--config", default=os.path.join(ROOT, "config", "eval.cfg"), help="its muscles are the chains")
+ARGS.add_argument("--rate", type=float, default=0, help="resample every recording to this rate (Hz) first")
+ARGS.add_argument("build", nargs="?", default=os.path.join(ROOT, "build"))
+ARGS.add_argument("data", nargs="?", default=os.path.join(ROOT, "..", "shared", "data", "emg"))
+OPT = ARGS.parse_args()
+BUILD = os.path.abspath(OPT.build)
+DATA = os.path.abspath(OPT.data)
 EVAL = os.path.join(BUILD, "bin", "myofeed-eval")
 
 
@@ -93,25 +103,50 @@ def table(md):
     return "\n".join(out) + "\n"
 
 
+def resampled(rec, source, rate, tmp):
+    """The recording's chosen column in uV, resampled to rate, as a one-column CSV; its source settings."""
+    import numpy as np
+    import scipy.signal as sg
+
+    col = re.search(r"columns = \[([^\]]+)\]", source).group(1).strip()
+    scale = float(re.search(r"scale = ([0-9.]+)", source).group(1)) if "scale" in source else 1.0
+    fs = float(re.search(r"sample_rate = ([0-9.]+)", source).group(1))
+    lines = open(os.path.join(DATA, rec)).read().splitlines()
+    if col.startswith('"'):
+        k = lines[0].split(",").index(col.strip('"'))
+        x = [float(line.split(",")[k]) for line in lines[1:]]
+    else:
+        k = int(col) - 1
+        rows = [line.split("\t") for line in lines if line[:1].isdigit() or line[:1] == "-"]
+        x = [float(r[k]) if len(r) > k and r[k].strip() else 0.0 for r in rows]
+    y = sg.resample_poly(np.array(x) * scale, int(rate), int(fs))
+    path = os.path.join(tmp, "r.csv")
+    with open(path, "w") as f:
+        f.write("emg_uv\n" + "".join(f"{v:.5f}\n" for v in y))
+    return path, 'columns = ["emg_uv"]; sample_rate = %g;' % rate
+
+
 def main():
-    base = open(os.path.join(ROOT, "config", "eval.cfg")).read()
+    text = open(OPT.config).read()
+    muscles = re.sub(r"channel = [0-9]+", "channel = 1", text[text.index("\nmuscles = ("):])
     tmp = tempfile.mkdtemp()
     for title, rec, source, truth in CASES:
-        cfg = re.sub(r"(?m)^source = \{.*\};$", "source = { type = \"synthetic\"; channels = 1; %s };" % source, base)
-        cfg = cfg.replace('"$ORIGIN', '"$ORIGIN')
+        path = os.path.join(DATA, rec)
+        if OPT.rate:
+            path, source = resampled(rec, source, OPT.rate, tmp)
+        cfg = 'source = { type = "synthetic"; channels = 1; %s };\n%s' % (source, muscles)
         cpath, tpath = os.path.join(tmp, "c.cfg"), os.path.join(tmp, "t.csv")
         open(cpath, "w").write(cfg + '\nplugins = { path = [ "%s/lib/myofeed/plugins" ]; };\n' % BUILD)
         t = truth()
         open(tpath, "w").write("".join(f"{a:.4f},{b:.4f}\n" for a, b in t))
-        p = subprocess.run([EVAL, "-c", cpath, "--recording", os.path.join(DATA, rec), "--truth", tpath,
+        p = subprocess.run([EVAL, "-c", cpath, "--recording", path, "--truth", tpath,
                             "--tolerance", "500", "--markdown"], capture_output=True, text=True, check=False)
-        print(f"\n**{title}** ({len(t)} reference contractions; onset delay measured from the reference, so "
-              f"negative = before the movement/force)\n")
+        print(f"\n**{title}**{' at %g Hz' % OPT.rate if OPT.rate else ''} ({len(t)} reference contractions; onset "
+              f"delay measured from the reference, so negative = before the movement/force)\n")
         print(table(p.stdout))
         if p.returncode:
             print(p.stderr)
     return 0
-
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -109,6 +109,10 @@ static int eval_generated(const config *c, plugin_host *h, int seeds, double sec
         fprintf(stderr, "--condition %s: no such condition (clean, hum or hum+drift)\n", only);
         return 1;
     }
+    int nc = 1; /* any configuration can be scored: each muscle is a candidate chain */
+    for (int m = 0; m < c->n_muscles; m++)
+        if (c->muscles[m].channel > nc) nc = c->muscles[m].channel;
+    double *wide = NULL;
     collect *col = calloc(1, sizeof *col);
     score_acc *acc = calloc((size_t)(c->n_muscles * (n_snr + 1)), sizeof *acc); /* last: SNR >= 6 dB overall */
     fprintf(stderr, "evaluating %d chains: %d SNRs x %d conditions x %d seeds x %g s\n", c->n_muscles, n_snr, n_run,
@@ -120,7 +124,14 @@ static int eval_generated(const config *c, plugin_host *h, int seeds, double sec
                                     conds[ci].drift, 2.0, delay_from / 100.0};
                 scenario s;
                 if (scenario_make(&sp, &s) != 0) return 2;
-                if (run(c, h, fs, s.x, s.n, 1, col) != 0) return 1;
+                const double *x = s.x;
+                if (nc > 1) { /* every muscle's channel carries the same generated signal */
+                    if (!(wide = realloc(wide, sizeof(double) * s.n * (size_t)nc))) return 2;
+                    for (uint64_t i = 0; i < s.n; i++)
+                        for (int k = 0; k < nc; k++) wide[i * (uint64_t)nc + (uint64_t)k] = s.x[i];
+                    x = wide;
+                }
+                if (run(c, h, fs, x, s.n, nc, col) != 0) return 1;
                 for (int m = 0; m < c->n_muscles; m++) {
                     if (verbose) {
                         score_acc one;
@@ -163,6 +174,7 @@ static int eval_generated(const config *c, plugin_host *h, int seeds, double sec
     }
     free(acc);
     free(col);
+    free(wide);
     return 0;
 }
 

@@ -279,11 +279,12 @@ static void prime(sos_cascade *c, double x)
         x = y_;                                                                                              \
     } while (0)
 /* ---- the one arithmetic path ----------------------------------------------------------------------------------
- * Every cascade runs as a lane of a four-lane vector, alone or beside up to three others with the same number of
- * sections (mf_filter_ops.process_many): the same operations in the same order whatever the grouping, the block
- * size or the other lanes, so a stream gives bit-identical output however a host splits or groups it (live and
- * replay give the same events). Unused lanes repeat the last cascade: same input, same result. Alone, a cascade
- * costs what a scalar loop would (the recurrence, not the width, sets the pace); beside three others, a quarter. */
+ * Every cascade runs the same steps (STEP) in the same order whatever the grouping, the block size or the other
+ * lanes, so a stream gives bit-identical output however a host splits or groups it (live and replay give the
+ * same events). Up to four cascades with the same number of sections run as the lanes of a four-lane vector
+ * (mf_filter_ops.process_many, process_lanes; unused lanes repeat the last cascade: same input, same result);
+ * a cascade alone runs the same steps on doubles, built in the same clones, so the compiler fuses the same
+ * multiply-adds (test_pipeline and test_process_many compare the two bit for bit). */
 #define VCHUNK 256 /* samples per pass through the lanes buffer (8 KiB on the stack) */
 
 #define VLOAD(j)                                                                                             \
@@ -297,62 +298,71 @@ static void prime(sos_cascade *c, double x)
 #define VSTORE(j)                                                                                            \
     for (int l_ = 0; l_ < 4; l_++)                                                                           \
     c[l_]->z[k + j][0] = z0_##j[l_], c[l_]->z[k + j][1] = zp_##j[l_], c[l_]->z[k + j][2] = xp_##j[l_]
+#define SLOAD(j)                                                                                             \
+    const sos_section *q##j = &c->s[k + j];                                                                  \
+    double b0_##j = q##j->b0, a1_##j = q##j->a1, a2_##j = q##j->a2;                                          \
+    double c1_##j = q##j->b1 - q##j->a1 * q##j->b0, c2_##j = q##j->b2 - q##j->a2 * q##j->b0;                 \
+    double z0_##j = c->z[k + j][0], zp_##j = c->z[k + j][1], xp_##j = c->z[k + j][2];
+#define SSTORE(j) c->z[k + j][0] = z0_##j, c->z[k + j][1] = zp_##j, c->z[k + j][2] = xp_##j
 
-static inline __attribute__((always_inline)) void vrun4(sos_cascade *const *c, int k, v4du *v, uint32_t n)
-{
-    VLOAD(0) VLOAD(1) VLOAD(2) VLOAD(3)
-    for (uint32_t i = 0; i < n; i++) {
-        v4d x = v[i];
-        STEP(0);
-        STEP(1);
-        STEP(2);
-        STEP(3);
-        v[i] = x;
+/* P##1 .. P##4: sections k .. k+G-1 over n samples v[i] (of type T, through pointers PT) in place, their state
+ * loaded and stored by LOAD and STORE from the cascade(s) c (type CT). */
+#define RUNS(P, CT, PT, T, LOAD, STORE)                                                                      \
+    static inline __attribute__((always_inline)) void P##4(CT c, int k, PT *v, uint32_t n)                   \
+    {                                                                                                        \
+        LOAD(0) LOAD(1) LOAD(2) LOAD(3) for (uint32_t i = 0; i < n; i++)                                     \
+        {                                                                                                    \
+            T x = v[i];                                                                                      \
+            STEP(0);                                                                                         \
+            STEP(1);                                                                                         \
+            STEP(2);                                                                                         \
+            STEP(3);                                                                                         \
+            v[i] = x;                                                                                        \
+        }                                                                                                    \
+        STORE(0);                                                                                            \
+        STORE(1);                                                                                            \
+        STORE(2);                                                                                            \
+        STORE(3);                                                                                            \
+    }                                                                                                        \
+    static inline __attribute__((always_inline)) void P##3(CT c, int k, PT *v, uint32_t n)                   \
+    {                                                                                                        \
+        LOAD(0) LOAD(1) LOAD(2) for (uint32_t i = 0; i < n; i++)                                             \
+        {                                                                                                    \
+            T x = v[i];                                                                                      \
+            STEP(0);                                                                                         \
+            STEP(1);                                                                                         \
+            STEP(2);                                                                                         \
+            v[i] = x;                                                                                        \
+        }                                                                                                    \
+        STORE(0);                                                                                            \
+        STORE(1);                                                                                            \
+        STORE(2);                                                                                            \
+    }                                                                                                        \
+    static inline __attribute__((always_inline)) void P##2(CT c, int k, PT *v, uint32_t n)                   \
+    {                                                                                                        \
+        LOAD(0) LOAD(1) for (uint32_t i = 0; i < n; i++)                                                     \
+        {                                                                                                    \
+            T x = v[i];                                                                                      \
+            STEP(0);                                                                                         \
+            STEP(1);                                                                                         \
+            v[i] = x;                                                                                        \
+        }                                                                                                    \
+        STORE(0);                                                                                            \
+        STORE(1);                                                                                            \
+    }                                                                                                        \
+    static inline __attribute__((always_inline)) void P##1(CT c, int k, PT *v, uint32_t n)                   \
+    {                                                                                                        \
+        LOAD(0) for (uint32_t i = 0; i < n; i++)                                                             \
+        {                                                                                                    \
+            T x = v[i];                                                                                      \
+            STEP(0);                                                                                         \
+            v[i] = x;                                                                                        \
+        }                                                                                                    \
+        STORE(0);                                                                                            \
     }
-    VSTORE(0);
-    VSTORE(1);
-    VSTORE(2);
-    VSTORE(3);
-}
 
-static inline __attribute__((always_inline)) void vrun3(sos_cascade *const *c, int k, v4du *v, uint32_t n)
-{
-    VLOAD(0) VLOAD(1) VLOAD(2)
-    for (uint32_t i = 0; i < n; i++) {
-        v4d x = v[i];
-        STEP(0);
-        STEP(1);
-        STEP(2);
-        v[i] = x;
-    }
-    VSTORE(0);
-    VSTORE(1);
-    VSTORE(2);
-}
-
-static inline __attribute__((always_inline)) void vrun2(sos_cascade *const *c, int k, v4du *v, uint32_t n)
-{
-    VLOAD(0) VLOAD(1)
-    for (uint32_t i = 0; i < n; i++) {
-        v4d x = v[i];
-        STEP(0);
-        STEP(1);
-        v[i] = x;
-    }
-    VSTORE(0);
-    VSTORE(1);
-}
-
-static inline __attribute__((always_inline)) void vrun1(sos_cascade *const *c, int k, v4du *v, uint32_t n)
-{
-    VLOAD(0)
-    for (uint32_t i = 0; i < n; i++) {
-        v4d x = v[i];
-        STEP(0);
-        v[i] = x;
-    }
-    VSTORE(0);
-}
+RUNS(vrun, sos_cascade *const *, v4du, v4d, VLOAD, VSTORE)
+RUNS(srun, sos_cascade *, double, double, SLOAD, SSTORE)
 
 /* The sign bit of each lane is set where x (a v4di) is not finite: adding one to an exponent of all ones carries
  * into it (unsigned, so the carry is defined). A macro: a function returning a vector changes the ABI. */
@@ -361,16 +371,45 @@ static inline __attribute__((always_inline)) void vrun1(sos_cascade *const *c, i
                              0x7ff0000000000000ull}) +                                                       \
      (v4du64){0x0010000000000000ull, 0x0010000000000000ull, 0x0010000000000000ull, 0x0010000000000000ull})
 
+/* Every section of c's cascade(s), n_sections of them, over m samples in place: four at a time, then three, two,
+ * one (the grouping only fuses loops; each section sees the same inputs in the same order). */
+#define RUN_SECTIONS(P, c, n_sections, v, m)                                                                 \
+    do {                                                                                                     \
+        int k = 0;                                                                                           \
+        for (; k + 4 <= (n_sections); k += 4) P##4(c, k, v, m);                                              \
+        for (; k + 3 <= (n_sections); k += 3) P##3(c, k, v, m);                                              \
+        for (; k + 2 <= (n_sections); k += 2) P##2(c, k, v, m);                                              \
+        for (; k < (n_sections); k++) P##1(c, k, v, m);                                                      \
+    } while (0)
+
 /* Every section of four cascades of equal length over m samples in lanes, in place. */
 static inline __attribute__((always_inline)) void run_sections(sos_cascade *const *c, v4du *v, uint32_t m)
 {
-    int k = 0;
-    for (; k + 4 <= c[0]->n; k += 4) vrun4(c, k, v, m);
-    for (; k + 3 <= c[0]->n; k += 3) vrun3(c, k, v, m);
-    for (; k + 2 <= c[0]->n; k += 2) vrun2(c, k, v, m);
-    for (; k < c[0]->n; k++) vrun1(c, k, v, m);
+    RUN_SECTIONS(vrun, c, c[0]->n, v, m);
     if (c[0]->envelope) /* never below 0 (NaN from an overflow too) */
         for (uint32_t i = 0; i < m; i++) v[i] = (v4du)((v4di)v[i] & (v[i] > 0.0));
+}
+
+/* One primed cascade alone: the same chunks, checks and steps as lanes4 on doubles. Returns the samples done
+ * (see lanes4). */
+LANES_CLONES static uint32_t alone(sos_cascade *c, const double *in, double *out, uint32_t n)
+{
+    double v[VCHUNK];
+    for (uint32_t at = 0; at < n; at += VCHUNK) {
+        uint32_t m = n - at < VCHUNK ? n - at : VCHUNK;
+        int lost = 0;
+        for (uint32_t i = 0; i < m; i++) {
+            double x = c->rectify ? fabs(in[at + i]) : in[at + i];
+            lost |= !isfinite(x);
+            v[i] = x;
+        }
+        if (lost) return at;
+        RUN_SECTIONS(srun, c, c->n, v, m);
+        if (c->envelope) /* as run_sections: +0.0 where not above 0 */
+            for (uint32_t i = 0; i < m; i++) v[i] = v[i] > 0.0 ? v[i] : 0.0;
+        memcpy(out + at, v, sizeof(double) * m);
+    }
+    return n;
 }
 
 /* Four primed cascades of equal length (pointers may repeat). Each chunk is checked for lost (non-finite)
@@ -421,6 +460,7 @@ LANES_CLONES static uint32_t lanes4(sos_cascade *const *c, const double *const *
 /* One to four primed cascades of equal length: the samples done (see lanes4). */
 static uint32_t run_group(sos_cascade *const *c, const double *const *in, double *const *out, int count, uint32_t n)
 {
+    if (count == 1) return alone(c[0], in[0], out[0], n);
     sos_cascade *g[4];
     const double *gi[4];
     double *go[4];

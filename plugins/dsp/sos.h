@@ -43,7 +43,7 @@ void sos_process(sos_cascade *c, const double *in, double *out, uint32_t n);
 
 /* sos_process on `count` cascades (cascade k: in[k] -> out[k]). Up to four primed cascades with the same
  * number of sections and finite input run side by side as the lanes of one vector; the others go one by one.
- * Every cascade always runs as a lane (sos_process too), so the output is the same bits either way. */
+ * A cascade alone (sos_process) runs the same steps on doubles, so the output is the same bits either way. */
 void sos_process_many(sos_cascade *const *c, uint32_t count, const double *const *in, double *const *out,
                       uint32_t n);
 

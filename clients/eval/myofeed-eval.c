@@ -119,7 +119,7 @@ static int eval_generated(const config *c, plugin_host *h, int seeds, double sec
             seeds, seconds);
     for (int si = 0; si < n_snr; si++) {
         for (int ci = 0; ci < n_cond; ci++)
-            for (int seed = 0; seed < seeds && (!only || !strcmp(only, conds[ci].name)); seed++) {
+            for (int seed = 0; seed < seeds && (!only || !strcmp(only, conds[ci].name)); seed++) { /* --condition */
                 scenario_spec sp = {(uint32_t)(seed * 7 + ci * 101 + 1), fs, seconds, snrs[si], 0, conds[ci].hum,
                                     conds[ci].drift, 2.0, delay_from / 100.0};
                 scenario s;

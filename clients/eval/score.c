@@ -21,12 +21,12 @@ static double pct(const double *v, int n, double p)
 }
 
 /* The median of v[0..n) (returned) and its 90th percentile (*p90), on a sorted copy. */
-static double pct_of(const double *v, int n, double p, double *p90)
+static double median_p90(const double *v, int n, double *p90)
 {
     double *c = malloc(sizeof(double) * (size_t)(n ? n : 1));
     if (n) memcpy(c, v, sizeof(double) * (size_t)n);
     qsort(c, (size_t)n, sizeof(double), cmp);
-    double m = pct(c, n, p);
+    double m = pct(c, n, 0.5);
     *p90 = pct(c, n, 0.9);
     free(c);
     return m;
@@ -76,8 +76,8 @@ score score_result(const score_acc *a)
     s.precision = a->detections ? (double)a->matched / a->detections : (a->truths ? 0.0 : 1.0);
     s.recall = a->truths ? (double)a->matched / a->truths : 1.0;
     s.f1 = s.precision + s.recall > 0 ? 2 * s.precision * s.recall / (s.precision + s.recall) : 0.0;
-    s.delay_median_ms = pct_of(a->delays_ms, a->n_delays, 0.5, &s.delay_p90_ms);
-    s.onset_err_median_ms = pct_of(a->onset_err_ms, a->n_delays, 0.5, &s.onset_err_p90_ms);
+    s.delay_median_ms = median_p90(a->delays_ms, a->n_delays, &s.delay_p90_ms);
+    s.onset_err_median_ms = median_p90(a->onset_err_ms, a->n_delays, &s.onset_err_p90_ms);
     s.rest_min = a->rest_s / 60.0;
     s.fa_per_min = s.rest_min > 0 ? a->false_pos / s.rest_min : 0.0;
     return s;

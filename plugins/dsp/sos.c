@@ -310,8 +310,8 @@ static void prime(sos_cascade *c, double x)
 #define RUNS(P, CT, PT, T, LOAD, STORE)                                                                      \
     static inline __attribute__((always_inline)) void P##4(CT c, int k, PT *v, uint32_t n)                   \
     {                                                                                                        \
-        LOAD(0) LOAD(1) LOAD(2) LOAD(3) for (uint32_t i = 0; i < n; i++)                                     \
-        {                                                                                                    \
+        LOAD(0) LOAD(1) LOAD(2) LOAD(3)                                                                      \
+        for (uint32_t i = 0; i < n; i++) {                                                                   \
             T x = v[i];                                                                                      \
             STEP(0);                                                                                         \
             STEP(1);                                                                                         \
@@ -326,8 +326,8 @@ static void prime(sos_cascade *c, double x)
     }                                                                                                        \
     static inline __attribute__((always_inline)) void P##3(CT c, int k, PT *v, uint32_t n)                   \
     {                                                                                                        \
-        LOAD(0) LOAD(1) LOAD(2) for (uint32_t i = 0; i < n; i++)                                             \
-        {                                                                                                    \
+        LOAD(0) LOAD(1) LOAD(2)                                                                              \
+        for (uint32_t i = 0; i < n; i++) {                                                                   \
             T x = v[i];                                                                                      \
             STEP(0);                                                                                         \
             STEP(1);                                                                                         \
@@ -340,8 +340,8 @@ static void prime(sos_cascade *c, double x)
     }                                                                                                        \
     static inline __attribute__((always_inline)) void P##2(CT c, int k, PT *v, uint32_t n)                   \
     {                                                                                                        \
-        LOAD(0) LOAD(1) for (uint32_t i = 0; i < n; i++)                                                     \
-        {                                                                                                    \
+        LOAD(0) LOAD(1)                                                                                      \
+        for (uint32_t i = 0; i < n; i++) {                                                                   \
             T x = v[i];                                                                                      \
             STEP(0);                                                                                         \
             STEP(1);                                                                                         \
@@ -352,8 +352,8 @@ static void prime(sos_cascade *c, double x)
     }                                                                                                        \
     static inline __attribute__((always_inline)) void P##1(CT c, int k, PT *v, uint32_t n)                   \
     {                                                                                                        \
-        LOAD(0) for (uint32_t i = 0; i < n; i++)                                                             \
-        {                                                                                                    \
+        LOAD(0)                                                                                              \
+        for (uint32_t i = 0; i < n; i++) {                                                                   \
             T x = v[i];                                                                                      \
             STEP(0);                                                                                         \
             v[i] = x;                                                                                        \

@@ -159,6 +159,9 @@ static int eval_generated(const config *c, plugin_host *h, int seeds, double sec
             }
         fprintf(stderr, "  SNR %g dB done\n", snrs[si]);
     }
+    double pooled_from = 0;
+    for (int si = 0; si < n_snr; si++)
+        if (snrs[si] >= 6 && (pooled_from == 0 || snrs[si] < pooled_from)) pooled_from = snrs[si];
     header(md);
     for (int m = 0; m < c->n_muscles; m++) {
         for (int si = 0; si <= n_snr; si++) {
@@ -166,9 +169,9 @@ static int eval_generated(const config *c, plugin_host *h, int seeds, double sec
             if (si < n_snr)
                 snprintf(lab, sizeof lab, "%g", snrs[si]);
             else
-                snprintf(lab, sizeof lab, ">=6");
+                snprintf(lab, sizeof lab, ">=%g", pooled_from); /* the SNRs pooled: those of 6 dB and more */
             score r = score_result(&acc[m * (n_snr + 1) + si]);
-            line(md, c->muscles[m].name, lab, &r);
+            if (si < n_snr || pooled_from > 0) line(md, c->muscles[m].name, lab, &r); /* nothing pooled: no row */
             score_acc_free(&acc[m * (n_snr + 1) + si]);
         }
     }

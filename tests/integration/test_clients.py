@@ -415,6 +415,12 @@ class TestEval(unittest.TestCase):
         rows = [[c.strip() for c in row] for row in rows]
         default = [row for row in rows[1:] if row[0] == "cusum_linenv80_default" and row[1] == "20"]
         self.assertEqual(len(default), 1, r.stdout)
+        pooled = [row for row in rows[1:] if row[0] == "cusum_linenv80_default" and row[1] == ">=20"]
+        self.assertEqual([row[2:] for row in pooled], [row[2:] for row in default],
+                         "the pooled row names the SNRs it pools (here only 20 dB)")
+        r = self.eval("-c", os.path.join(SRC, "config", "eval.cfg"), "--seeds", "1", "--seconds", "10", "--snr", "3")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertNotIn(">=", r.stdout, "no pooled row when no SNR is 6 dB or more")
         f1, delay, err, fa = float(default[0][2]), float(default[0][5]), float(default[0][7]), float(default[0][9])
         self.assertGreaterEqual(f1, 0.95)
         self.assertTrue(0 < delay < 80 and 0 <= err < 80 and fa < 1, default)

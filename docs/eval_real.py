@@ -66,9 +66,17 @@ def gait(muscle):
     lines = open(os.path.join(DATA, "musclesyneRgies", "ID0012_TW_01_gait_events.csv")).read().splitlines()[1:]
     td = [float(l.split(",")[-2]) for l in lines]
     stride = (td[-1] - td[0]) / (len(td) - 1)
+    emg = open(os.path.join(DATA, "musclesyneRgies", "ID0012_TW_01_raw_emg.csv")).read().splitlines()
+    end = float(emg[-1].split(",")[0])
+    # The event list stops at the 6th touchdown, the recording does not: the treadmill's next stride (at the
+    # mean stride time) is part of the reference where its burst lies inside the recording.
+    while td[-1] + stride - 0.2 * stride < end:
+        td.append(td[-1] + stride)
     if muscle == "glute":  # gluteus maximus/medius: early stance, 0-20 % of the stride
-        return [(t - 0.02 * stride, t + 0.2 * stride) for t in td]
-    return [(t - 0.2 * stride, t + 0.02 * stride) for t in td]  # hamstrings: terminal swing
+        windows = [(t - 0.02 * stride, t + 0.2 * stride) for t in td]
+    else:
+        windows = [(t - 0.2 * stride, t + 0.02 * stride) for t in td]  # hamstrings: terminal swing
+    return [(a, min(b, end)) for a, b in windows if a < end]
 
 
 CASES = [

@@ -138,6 +138,7 @@ def main():
     text = open(OPT.config).read()
     muscles = re.sub(r"channel = [0-9]+", "channel = 1", text[text.index("\nmuscles = ("):])
     tmp = tempfile.mkdtemp()
+    failed = 0
     for title, rec, source, truth in CASES:
         path = os.path.join(DATA, rec)
         if OPT.rate:
@@ -154,7 +155,10 @@ def main():
         print(table(p.stdout))
         if p.returncode:
             print(p.stderr)
-    return 0
+            failed += 1
+    if failed:
+        print(f"{failed} recording(s) could not be scored: see the messages above", file=sys.stderr)
+    return 1 if failed else 0
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "args.h"
+
 #define W 640
 #define H 480
 
@@ -187,14 +189,21 @@ int main(int argc, char **argv)
     g.hold_s = 3.0f;
     g.ring_x = W + 40;
     int keyboard = 0;
-    double seconds = 0;
+    double seconds = 0, v;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "-c") && i + 1 < argc) target = argv[++i];
         else if (!strcmp(argv[i], "-m") && i + 1 < argc) snprintf(g.muscle, sizeof g.muscle, "%s", argv[++i]);
-        else if (!strcmp(argv[i], "--target") && i + 1 < argc) g.target = (float)atof(argv[++i]);
-        else if (!strcmp(argv[i], "--hold") && i + 1 < argc) g.hold_s = (float)atof(argv[++i]);
+        else if (!strcmp(argv[i], "--target") && i + 1 < argc) {
+            if (args_number(argv[0], "--target", argv[++i], 0.01, 0.99, &v) != 0) return 1;
+            g.target = (float)v;
+        } else if (!strcmp(argv[i], "--hold") && i + 1 < argc) {
+            if (args_number(argv[0], "--hold", argv[++i], 0.1, 600, &v) != 0) return 1;
+            g.hold_s = (float)v;
+        }
         else if (!strcmp(argv[i], "--keyboard")) keyboard = 1;
-        else if (!strcmp(argv[i], "--seconds") && i + 1 < argc) seconds = atof(argv[++i]);
+        else if (!strcmp(argv[i], "--seconds") && i + 1 < argc) {
+            if (args_number(argv[0], "--seconds", argv[++i], 0, 604800, &seconds) != 0) return 1;
+        }
         else if (!strcmp(argv[i], "--screenshot") && i + 1 < argc) shot = argv[++i];
         else {
             fprintf(stderr, "usage: %s [-c HOST:PORT] [-m MUSCLE] [--target 0.3] [--hold 3] [--keyboard] "
@@ -202,10 +211,8 @@ int main(int argc, char **argv)
             return 1;
         }
     }
-    if (!(g.target > 0 && g.target < 1) || !(g.hold_s > 0)) {
-        fprintf(stderr, "%s: --target must be between 0 and 1, --hold above 0\n", argv[0]);
-        return 1;
-    }
+    char host[64], port[16];
+    if (args_host_port(argv[0], "-c", target, host, sizeof host, port, sizeof port) != 0) return 1;
     if (SDL_Init(SDL_INIT_VIDEO | SDL_INIT_AUDIO | SDL_INIT_TIMER) != 0 && SDL_Init(SDL_INIT_VIDEO | SDL_INIT_TIMER) != 0) {
         fprintf(stderr, "%s: SDL: %s (headless: SDL_VIDEODRIVER=offscreen)\n", argv[0], SDL_GetError());
         return 2;
@@ -224,12 +231,6 @@ int main(int argc, char **argv)
     SDL_AudioDeviceID audio = SDL_WasInit(SDL_INIT_AUDIO) ? SDL_OpenAudioDevice(NULL, 0, &want, &got, 0) : 0;
     if (audio) SDL_PauseAudioDevice(audio, 0);
 
-    char host[64] = "127.0.0.1", port[16] = "17700";
-    const char *colon = strrchr(target, ':');
-    if (colon && colon != target && (size_t)(colon - target) < sizeof host) {
-        snprintf(host, sizeof host, "%.*s", (int)(colon - target), target);
-        snprintf(port, sizeof port, "%s", colon + 1);
-    }
     lo_server s = keyboard ? NULL : lo_server_new_with_proto(NULL, LO_UDP, NULL);
     lo_address d = s ? lo_address_new(host, port) : NULL;
     if (s) {

@@ -15,6 +15,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "args.h"
+
 #define MAXM 32
 
 typedef struct mon {
@@ -168,13 +170,7 @@ int main(int argc, char **argv)
         }
     }
     char host[64], port[16];
-    const char *colon = strrchr(target, ':');
-    if (!colon || colon == target || (size_t)(colon - target) >= sizeof host) {
-        fprintf(stderr, "%s: -c wants HOST:PORT\n", argv[0]);
-        return 1;
-    }
-    snprintf(host, sizeof host, "%.*s", (int)(colon - target), target);
-    snprintf(port, sizeof port, "%s", colon + 1);
+    if (args_host_port(argv[0], "-c", target, host, sizeof host, port, sizeof port) != 0) return 1;
     lo_server s = lo_server_new_with_proto(NULL, LO_UDP, NULL);
     if (!s) return 2;
     lo_server_enable_queue(s, 0, 1);

@@ -12,6 +12,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "args.h"
+
 #define MAXM 32
 
 typedef struct rec {
@@ -122,20 +124,16 @@ int main(int argc, char **argv)
         if (!strcmp(argv[i], "-c") && i + 1 < argc) target = argv[++i];
         else if (!strcmp(argv[i], "-o") && i + 1 < argc) out = argv[++i];
         else if (!strcmp(argv[i], "-e") && i + 1 < argc) evf = argv[++i];
-        else if (!strcmp(argv[i], "-t") && i + 1 < argc) limit = atof(argv[++i]);
+        else if (!strcmp(argv[i], "-t") && i + 1 < argc) {
+            if (args_number(argv[0], "-t", argv[++i], 0, 604800, &limit) != 0) return 1;
+        }
         else {
             fprintf(stderr, "usage: %s [-c HOST:PORT] [-o FILE.csv] [-e EVENTS.csv] [-t SECONDS]\n", argv[0]);
             return 1;
         }
     }
     char host[64], port[16];
-    const char *colon = strrchr(target, ':');
-    if (!colon || colon == target || (size_t)(colon - target) >= sizeof host) {
-        fprintf(stderr, "%s: -c wants HOST:PORT\n", argv[0]);
-        return 1;
-    }
-    snprintf(host, sizeof host, "%.*s", (int)(colon - target), target);
-    snprintf(port, sizeof port, "%s", colon + 1);
+    if (args_host_port(argv[0], "-c", target, host, sizeof host, port, sizeof port) != 0) return 1;
     rec r;
     memset(&r, 0, sizeof r);
     r.out = fopen(out, "w");

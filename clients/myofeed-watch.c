@@ -14,6 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "args.h"
+
 #define MAXM 32
 
 typedef struct view {
@@ -159,7 +161,9 @@ int main(int argc, char **argv)
     int plain = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "-c") && i + 1 < argc) target = argv[++i];
-        else if (!strcmp(argv[i], "-t") && i + 1 < argc) limit = atof(argv[++i]);
+        else if (!strcmp(argv[i], "-t") && i + 1 < argc) {
+            if (args_number(argv[0], "-t", argv[++i], 0, 604800, &limit) != 0) return 1;
+        }
         else if (!strcmp(argv[i], "--plain")) plain = 1;
         else {
             fprintf(stderr, "usage: %s [-c HOST:PORT] [-t SECONDS] [--plain]\n", argv[0]);
@@ -167,13 +171,7 @@ int main(int argc, char **argv)
         }
     }
     char host[64], port[16];
-    const char *colon = strrchr(target, ':');
-    if (!colon || colon == target || (size_t)(colon - target) >= sizeof host) {
-        fprintf(stderr, "%s: -c wants HOST:PORT, e.g. 127.0.0.1:17700\n", argv[0]);
-        return 1;
-    }
-    snprintf(host, sizeof host, "%.*s", (int)(colon - target), target);
-    snprintf(port, sizeof port, "%s", colon + 1);
+    if (args_host_port(argv[0], "-c", target, host, sizeof host, port, sizeof port) != 0) return 1;
     lo_server s = lo_server_new_with_proto(NULL, LO_UDP, NULL);
     if (!s) {
         fprintf(stderr, "%s: cannot open a UDP port\n", argv[0]);

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "args.h"
 #include "config.h"
 #include "pipeline.h"
 #include "plugin_host.h"
@@ -242,10 +243,15 @@ int main(int argc, char **argv)
     int n_snr = 5;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "-c") && i + 1 < argc) cfg = argv[++i];
-        else if (!strcmp(argv[i], "--seeds") && i + 1 < argc) seeds = atoi(argv[++i]);
-        else if (!strcmp(argv[i], "--seconds") && i + 1 < argc) seconds = atof(argv[++i]);
-        else if (!strcmp(argv[i], "--tolerance") && i + 1 < argc) tol = atof(argv[++i]);
-        else if (!strcmp(argv[i], "--delay-from") && i + 1 < argc) delay_from = atof(argv[++i]);
+        else if (!strcmp(argv[i], "--seeds") && i + 1 < argc) {
+            if (args_count(argv[0], "--seeds", argv[++i], 1, 1000, &seeds) != 0) return 1;
+        } else if (!strcmp(argv[i], "--seconds") && i + 1 < argc) {
+            if (args_number(argv[0], "--seconds", argv[++i], 10, 86400, &seconds) != 0) return 1;
+        } else if (!strcmp(argv[i], "--tolerance") && i + 1 < argc) {
+            if (args_number(argv[0], "--tolerance", argv[++i], 0, 10000, &tol) != 0) return 1;
+        } else if (!strcmp(argv[i], "--delay-from") && i + 1 < argc) {
+            if (args_number(argv[0], "--delay-from", argv[++i], 0, 100, &delay_from) != 0) return 1;
+        }
         else if (!strcmp(argv[i], "--recording") && i + 1 < argc) rec = argv[++i];
         else if (!strcmp(argv[i], "--truth") && i + 1 < argc) truth_file = argv[++i];
         else if (!strcmp(argv[i], "--condition") && i + 1 < argc) only = argv[++i];
@@ -254,7 +260,13 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "-vv")) verbose = 2;
         else if (!strcmp(argv[i], "--snr") && i + 1 < argc) {
             n_snr = 0;
-            for (char *s = strtok(argv[++i], ","); s && n_snr < 16; s = strtok(NULL, ",")) snrs[n_snr++] = atof(s);
+            for (char *s = strtok(argv[++i], ","); s; s = strtok(NULL, ",")) {
+                if (n_snr == 16) {
+                    fprintf(stderr, "%s: --snr: at most 16 values\n", argv[0]);
+                    return 1;
+                }
+                if (args_number(argv[0], "--snr", s, -40, 80, &snrs[n_snr++]) != 0) return 1;
+            }
         } else {
             fprintf(stderr,
                     "usage: %s [-c CONFIG] [--seeds N] [--seconds S] [--snr 3,6,10] [--tolerance MS] [--delay-from PCT]\n"
@@ -263,15 +275,6 @@ int main(int argc, char **argv)
                     argv[0], argv[0]);
             return 1;
         }
-    }
-    if (seeds < 1 || seconds < 10) {
-        fprintf(stderr, "%s: need at least 1 seed and 10 s\n", argv[0]);
-        return 1;
-    }
-    if (!(delay_from >= 0 && delay_from <= 100)) {
-        fprintf(stderr, "%s: --delay-from %g must be a percentage of the plateau, 10 to 100 (0 or 10: the truth "
-                        "onset)\n", argv[0], delay_from);
-        return 1;
     }
     char exe[PATH_MAX];
     ssize_t r = readlink("/proc/self/exe", exe, sizeof exe - 1);

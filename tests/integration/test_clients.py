@@ -392,6 +392,27 @@ setTimeout(() => { console.log(JSON.stringify(seen)); process.exit(0); }, 2500);
             shutil.rmtree(tmp, ignore_errors=True)
 
 
+class TestArguments(unittest.TestCase):
+    """Every client refuses a bad value with a message naming it and what it wants (no daemon needed)."""
+
+    def test_clients_name_the_bad_value_and_what_they_want(self):
+        env = dict(os.environ, SDL_VIDEODRIVER="offscreen", SDL_AUDIODRIVER="dummy",
+                   ASAN_OPTIONS=os.environ.get("ASAN_OPTIONS", "") + ":detect_leaks=0")
+        cases = [
+            ("myofeed-record", ["-t", "ten"], "-t 'ten': give a number from 0 to 604800"),
+            ("myofeed-record", ["-c", "127.0.0.1:99999"], "-c '127.0.0.1:99999': give HOST:PORT"),
+            ("myofeed-watch", ["-t", "-5"], "-t '-5': give a number from 0 to 604800"),
+            ("myofeed-watch", ["-c", ":17700"], "-c ':17700': give HOST:PORT"),
+            ("myofeed-monitor", ["-c", "localhost"], "-c 'localhost': give HOST:PORT"),
+            ("myofeed-game", ["--target", "1.5"], "--target '1.5': give a number from 0.01 to 0.99"),
+            ("myofeed-game", ["-c", "127.0.0.1:port"], "-c '127.0.0.1:port': give HOST:PORT"),
+        ]
+        for prog, args, want in cases:
+            r = subprocess.run([exe(prog), *args], capture_output=True, text=True, timeout=10, env=env)
+            self.assertEqual(r.returncode, 1, f"{prog} {args}: {r.stderr}")
+            self.assertIn(f"{prog}: {want}", r.stderr)
+
+
 class TestEval(unittest.TestCase):
     """myofeed-eval: generated signals restricted to one condition, a recording against a truth file, bad input."""
 
@@ -474,9 +495,13 @@ class TestEval(unittest.TestCase):
         r = self.eval("-c", cfg, "--condition", "rain")
         self.assertEqual(r.returncode, 1)
         self.assertIn("--condition rain: no such condition (clean, hum or hum+drift)", r.stderr)
-        r = self.eval("-c", cfg, "--delay-from", "120")
-        self.assertEqual(r.returncode, 1)
-        self.assertIn("--delay-from 120", r.stderr)
+        for args, want in ((["--delay-from", "120"], "--delay-from '120': give a number from 0 to 100"),
+                           (["--seeds", "2.5"], "--seeds '2.5': give a whole number from 1 to 1000"),
+                           (["--seconds", "5"], "--seconds '5': give a number from 10 to 86400"),
+                           (["--snr", "6,x"], "--snr 'x': give a number from -40 to 80")):
+            r = self.eval("-c", cfg, *args)
+            self.assertEqual(r.returncode, 1, args)
+            self.assertIn(want, r.stderr)
         r = self.eval("--bogus")
         self.assertEqual(r.returncode, 1)
         self.assertIn("usage:", r.stderr)

@@ -103,36 +103,52 @@ static int eval_generated(const config *c, plugin_host *h, int seeds, double sec
         double hum;
         int drift;
     } conds[] = {{"clean", 0, 0}, {"hum", 30, 0}, {"hum+drift", 30, 1}};
-    const int n_cond = 3;
-    int n_run = 0;
-    for (int ci = 0; ci < n_cond; ci++) n_run += !only || !strcmp(only, conds[ci].name);
-    if (!n_run) {
-        fprintf(stderr, "--condition %s: no such condition (clean, hum or hum+drift)\n", only);
-        return 1;
+    int first = 0, end = 3; /* the conditions run: all, or the one --condition names */
+    if (only) {
+        while (first < end && strcmp(only, conds[first].name)) first++;
+        if (first == end) {
+            fprintf(stderr, "--condition %s: no such condition (clean, hum or hum+drift)\n", only);
+            return 1;
+        }
+        end = first + 1;
     }
     int nc = 1; /* any configuration can be scored: each muscle is a candidate chain */
     for (int m = 0; m < c->n_muscles; m++)
         if (c->muscles[m].channel > nc) nc = c->muscles[m].channel;
+    int rc = 0;
     double *wide = NULL;
     collect *col = calloc(1, sizeof *col);
     score_acc *acc = calloc((size_t)(c->n_muscles * (n_snr + 1)), sizeof *acc); /* last: SNR >= 6 dB overall */
-    fprintf(stderr, "evaluating %d chains: %d SNRs x %d conditions x %d seeds x %g s\n", c->n_muscles, n_snr, n_run,
-            seeds, seconds);
+    if (!col || !acc) goto out_of_memory;
+    fprintf(stderr, "evaluating %d chains: %d SNRs x %d conditions x %d seeds x %g s\n", c->n_muscles, n_snr,
+            end - first, seeds, seconds);
     for (int si = 0; si < n_snr; si++) {
-        for (int ci = 0; ci < n_cond; ci++)
-            for (int seed = 0; seed < seeds && (!only || !strcmp(only, conds[ci].name)); seed++) { /* --condition */
+        for (int ci = first; ci < end; ci++)
+            for (int seed = 0; seed < seeds; seed++) {
                 scenario_spec sp = {(uint32_t)(seed * 7 + ci * 101 + 1), fs, seconds, snrs[si], 0, conds[ci].hum,
                                     conds[ci].drift, 2.0, delay_from / 100.0};
                 scenario s;
-                if (scenario_make(&sp, &s) != 0) return 2;
+                if (scenario_make(&sp, &s) != 0) {
+                    scenario_free(&s);
+                    goto out_of_memory;
+                }
                 const double *x = s.x;
                 if (nc > 1) { /* every muscle's channel carries the same generated signal */
-                    if (!(wide = realloc(wide, sizeof(double) * s.n * (size_t)nc))) return 2;
+                    double *w = realloc(wide, sizeof(double) * s.n * (size_t)nc);
+                    if (!w) {
+                        scenario_free(&s);
+                        goto out_of_memory;
+                    }
+                    wide = w;
                     for (uint64_t i = 0; i < s.n; i++)
                         for (int k = 0; k < nc; k++) wide[i * (uint64_t)nc + (uint64_t)k] = s.x[i];
                     x = wide;
                 }
-                if (run(c, h, fs, x, s.n, nc, col) != 0) return 1;
+                if (run(c, h, fs, x, s.n, nc, col) != 0) { /* run() printed why */
+                    scenario_free(&s);
+                    rc = 1;
+                    goto done;
+                }
                 for (int m = 0; m < c->n_muscles; m++) {
                     if (verbose) {
                         score_acc one;
@@ -173,13 +189,19 @@ static int eval_generated(const config *c, plugin_host *h, int seeds, double sec
                 snprintf(lab, sizeof lab, ">=%g", pooled_from); /* the SNRs pooled: those of 6 dB and more */
             score r = score_result(&acc[m * (n_snr + 1) + si]);
             if (si < n_snr || pooled_from > 0) line(md, c->muscles[m].name, lab, &r); /* nothing pooled: no row */
-            score_acc_free(&acc[m * (n_snr + 1) + si]);
         }
     }
+    goto done;
+out_of_memory:
+    fprintf(stderr, "myofeed-eval: out of memory for %g s of %d channel(s) at %g Hz; give fewer --seconds\n", seconds,
+            nc, fs);
+    rc = 2;
+done:
+    for (int k = 0; acc && k < c->n_muscles * (n_snr + 1); k++) score_acc_free(&acc[k]);
     free(acc);
     free(col);
     free(wide);
-    return 0;
+    return rc;
 }
 
 static int eval_recording(const config *c, plugin_host *h, const char *file, const char *truth_file, double tol,

@@ -47,7 +47,12 @@ int scenario_make(const scenario_spec *sp, scenario *s)
     double *amp = calloc(s->n, sizeof(double));
     int cap = (int)(sp->seconds / 1.2) + 4;
     s->t = calloc((size_t)cap, sizeof(truth));
-    if (!s->x || !emg || !floor_ || !amp || !s->t) return -1;
+    if (!s->x || !emg || !floor_ || !amp || !s->t) { /* the caller frees s */
+        free(emg);
+        free(floor_);
+        free(amp);
+        return -1;
+    }
     uint64_t rng = 0x5eedull * (sp->seed + 1) + (uint64_t)(sp->snr_db * 1000);
     double hi = fs / 2 * 0.9 < 350 ? fs / 2 * 0.9 : 350, fhi = fs / 2 * 0.95 < 500 ? fs / 2 * 0.95 : 500;
     colored(&rng, 20, hi, fs, emg, s->n);

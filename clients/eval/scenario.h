@@ -33,6 +33,7 @@ typedef struct scenario {
     truth *t;
 } scenario;
 
+/* 0, or -1 when out of memory; either way *out is freed with scenario_free. */
 int scenario_make(const scenario_spec *spec, scenario *out);
 void scenario_free(scenario *s);
 

@@ -502,6 +502,15 @@ class TestEval(unittest.TestCase):
             r = self.eval("-c", cfg, *args)
             self.assertEqual(r.returncode, 1, args)
             self.assertIn(want, r.stderr)
+        # out of memory says so (a 400 MB address-space limit; not under ASan, whose shadow memory needs more)
+        if "libasan" not in subprocess.run(["ldd", exe("myofeed-eval")], capture_output=True, text=True).stdout:
+            import resource
+            r = subprocess.run([exe("myofeed-eval"), "-c", CFG, "--seeds", "1", "--seconds", "86400", "--snr", "20"],
+                               capture_output=True, text=True, timeout=60,
+                               preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_AS, (400 << 20, 400 << 20)))
+            self.assertEqual(r.returncode, 2, r.stderr)
+            self.assertIn("myofeed-eval: out of memory for 86400 s of 4 channel(s) at 2000 Hz; give fewer --seconds",
+                          r.stderr)
         r = self.eval("--bogus")
         self.assertEqual(r.returncode, 1)
         self.assertIn("usage:", r.stderr)

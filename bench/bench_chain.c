@@ -10,10 +10,10 @@
 #include <libgen.h>
 #include <limits.h>
 
-#include "config.h"
-#include "pipeline.h"
-#include "plugin_host.h"
-#include "synth_patient.h"
+#include "config/config.h"
+#include "pipeline/pipeline.h"
+#include "host/plugin_host.h"
+#include "sources/synth_patient.h"
 
 static double now(void)
 {

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "dsp/sos.h"
+#include "mfdsp/sos.h"
 
 #define CH 4
 #define BLOCK 256

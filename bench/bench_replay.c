@@ -11,12 +11,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "config.h"
-#include "pipeline.h"
-#include "plugin_host.h"
-#include "prefetch.h"
-#include "recording.h"
-#include "synth_patient.h"
+#include "config/config.h"
+#include "pipeline/pipeline.h"
+#include "host/plugin_host.h"
+#include "sources/prefetch.h"
+#include "sources/reader.h"
+#include "sources/synth_patient.h"
 
 #define NC 8
 #define FS 2000
@@ -107,11 +107,11 @@ int main(int argc, char **argv)
     }
     uint64_t events = 0;
     pipeline_set_sink(p, (pipeline_sink){sink, &events});
-    rec_column cols[NC];
-    for (int s = 0; s < NC; s++) cols[s] = (rec_column){s + 1, ""};
+    cfg_column cols[NC];
+    for (int s = 0; s < NC; s++) cols[s] = (cfg_column){s + 1, ""};
     char err[600];
     t0 = now();
-    recording *rec = recording_open(path, cols, NC, 1.0, FS, err, sizeof err);
+    reader *rec = reader_open(path, cols, NC, 1.0, FS, err, sizeof err);
     if (!rec) {
         fprintf(stderr, "%s\n", err);
         return 2;
@@ -136,7 +136,7 @@ int main(int argc, char **argv)
     }
     prefetch_stop(pf);
     double wall = now() - t0;
-    recording_close(rec);
+    reader_close(rec);
     double dur = (double)total / FS;
     printf("replay of %.0f min x %d channels at %d Hz (BDF+, %.0f MB, written in %.1f s): %.2f s wall = %.0fx real "
            "time (waiting for the reader thread %.2f s, pipeline %.2f s = %.1f ns per channel-sample); %llu transitions\n",

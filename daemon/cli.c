@@ -9,7 +9,7 @@ void cli_usage(const char *prog, int full)
 {
     fprintf(stderr,
             "usage: %s [-c FILE] [-o KEY=VALUE]... [--check-config] [--list-ports] [--list-plugins]\n"
-            "       %*s [--replay FILE] [-v] [--syslog] [--version] [--help]\n",
+            "       %*s [--print-config] [--replay FILE] [-v] [--syslog] [--version] [--help]\n",
             prog, (int)strlen(prog), "");
     if (!full) {
         fprintf(stderr, "try '%s --help'\n", prog);
@@ -24,6 +24,7 @@ void cli_usage(const char *prog, int full)
             "      --check-config  validate everything (loads every plugin) without opening devices; exit 0/1\n"
             "      --list-ports    list serial ports with USB VID:PID and serial number\n"
             "      --list-plugins  list plugins with their parameters\n"
+            "      --print-config  print the reference configuration: every key, its default, unit and range\n"
             "      --replay FILE   run the pipeline on a recording\n"
             "  -v, --verbose       more log output (repeat for debug)\n"
             "      --syslog        also log to syslog\n"
@@ -40,7 +41,8 @@ int cli_parse(int argc, char **argv, cli_opts *o)
         {"list-ports", no_argument, NULL, 'P'},    {"list-plugins", no_argument, NULL, 'L'},
         {"replay", required_argument, NULL, 'R'},  {"verbose", no_argument, NULL, 'v'},
         {"syslog", no_argument, NULL, 'S'},        {"version", no_argument, NULL, 'V'},
-        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
+        {"help", no_argument, NULL, 'h'},          {"print-config", no_argument, NULL, 'K'},
+        {NULL, 0, NULL, 0},
     };
     memset(o, 0, sizeof *o);
     optind = 1;
@@ -59,6 +61,7 @@ int cli_parse(int argc, char **argv, cli_opts *o)
         case 'C': o->check_config = 1; break;
         case 'P': o->list_ports = 1; break;
         case 'L': o->list_plugins = 1; break;
+        case 'K': o->print_config = 1; break;
         case 'R': o->replay = optarg; break;
         case 'v': o->verbose++; break;
         case 'S': o->syslog = 1; break;

@@ -6,7 +6,7 @@
 
 typedef struct cli_opts {
     const char *config; /* NULL: default search */
-    int check_config, list_ports, list_plugins, version, help, verbose, syslog;
+    int check_config, list_ports, list_plugins, print_config, version, help, verbose, syslog;
     const char *replay;
     int n_overrides;
     const char *overrides[CLI_MAX_OVERRIDES];

@@ -2,6 +2,7 @@
  * configuration (the "runtime"), run, reload on SIGHUP (a new runtime is built completely before the
  * old one is replaced; a bad configuration changes nothing), stop on SIGTERM/SIGINT. */
 #include "daemon.h"
+#include "base/clock.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -14,17 +15,17 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "control.h"
-#include "feedback.h"
-#include "log.h"
-#include "osc_addr.h"
-#include "osc_feedback.h"
-#include "osc_out.h"
-#include "pipeline.h"
-#include "plugin_host.h"
+#include "osc/control.h"
+#include "pipeline/feedback.h"
+#include "base/log.h"
+#include "osc/osc_addr.h"
+#include "osc/osc_feedback.h"
+#include "osc/osc_out.h"
+#include "pipeline/pipeline.h"
+#include "host/plugin_host.h"
 #include "runtime.h"
-#include "source.h"
-#include "subscribers.h"
+#include "sources/source.h"
+#include "osc/subscribers.h"
 #define LOG_COMPONENT "daemon"
 
 typedef struct runtime {
@@ -85,13 +86,6 @@ static runtime *runtime_build(const char *path, const cli_opts *o, const char *e
 }
 
 /* ---------------------------------------------------------------------------------------------- */
-
-static double mono_s(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
 
 static void send_muscles(daemon_t *d, const struct sockaddr_in *to)
 {
@@ -301,7 +295,7 @@ static void on_heartbeat(evutil_socket_t fd, short what, void *arg)
 {
     (void)fd, (void)what;
     daemon_t *d = arg;
-    int gone = subs_expire(&d->subs, mono_s());
+    int gone = subs_expire(&d->subs, clock_mono_s());
     if (gone) LOGI("%d subscriber lease(s) expired", gone);
     send_heartbeat(d);
     send_levels(d);

@@ -8,10 +8,11 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "config.h"
+#include "config/config.h"
+#include "config/config_keys.h"
 #include "daemon.h"
-#include "log.h"
-#include "plugin_host.h"
+#include "base/log.h"
+#include "host/plugin_host.h"
 #include "replay.h"
 
 #ifndef MYOFEED_SYSCONFDIR
@@ -120,6 +121,10 @@ int main(int argc, char **argv)
     exe_dir_of(exe_dir, sizeof exe_dir);
     const char *cfg = find_config(&o, buf, sizeof buf);
     if (o.list_ports) return list_ports();
+    if (o.print_config) {
+        cfg_keys_print_reference(stdout);
+        return fflush(stdout) == 0 ? 0 : 2;
+    }
     if (o.list_plugins) return list_plugins(&o, cfg, exe_dir);
     if (o.replay) return replay_offline(cfg, &o, exe_dir, o.replay, stdout);
     if (o.check_config) return daemon_check(cfg, &o, exe_dir);

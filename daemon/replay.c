@@ -1,14 +1,15 @@
 /* replay.c: offline replay: recording -> pipeline -> feedback -> CSV of events. */
 #include "replay.h"
+#include "base/clock.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "feedback.h"
-#include "log.h"
-#include "prefetch.h"
-#include "recording.h"
+#include "pipeline/feedback.h"
+#include "base/log.h"
+#include "sources/prefetch.h"
+#include "sources/reader.h"
 #include "runtime.h"
 #define LOG_COMPONENT "replay"
 
@@ -51,13 +52,6 @@ static void ev_rep(void *ctx, int m, int32_t count, uint64_t sample)
     row(c, m, "rep", count, sample, sample, -1, 0);
 }
 
-static double mono(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
-
 int replay_offline(const char *cfg_path, const cli_opts *o, const char *exe_dir, const char *file, FILE *out)
 {
     char ov_file[4200];
@@ -72,7 +66,7 @@ int replay_offline(const char *cfg_path, const cli_opts *o, const char *exe_dir,
     }
     char err[600];
     const config *c = rc.cfg;
-    recording *r = recording_open(c->source.file, c->source.columns, c->source.n_columns, c->source.scale,
+    reader *r = reader_open(c->source.file, c->source.columns, c->source.n_columns, c->source.scale,
                                   c->source.sample_rate, err, sizeof err);
     if (!r) {
         LOGE("%s", err);
@@ -85,12 +79,12 @@ int replay_offline(const char *cfg_path, const cli_opts *o, const char *exe_dir,
     pipeline_set_sink(rc.pl, (pipeline_sink){feedback_block, fb});
     fprintf(out, "muscle,event,n,sample,t_s,decided_sample,decision_delay_ms,hold_s,peak_act\n");
     uint64_t total = 0;
-    double t0 = mono();
+    double t0 = clock_mono_s();
     prefetch *pf = prefetch_start(r, 8192, err, sizeof err); /* the file is decoded while the pipeline runs */
     if (!pf) {
         LOGE("%s", err);
         free(fb);
-        recording_close(r);
+        reader_close(r);
         runtime_core_free(&rc);
         return 2;
     }
@@ -101,15 +95,15 @@ int replay_offline(const char *cfg_path, const cli_opts *o, const char *exe_dir,
         total += got;
     }
     prefetch_stop(pf);
-    double wall = mono() - t0;
+    double wall = clock_mono_s() - t0;
     LOGI("%s: %llu frames x %d channels (%.1f s at %g Hz) in %.3f s (%.0fx real time): %llu onsets, %llu offsets, "
          "%llu reps%s",
          file, (unsigned long long)total, rc.channels, (double)total / rc.fs, rc.fs, wall,
          wall > 0 ? (double)total / rc.fs / wall : 0.0, (unsigned long long)sink.onsets,
          (unsigned long long)sink.offsets, (unsigned long long)sink.reps,
-         recording_bad_rows(r) ? "; some rows had no values and count as lost samples" : "");
+         reader_bad_rows(r) ? "; some rows had no values and count as lost samples" : "");
     free(fb);
-    recording_close(r);
+    reader_close(r);
     runtime_core_free(&rc);
     return 0;
 }

@@ -5,8 +5,9 @@
 #include <math.h>
 #include <string.h>
 
-#include "decoder.h"
-#include "log.h"
+#include "host/decoder.h"
+#include "sources/reader.h"
+#include "base/log.h"
 #define LOG_COMPONENT "daemon"
 
 /* Sample rate and channels of the configured source. Returns 0 or -1 (diag added). */
@@ -25,17 +26,17 @@ static int source_shape(const config *c, plugin_host *h, double *fs, int *channe
     }
     if (c->source.type != SOURCE_REPLAY) return 0;
     char err[600];
-    recording *r = recording_open(c->source.file, c->source.columns, c->source.n_columns, c->source.scale,
+    reader *r = reader_open(c->source.file, c->source.columns, c->source.n_columns, c->source.scale,
                                   c->source.sample_rate, err, sizeof err);
     if (!r) {
         diag_add(d, c->path, "source.file: %s", err);
         return -1;
     }
-    *fs = recording_rate(r);
-    *channels = recording_channels(r);
-    if (recording_rate_from_file(r) && c->source.sample_rate_set && fabs(*fs - c->source.sample_rate) > 1e-9)
+    *fs = reader_rate(r);
+    *channels = reader_channels(r);
+    if (reader_rate_from_file(r) && c->source.sample_rate_set && fabs(*fs - c->source.sample_rate) > 1e-9)
         LOGW("%s states %g Hz; source.sample_rate %g is ignored", c->source.file, *fs, c->source.sample_rate);
-    recording_close(r);
+    reader_close(r);
     return 0;
 }
 

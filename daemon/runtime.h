@@ -5,10 +5,10 @@
 #define MF_RUNTIME_H
 
 #include "cli.h"
-#include "config.h"
-#include "diag.h"
-#include "pipeline.h"
-#include "plugin_host.h"
+#include "config/config.h"
+#include "base/diag.h"
+#include "pipeline/pipeline.h"
+#include "host/plugin_host.h"
 
 typedef struct runtime_core {
     config *cfg;

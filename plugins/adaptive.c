@@ -11,9 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "dsp/activation.h"
-#include "dsp/hysteresis.h"
-#include "dsp/onoff.h"
+#include "mfdsp/activation.h"
+#include "mfdsp/hysteresis.h"
+#include "mfdsp/onoff.h"
 
 #define LEAD_KEEP 512 /* lead-in values kept for the median (decimated) */
 

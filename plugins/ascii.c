@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dsp/decode.h"
+#include "mfdsp/decode.h"
 
 #define LINE_MAX_LEN 256
 

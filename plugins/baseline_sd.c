@@ -8,10 +8,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "dsp/activation.h"
-#include "dsp/hysteresis.h"
-#include "dsp/onoff.h"
-#include "dsp/rest.h"
+#include "mfdsp/activation.h"
+#include "mfdsp/hysteresis.h"
+#include "mfdsp/onoff.h"
+#include "mfdsp/rest.h"
 
 enum { P_ON, P_OFF, P_WINDOW, P_LEAD_IN, P_SETTLE, P_MIN_ON, P_MIN_OFF, N_PARAMS };
 

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dsp/decode.h"
+#include "mfdsp/decode.h"
 
 #define LOCK_FRAMES 3
 

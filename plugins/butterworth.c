@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "dsp/sos_ops.h"
+#include "mfdsp/sos_ops.h"
 
 static const char *const types[] = {"lowpass", "highpass", "bandpass", "bandstop", NULL};
 

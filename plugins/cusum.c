@@ -29,8 +29,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dsp/activation.h"
-#include "dsp/onoff.h"
+#include "mfdsp/activation.h"
+#include "mfdsp/onoff.h"
 
 #define LEAD_KEEP 512 /* lead-in values kept for the median (decimated) */
 #define SUB 128       /* most samples per pass: the rest level and 1/rest are updated once per pass */

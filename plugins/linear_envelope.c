@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "dsp/sos_ops.h"
+#include "mfdsp/sos_ops.h"
 
 enum { P_CUTOFF, P_ORDER, N_PARAMS };
 

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "dsp/sos_ops.h"
+#include "mfdsp/sos_ops.h"
 
 enum { P_FREQ, P_Q, P_HARMONICS, P_PRIME, N_PARAMS };
 

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dsp/decode.h"
+#include "mfdsp/decode.h"
 
 #define PKT 33
 #define MAX_FILL 20

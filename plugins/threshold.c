@@ -12,9 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "dsp/activation.h"
-#include "dsp/hysteresis.h"
-#include "dsp/onoff.h"
+#include "mfdsp/activation.h"
+#include "mfdsp/hysteresis.h"
+#include "mfdsp/onoff.h"
 
 static const char *const units[] = {"uv", "pct_mvc", NULL};
 

@@ -20,10 +20,10 @@
 #include <unistd.h>
 
 #include "args.h"
-#include "config.h"
-#include "pipeline.h"
-#include "plugin_host.h"
-#include "recording.h"
+#include "config/config.h"
+#include "pipeline/pipeline.h"
+#include "host/plugin_host.h"
+#include "sources/reader.h"
 #include "scenario.h"
 #include "score.h"
 
@@ -208,25 +208,25 @@ static int eval_recording(const config *c, plugin_host *h, const char *file, con
                           int md)
 {
     char err[600];
-    recording *r = recording_open(file, c->source.columns, c->source.n_columns, c->source.scale,
+    reader *r = reader_open(file, c->source.columns, c->source.n_columns, c->source.scale,
                                   c->source.sample_rate, err, sizeof err);
     if (!r) {
         fprintf(stderr, "%s\n", err);
         return 2;
     }
-    int nc = recording_channels(r);
-    double fs = recording_rate(r);
+    int nc = reader_channels(r);
+    double fs = reader_rate(r);
     size_t cap = 1 << 16, n = 0;
     double *x = malloc(sizeof(double) * cap * (size_t)nc);
     uint32_t got;
-    while ((got = recording_read(r, x + n * (size_t)nc, 4096)) > 0) {
+    while ((got = reader_read(r, x + n * (size_t)nc, 4096)) > 0) {
         n += got;
         if (n + 4096 > cap) {
             cap *= 2;
             x = realloc(x, sizeof(double) * cap * (size_t)nc);
         }
     }
-    recording_close(r);
+    reader_close(r);
     FILE *tf = fopen(truth_file, "r");
     if (!tf) {
         fprintf(stderr, "%s: cannot read the truth file\n", truth_file);

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dsp/sos.h"
+#include "mfdsp/sos.h"
 
 static uint64_t next(uint64_t *s)
 {

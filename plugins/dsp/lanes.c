@@ -1,5 +1,5 @@
 /* lanes.c: see lanes.h. */
-#include "lanes.h"
+#include "mfdsp/lanes.h"
 
 #include <string.h>
 

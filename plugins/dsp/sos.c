@@ -1,13 +1,13 @@
 /* sos.c: Butterworth and notch design in the zero-pole-gain domain (the same steps as scipy's
  * buttap -> lp2{lp,hp,bp,bs}_zpk -> bilinear_zpk -> zpk2sos) and the cascade (scipy's sosfilt, with the
  * transposed form's second state expanded: see STEP), run as the lanes of four-wide vectors. */
-#include "sos.h"
+#include "mfdsp/sos.h"
 
 #include <complex.h>
 #include <math.h>
 #include <string.h>
 
-#include "lanes.h"
+#include "mfdsp/lanes.h"
 
 #define MAXP (2 * SOS_MAX)
 

@@ -22,8 +22,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "recording.h"
-#include "synth_patient.h"
+#include "config/config.h"
+#include "sources/reader.h"
+#include "sources/synth_patient.h"
 #include "wire.h"
 
 typedef struct amp {
@@ -38,7 +39,7 @@ typedef struct amp {
     uint64_t frames_sent;
     double stream_t0;
     synth_patient *sp;
-    recording *rec;
+    reader *rec;
     uint64_t rng;
 } amp;
 
@@ -138,7 +139,7 @@ static void commands(amp *a)
 static void next_values(amp *a, double *v)
 {
     if (a->rec) {
-        if (recording_read(a->rec, v, 1) == 1) return;
+        if (reader_read(a->rec, v, 1) == 1) return;
         memset(v, 0, sizeof(double) * (size_t)a->nc); /* the recording ended: rest */
         return;
     }
@@ -193,13 +194,13 @@ int main(int argc, char **argv)
     a.rate = rate > 0 ? rate : default_rate[a.fmt];
     if (a.fmt == WIRE_P2 || a.fmt == WIRE_ASCII) a.handshake = 0; /* they stream on their own */
     if (file) {
-        rec_column cols[16];
+        cfg_column cols[16];
         int n = 0;
         char *dup = strdup(columns);
-        for (char *t = strtok(dup, ","); t && n < 16; t = strtok(NULL, ",")) cols[n++] = (rec_column){atoi(t), ""};
+        for (char *t = strtok(dup, ","); t && n < 16; t = strtok(NULL, ",")) cols[n++] = (cfg_column){atoi(t), ""};
         free(dup);
         char err[600];
-        a.rec = recording_open(file, cols, n, scale, a.rate, err, sizeof err);
+        a.rec = reader_open(file, cols, n, scale, a.rate, err, sizeof err);
         if (!a.rec) {
             fprintf(stderr, "fakeamp: %s\n", err);
             return 1;
@@ -281,6 +282,6 @@ int main(int argc, char **argv)
     }
     if (a.master >= 0) unplug(&a);
     synth_free(a.sp);
-    recording_close(a.rec);
+    reader_close(a.rec);
     return 0;
 }

@@ -6,11 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
-#include "control.h"
-#include "log.h"
-#include "osc_addr.h"
-#include "osc_out.h"
+#include "config/config.h"
+#include "osc/control.h"
+#include "base/log.h"
+#include "osc/osc_addr.h"
+#include "osc/osc_out.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

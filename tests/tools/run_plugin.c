@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "params.h"
-#include "plugin_host.h"
+#include "config/params.h"
+#include "host/plugin_host.h"
 
 #define BLOCK 173 /* odd on purpose: blocks must not matter */
 

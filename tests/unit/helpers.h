@@ -4,8 +4,8 @@
 
 #include <stddef.h>
 
-#include "diag.h"
-#include "plugin_host.h"
+#include "base/diag.h"
+#include "host/plugin_host.h"
 
 /* Writes text to a new file in a private temporary directory; returns its path (static buffer pool). */
 const char *write_temp(const char *name, const char *text);

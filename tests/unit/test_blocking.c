@@ -14,8 +14,8 @@
 #include <string.h>
 
 #include "helpers.h"
-#include "params.h"
-#include "plugin_host.h"
+#include "config/params.h"
+#include "host/plugin_host.h"
 
 #define FS 2000.0
 #define N 40000 /* 20 s */

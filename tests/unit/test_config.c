@@ -7,7 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "config.h"
+#include "config/config.h"
+#include "config/config_keys.h"
 #include "helpers.h"
 
 static config *load_text(const char *text, diag *d)
@@ -151,15 +152,15 @@ static void test_addresses_must_be_numeric(void **st)
 {
     (void)st;
     diag d;
-    assert_null(load_text(default_with("\"127.0.0.1:17700\"", "\"myhost:17700\""), &d));
+    assert_null(load_text(default_with("control = \"127.0.0.1:17700\"", "control = \"myhost:17700\""), &d));
     assert_true(diag_has(&d, "osc.control \"myhost:17700\" must be a numeric IPv4 HOST:PORT", NULL));
-    assert_null(load_text(default_with("\"127.0.0.1:17700\"", "\"127.0.0.1:99999\""), &d));
+    assert_null(load_text(default_with("control = \"127.0.0.1:17700\"", "control = \"127.0.0.1:99999\""), &d));
     assert_true(diag_has(&d, "osc.control", NULL));
     assert_null(load_text(default_with("destinations = (", "destinations = ( { host = \"example.org\"; port = 9000; }"), &d));
     assert_true(diag_has(&d, "host \"example.org\" must be a numeric IPv4 address", NULL));
     assert_null(load_text(default_with("destinations = (", "destinations = ( { host = \"127.0.0.1\"; }"), &d));
     assert_true(diag_has(&d, "needs port", NULL));
-    assert_null(load_text(default_with("[ \"127.0.0.0/8\" ]", "[ \"127.0.0.0/33\" ]"), &d));
+    assert_null(load_text(default_with("allow = [ \"127.0.0.0/8\" ]", "allow = [ \"127.0.0.0/33\" ]"), &d));
     assert_true(diag_has(&d, "osc.allow entries must be IPv4 CIDR", NULL));
 }
 
@@ -267,6 +268,62 @@ static void test_parsers(void **st)
     assert_int_equal(config_parse_cidr("1.2.3/8", &c), -1);
 }
 
+/* The key table drives the checks: every key it lists is accepted where it belongs, its range and unit are in
+ * the message, and -o creates a key the file lacks with the table's type. */
+static void test_the_key_table_drives_the_checks(void **st)
+{
+    (void)st;
+    assert_non_null(cfg_key_find("source.watchdog_ms"));
+    assert_non_null(cfg_key_find("muscles.[12].rep_hold_s"));
+    assert_non_null(cfg_key_find("osc.destinations.[0].profile"));
+    assert_null(cfg_key_find("source.treshold"));
+    assert_int_equal(cfg_key_override_type(cfg_key_find("source.baud")), 'i');
+    assert_int_equal(cfg_key_override_type(cfg_key_find("source.watchdog_ms")), 'f');
+    assert_int_equal(cfg_key_override_type(cfg_key_find("osc.prefix")), 's');
+    assert_int_equal(cfg_key_override_type(cfg_key_find("muscles.[0].channel")), 0);
+    const char *kids[32];
+    int n = cfg_key_children("osc.destinations.[]", kids, 32);
+    assert_int_equal(n, 3);
+    assert_string_equal(kids[0], "host");
+    /* every table entry has help, and a number's default lies in its range */
+    for (int i = 0; cfg_key_at(i); i++) {
+        const cfg_key *k = cfg_key_at(i);
+        assert_true(k->help && strlen(k->help) > 10);
+        if ((k->type == CK_INT || k->type == CK_NUMBER) && !(k->flags & CK_REQUIRED))
+            assert_true(k->def >= k->min && k->def <= k->max);
+    }
+    diag d;
+    assert_null(load_text("source = { watchdog_ms = 10; };\nmuscles = ( { name = \"a\"; channel = 1; envelope = { "
+                          "plugin = \"rms\"; }; detector = { plugin = \"cusum\"; }; } );\n",
+                          &d));
+    assert_true(diag_has(&d, "t.cfg:1: ", "source.watchdog_ms = 10 is out of range; use 50 to 600000 ms", NULL));
+    const char *ov[] = {"source.watchdog_ms=250", "source.baud=9600"};
+    diag_init(&d);
+    config *c = config_load(NULL, ov, 2, ".", &d);
+    assert_non_null(c);
+    assert_true(c->source.watchdog_ms == 250.0);
+    assert_int_equal(c->source.baud, 9600);
+    config_free(c);
+    const char *bad[] = {"source.baud=fast"};
+    diag_init(&d);
+    assert_null(config_load(NULL, bad, 1, ".", &d));
+    assert_true(diag_has(&d, "-o source.baud=fast", "needs a number", NULL));
+}
+
+/* Configuration text (the fuzzer's entry) gives the same checks as a file. */
+static void test_configuration_text_is_checked_like_a_file(void **st)
+{
+    (void)st;
+    diag d;
+    diag_init(&d);
+    assert_null(config_load_text("osc = { rate_hz = 0; };", ".", &d));
+    assert_true(diag_has(&d, "(configuration text):1: ", "osc.rate_hz = 0 is out of range", NULL));
+    diag_init(&d);
+    config *c = config_load_text(embedded_config, ".", &d);
+    assert_non_null(c);
+    config_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -287,6 +344,8 @@ int main(void)
         cmocka_unit_test(test_bad_overrides_are_errors),
         cmocka_unit_test(test_replay_columns_default_to_the_muscles_channels),
         cmocka_unit_test(test_parsers),
+        cmocka_unit_test(test_the_key_table_drives_the_checks),
+        cmocka_unit_test(test_configuration_text_is_checked_like_a_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

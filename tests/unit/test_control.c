@@ -16,11 +16,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "config.h"
-#include "control.h"
-#include "osc_addr.h"
-#include "osc_out.h"
-#include "subscribers.h"
+#include "config/config.h"
+#include "osc/control.h"
+#include "osc/osc_addr.h"
+#include "osc/osc_out.h"
+#include "osc/subscribers.h"
 
 typedef struct fixture {
     struct event_base *base;

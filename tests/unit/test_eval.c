@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
-#include "pipeline.h"
-#include "plugin_host.h"
+#include "config/config.h"
+#include "pipeline/pipeline.h"
+#include "host/plugin_host.h"
 #include "scenario.h"
 #include "score.h"
 

@@ -11,10 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
+#include "config/config.h"
 #include "helpers.h"
-#include "pipeline.h"
-#include "plugin_host.h"
+#include "pipeline/pipeline.h"
+#include "host/plugin_host.h"
 
 static char dirs[2][4096];
 

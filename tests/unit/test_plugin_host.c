@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "helpers.h"
-#include "plugin_host.h"
+#include "host/plugin_host.h"
 
 static char good_dir[1][4096], bad_dir[1][4096];
 

@@ -11,8 +11,8 @@
 #include <string.h>
 
 #include "helpers.h"
-#include "params.h"
-#include "plugin_host.h"
+#include "config/params.h"
+#include "host/plugin_host.h"
 
 static plugin_host *host;
 static const mf_plugin *thr;

@@ -1,0 +1,12 @@
+/* clock.h: the daemon's one clock: CLOCK_MONOTONIC (never jumps with the wall clock), as seconds or
+ * nanoseconds. Owns: time reads for timers, leases, rate limits, pacing and profiling. The stream's own
+ * time is the sample clock (samples counted), not this. */
+#ifndef MF_CLOCK_H
+#define MF_CLOCK_H
+
+/* Seconds on the monotonic clock (an arbitrary origin; only differences mean something). */
+double clock_mono_s(void);
+/* The same in nanoseconds. */
+double clock_mono_ns(void);
+
+#endif

@@ -1,0 +1,297 @@
+/* plugin_host.c: safe plugin loading. A file is used only if it is a regular file (no symlink), owned
+ * by root or by us, and not writable by group or others. The checks run on an open descriptor; after
+ * dlopen() of the same path the file must still be that inode (so it cannot be swapped in between). The descriptor must speak ABI 1.x, cover the
+ * 1.0 fields, name itself like its file and carry the ops table of its kind. */
+#define _GNU_SOURCE
+#include "host/plugin_host.h"
+
+#include <dirent.h>
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/log.h"
+#define LOG_COMPONENT "plugins"
+
+#define MAX_LOADED 64
+#define ABI_1_0_SIZE (offsetof(mf_plugin, decoder) + sizeof(void *))
+
+typedef struct loaded {
+    void *handle;
+    int fd; /* the checked file, kept open while loaded */
+    const mf_plugin *desc;
+    char file[4096];
+    mf_host api;
+} loaded;
+
+struct plugin_host {
+    int n_dirs;
+    char dirs[8][4096];
+    int n;
+    loaded l[MAX_LOADED];
+};
+
+const char *plugin_kind_name(mf_kind k)
+{
+    switch (k) {
+    case MF_KIND_DECODER: return "decoder";
+    case MF_KIND_FILTER: return "filter";
+    case MF_KIND_ENVELOPE: return "envelope";
+    case MF_KIND_DETECTOR: return "detector";
+    }
+    return "unknown";
+}
+
+static void host_log(const mf_host *api, mf_log_level lvl, const char *msg)
+{
+    const loaded *l = api->host_data;
+    static const enum log_level map[] = {LOG_LVL_ERROR, LOG_LVL_WARN, LOG_LVL_INFO, LOG_LVL_DEBUG};
+    log_msg(map[lvl <= MF_LOG_DEBUG ? lvl : MF_LOG_DEBUG], LOG_COMPONENT, "%s: %s", l->desc ? l->desc->name : "?",
+            msg ? msg : "");
+}
+
+static const void *host_extension(const mf_host *api, const char *id)
+{
+    (void)api;
+    (void)id;
+    return NULL;
+}
+
+plugin_host *plugin_host_new(const char (*dirs)[4096], int n_dirs)
+{
+    plugin_host *h = calloc(1, sizeof *h);
+    if (!h) return NULL;
+    for (int i = 0; i < n_dirs && i < 8; i++) snprintf(h->dirs[h->n_dirs++], 4096, "%s", dirs[i]);
+    return h;
+}
+
+void plugin_host_free(plugin_host *h)
+{
+    if (!h) return;
+    for (int i = 0; i < h->n; i++) {
+        dlclose(h->l[i].handle);
+        close(h->l[i].fd);
+    }
+    free(h);
+}
+
+static int name_ok(const char *s)
+{
+    if (!*s || strlen(s) > 31) return 0;
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '-' || *s == '_')) return 0;
+    return 1;
+}
+
+/* Checks the descriptor's self-description. Returns 0 or -1 with err. */
+static int check_descriptor(const mf_plugin *p, const char *path, const char *want, char *err, size_t n)
+{
+    if (p->abi_major != MF_ABI_MAJOR) {
+        snprintf(err, n, "%s: ABI %u.%u, this daemon speaks %d.x; rebuild the plugin against myofeed %d.x headers",
+                 path, p->abi_major, p->abi_minor, MF_ABI_MAJOR, MF_ABI_MAJOR);
+        return -1;
+    }
+    if (p->struct_size < ABI_1_0_SIZE) {
+        snprintf(err, n, "%s: descriptor is %u bytes, ABI 1.0 needs at least %zu; rebuild it against this SDK", path,
+                 p->struct_size, (size_t)ABI_1_0_SIZE);
+        return -1;
+    }
+    if (!p->name || !name_ok(p->name)) {
+        snprintf(err, n, "%s: descriptor has no valid name (lower-case letters, digits, '-', '_')", path);
+        return -1;
+    }
+    if (want && strcmp(p->name, want) != 0) {
+        snprintf(err, n, "%s: the file is named for '%s' but the plugin calls itself '%s'; rename one to match", path,
+                 want, p->name);
+        return -1;
+    }
+    if (!p->create || !p->destroy) {
+        snprintf(err, n, "%s: plugin '%s' lacks create or destroy", path, p->name);
+        return -1;
+    }
+    int ops_ok = 0;
+    switch (p->kind) {
+    case MF_KIND_FILTER:
+    case MF_KIND_ENVELOPE: ops_ok = p->filter && p->filter->process; break;
+    case MF_KIND_DETECTOR:
+        ops_ok = p->detector && p->detector->process && p->detector->set_calibration && p->detector->active;
+        break;
+    case MF_KIND_DECODER: ops_ok = p->decoder && p->decoder->decode && p->decoder->channels; break;
+    default:
+        snprintf(err, n, "%s: plugin '%s' has unknown kind %d", path, p->name, (int)p->kind);
+        return -1;
+    }
+    if (!ops_ok) {
+        snprintf(err, n, "%s: plugin '%s' is a %s but lacks its %s operations", path, p->name,
+                 plugin_kind_name(p->kind), plugin_kind_name(p->kind));
+        return -1;
+    }
+    if (p->n_params && !p->params) {
+        snprintf(err, n, "%s: plugin '%s' declares %u parameters but no table", path, p->name, p->n_params);
+        return -1;
+    }
+    for (uint32_t i = 0; i < p->n_params; i++) {
+        const mf_param_info *q = &p->params[i];
+        int bad = !q->name || !*q->name || q->type < MF_PARAM_FLOAT || q->type > MF_PARAM_CHOICE;
+        if (!bad && q->type == MF_PARAM_CHOICE) {
+            int nc = 0;
+            while (q->choices && q->choices[nc]) nc++;
+            bad = nc == 0 || q->def < 0 || q->def >= nc;
+        } else if (!bad && (q->type == MF_PARAM_FLOAT || q->type == MF_PARAM_INT)) {
+            bad = !(q->min <= q->def && q->def <= q->max);
+        }
+        if ((q->flags & MF_PARAM_RUNTIME) && !p->set_param) bad = 1;
+        if (bad) {
+            snprintf(err, n, "%s: plugin '%s' parameter %u (%s) is malformed (type, default outside range, "
+                             "choices, or runtime flag without set_param)",
+                     path, p->name, i, q->name ? q->name : "?");
+            return -1;
+        }
+    }
+    return 0;
+}
+
+const mf_plugin *plugin_host_load_file(plugin_host *h, const char *path, const char *want, char *err, size_t n)
+{
+    for (int i = 0; i < h->n; i++)
+        if (strcmp(h->l[i].file, path) == 0) return h->l[i].desc;
+    if (h->n >= MAX_LOADED) {
+        snprintf(err, n, "%s: more than %d plugins loaded", path, MAX_LOADED);
+        return NULL;
+    }
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) {
+        snprintf(err, n, "%s: cannot open: %s%s", path, strerror(errno),
+                 errno == ELOOP ? " (symbolic links are refused; point plugins.path at the real file)" : "");
+        return NULL;
+    }
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        snprintf(err, n, "%s: not a regular file", path);
+        close(fd);
+        return NULL;
+    }
+    if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+        snprintf(err, n, "%s: is writable by group or others (mode %03o), so anyone could change the code the daemon "
+                         "runs; fix with: chmod go-w %s",
+                 path, (unsigned)(st.st_mode & 0777), path);
+        close(fd);
+        return NULL;
+    }
+    if (st.st_uid != 0 && st.st_uid != geteuid()) {
+        snprintf(err, n, "%s: is owned by uid %u, not by root or the daemon's user (uid %u); fix with chown", path,
+                 (unsigned)st.st_uid, (unsigned)geteuid());
+        close(fd);
+        return NULL;
+    }
+    void *handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    if (!handle) {
+        const char *e = dlerror();
+        snprintf(err, n, "%s: dlopen failed: %s; check its dependencies with ldd %s", path, e ? e : "?", path);
+        close(fd);
+        return NULL;
+    }
+    struct stat now;
+    if (stat(path, &now) != 0 || now.st_dev != st.st_dev || now.st_ino != st.st_ino) {
+        snprintf(err, n, "%s: the file changed while it was being loaded; try again", path);
+        dlclose(handle);
+        close(fd);
+        return NULL;
+    }
+    const mf_plugin *p = dlsym(handle, MF_PLUGIN_ENTRY_SYMBOL);
+    if (!p) {
+        snprintf(err, n, "%s: exports no '%s' symbol; is it a myofeed plugin? (build it with MF_EXPORT on the "
+                         "descriptor)",
+                 path, MF_PLUGIN_ENTRY_SYMBOL);
+        dlclose(handle);
+        close(fd);
+        return NULL;
+    }
+    if (check_descriptor(p, path, want, err, n) != 0) {
+        dlclose(handle);
+        close(fd);
+        return NULL;
+    }
+    for (int i = 0; i < h->n; i++)
+        if (strcmp(h->l[i].desc->name, p->name) == 0) {
+            snprintf(err, n, "%s: plugin '%s' is already loaded from %s; remove one of them", path, p->name,
+                     h->l[i].file);
+            dlclose(handle);
+            close(fd);
+            return NULL;
+        }
+    loaded *l = &h->l[h->n++];
+    l->handle = handle;
+    l->fd = fd;
+    l->desc = p;
+    snprintf(l->file, sizeof l->file, "%s", path);
+    l->api = (mf_host){sizeof(mf_host), l, host_log, host_extension};
+    return p;
+}
+
+const mf_plugin *plugin_host_get(plugin_host *h, const char *name, char *err, size_t n)
+{
+    for (int i = 0; i < h->n; i++)
+        if (strcmp(h->l[i].desc->name, name) == 0) return h->l[i].desc;
+    if (!name_ok(name)) {
+        snprintf(err, n, "'%s' is not a valid plugin name (lower-case letters, digits, '-', '_')", name);
+        return NULL;
+    }
+    for (int i = 0; i < h->n_dirs; i++) {
+        char path[4200];
+        snprintf(path, sizeof path, "%s/%s.so", h->dirs[i], name);
+        struct stat st;
+        if (lstat(path, &st) != 0) continue;
+        return plugin_host_load_file(h, path, name, err, n);
+    }
+    size_t off = (size_t)snprintf(err, n, "no plugin '%s' (looked for %s.so in", name, name);
+    for (int i = 0; i < h->n_dirs && off < n; i++) off += (size_t)snprintf(err + off, n - off, " %s", h->dirs[i]);
+    if (off < n) snprintf(err + off, n - off, "); check the name with myofeedd --list-plugins or set plugins.path");
+    return NULL;
+}
+
+const mf_host *plugin_host_api(plugin_host *h, const mf_plugin *p)
+{
+    for (int i = 0; i < h->n; i++)
+        if (h->l[i].desc == p) return &h->l[i].api;
+    return NULL;
+}
+
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+int plugin_host_load_all(plugin_host *h, diag *d)
+{
+    for (int i = 0; i < h->n_dirs; i++) {
+        DIR *dir = opendir(h->dirs[i]);
+        if (!dir) continue;
+        char *names[256];
+        int nn = 0;
+        struct dirent *e;
+        while ((e = readdir(dir)) && nn < 256) {
+            size_t len = strlen(e->d_name);
+            if (len > 3 && strcmp(e->d_name + len - 3, ".so") == 0) names[nn++] = strdup(e->d_name);
+        }
+        closedir(dir);
+        qsort(names, (size_t)nn, sizeof names[0], cmp_str);
+        for (int k = 0; k < nn; k++) {
+            char path[4400], want[64], err[600];
+            snprintf(path, sizeof path, "%s/%s", h->dirs[i], names[k]);
+            snprintf(want, sizeof want, "%.*s", (int)(strlen(names[k]) - 3), names[k]);
+            int dup = 0;
+            for (int j = 0; j < h->n; j++) dup |= strcmp(h->l[j].desc->name, want) == 0;
+            if (!dup && !plugin_host_load_file(h, path, want, err, sizeof err)) diag_add(d, "plugins", "%s", err);
+            free(names[k]);
+        }
+    }
+    return h->n;
+}
+
+int plugin_host_count(const plugin_host *h) { return h->n; }
+const mf_plugin *plugin_host_at(const plugin_host *h, int i) { return h->l[i].desc; }
+const char *plugin_host_file(const plugin_host *h, int i) { return h->l[i].file; }

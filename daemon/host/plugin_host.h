@@ -1,0 +1,36 @@
+/* plugin_host.h: finds, checks and loads plugin shared objects.
+ * Owns: the search path, file safety checks, dlopen handles (closed only at free), ABI checks.
+ * Knows nothing of muscles or config files. */
+#ifndef MF_PLUGIN_HOST_H
+#define MF_PLUGIN_HOST_H
+
+#include <myofeed/plugin.h>
+#include <stddef.h>
+
+#include "base/diag.h"
+
+typedef struct plugin_host plugin_host;
+
+plugin_host *plugin_host_new(const char (*dirs)[4096], int n_dirs);
+void plugin_host_free(plugin_host *h);
+
+/* Returns the descriptor of plugin `name` (loading <dir>/<name>.so from the first directory that has
+ * it), or NULL with the reason in err: what, which file, why, and what to do. */
+const mf_plugin *plugin_host_get(plugin_host *h, const char *name, char *err, size_t n);
+
+/* The mf_host to pass to create() for a plugin returned by plugin_host_get. */
+const mf_host *plugin_host_api(plugin_host *h, const mf_plugin *p);
+
+/* Loads every *.so in the search path (for --list-plugins); broken files are reported in d.
+ * Returns how many loaded; plugin_host_at(h, i) gives each. */
+int plugin_host_load_all(plugin_host *h, diag *d);
+int plugin_host_count(const plugin_host *h);
+const mf_plugin *plugin_host_at(const plugin_host *h, int i);
+const char *plugin_host_file(const plugin_host *h, int i);
+
+/* Checks one file and returns its descriptor or NULL with err (used by load and by tests). */
+const mf_plugin *plugin_host_load_file(plugin_host *h, const char *path, const char *want_name, char *err, size_t n);
+
+const char *plugin_kind_name(mf_kind k);
+
+#endif

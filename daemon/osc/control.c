@@ -1,0 +1,470 @@
+/* control.c: receives, checks and dispatches control messages. Every message from an allowed source
+ * gets exactly one /sys/ok or /sys/error reply (replies are rate-limited); messages from other
+ * sources are dropped and counted. Wildcards, bundles and malformed packets change nothing. */
+#include "osc/control.h"
+#include "base/clock.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <lo/lo.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/log.h"
+#define LOG_COMPONENT "control"
+
+#define MAX_ARGS 8
+#define REPLY_RATE 200.0  /* replies per second, sustained */
+#define REPLY_BURST 400.0
+
+struct control {
+    int fd;
+    struct event *ev;
+    const config *cfg;
+    const osc_addr *addr;
+    subscribers *subs;
+    osc_out *out;
+    control_ops ops;
+    void *ctx;
+    double tokens, tokens_at;
+    control_stats st;
+    complaint refused, dropped;
+};
+
+typedef struct call {
+    control *c;
+    const struct sockaddr_in *from;
+    const char *path;
+    const char *types; /* as received */
+    const char *form;  /* the table's types that matched (numbers coerced) */
+    int argc;
+    double num[MAX_ARGS];
+    const char *str[MAX_ARGS];
+} call;
+
+/* ---------------------------------------------------------------------------------------------- */
+
+static int reply_allowed(control *c)
+{
+    double t = clock_mono_s();
+    c->tokens += (t - c->tokens_at) * REPLY_RATE;
+    c->tokens_at = t;
+    if (c->tokens > REPLY_BURST) c->tokens = REPLY_BURST;
+    if (c->tokens < 1.0) {
+        c->st.replies_dropped++;
+        complain(&c->dropped, t, LOG_LVL_WARN, LOG_COMPONENT, "too many control messages; replies are being dropped");
+        return 0;
+    }
+    c->tokens -= 1.0;
+    return 1;
+}
+
+static void reply_ok(call *k)
+{
+    k->c->st.ok++;
+    if (!reply_allowed(k->c)) return;
+    lo_message m = lo_message_new();
+    lo_message_add_string(m, k->path);
+    osc_out_send_to(k->c->out, k->from, k->c->addr->ok, m);
+}
+
+static void reply_error(control *c, const struct sockaddr_in *from, const char *path, const char *code,
+                        const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static void reply_error(control *c, const struct sockaddr_in *from, const char *path, const char *code,
+                        const char *fmt, ...)
+{
+    c->st.errors++;
+    char msg[300];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    char ip[INET_ADDRSTRLEN];
+    inet_ntop(AF_INET, &from->sin_addr, ip, sizeof ip);
+    LOGD("%s from %s:%d refused (%s): %s", path, ip, ntohs(from->sin_port), code, msg);
+    if (!reply_allowed(c)) return;
+    char safe_path[128];
+    /* echo at most 127 printable bytes of what we received */
+    size_t j = 0;
+    for (size_t i = 0; path[i] && j + 1 < sizeof safe_path; i++)
+        safe_path[j++] = (path[i] >= 32 && path[i] < 127) ? path[i] : '?';
+    safe_path[j] = 0;
+    lo_message m = lo_message_new();
+    lo_message_add_string(m, safe_path);
+    lo_message_add_string(m, code);
+    lo_message_add_string(m, msg);
+    osc_out_send_to(c->out, from, c->addr->error, m);
+}
+
+#define FAIL(k, code, ...) reply_error((k)->c, (k)->from, (k)->path, code, __VA_ARGS__)
+
+static int allowed_host(const control *c, uint32_t ip_host_order)
+{
+    for (int i = 0; i < c->cfg->osc.n_allow; i++)
+        if ((ip_host_order & c->cfg->osc.allow[i].mask) == c->cfg->osc.allow[i].net) return 1;
+    return 0;
+}
+
+/* Muscle argument: a configured name or "all" (-1). Returns -2 (and replies) when unknown. */
+static int muscle_arg(call *k, const char *name)
+{
+    if (strcmp(name, "all") == 0) return -1;
+    int m = osc_addr_muscle_index(k->c->addr, name);
+    if (m < 0) {
+        char list[400];
+        size_t off = 0;
+        for (int i = 0; i < k->c->addr->n && off < sizeof list; i++)
+            off += (size_t)snprintf(list + off, sizeof list - off, "%s%s", i ? ", " : "", k->c->addr->names[i]);
+        FAIL(k, "unknown_muscle", "no muscle '%s'; use all or one of: %s", name, list);
+        return -2;
+    }
+    return m;
+}
+
+/* ---------------------------------------------------------------------------------------------- */
+
+/* Reads the subscriber target and profile from the forms "", s, i, is, si, sis. */
+static int target_of(call *k, struct sockaddr_in *to, int *profile)
+{
+    *to = *k->from;
+    *profile = PROFILE_MUSCLES;
+    const char *t = k->form;
+    int a = 0;
+    const char *prof = NULL;
+    if (t[0] == 's' && t[1] == 'i') { /* host, port */
+        struct in_addr ia;
+        if (inet_pton(AF_INET, k->str[0], &ia) != 1) {
+            FAIL(k, "bad_arguments", "host '%s' must be a numeric IPv4 address", k->str[0]);
+            return -1;
+        }
+        to->sin_addr = ia;
+        a = 1;
+    }
+    if (t[a] == 'i') {
+        double port = k->num[a];
+        if (!(port >= 1 && port <= 65535)) {
+            FAIL(k, "out_of_range", "port %g must be 1 to 65535", port);
+            return -1;
+        }
+        to->sin_port = htons((uint16_t)port);
+        a++;
+    }
+    if (t[a] == 's') prof = k->str[a];
+    if (prof) {
+        int found = -1;
+        for (int i = 0; osc_profile_names[i]; i++)
+            if (strcmp(prof, osc_profile_names[i]) == 0) found = i;
+        if (found < 0) {
+            FAIL(k, "bad_arguments", "profile '%s' must be frame, muscles or full", prof);
+            return -1;
+        }
+        *profile = found;
+    }
+    if (to->sin_addr.s_addr != k->from->sin_addr.s_addr && !allowed_host(k->c, ntohl(to->sin_addr.s_addr))) {
+        FAIL(k, "not_allowed", "a client may subscribe itself or a host in osc.allow only");
+        return -1;
+    }
+    return 0;
+}
+
+static void m_subscribe(call *k)
+{
+    struct sockaddr_in to;
+    int profile;
+    if (target_of(k, &to, &profile) != 0) return;
+    control *c = k->c;
+    int r = subs_add(c->subs, &to, profile, clock_mono_s(), c->cfg->osc.lease_s);
+    if (r < 0) {
+        FAIL(k, "full", "already %d subscribers; unsubscribe one or use osc.destinations", SUBS_MAX);
+        return;
+    }
+    char ip[INET_ADDRSTRLEN];
+    inet_ntop(AF_INET, &to.sin_addr, ip, sizeof ip);
+    if (r == 0) LOGI("subscribed %s:%d (profile %s, lease %g s)", ip, ntohs(to.sin_port), osc_profile_names[profile],
+                     c->cfg->osc.lease_s);
+    reply_ok(k);
+    lo_message m = lo_message_new();
+    lo_message_add_string(m, ip);
+    lo_message_add_int32(m, ntohs(to.sin_port));
+    lo_message_add_int32(m, (int32_t)c->cfg->osc.lease_s);
+    osc_out_send_to(c->out, &to, c->addr->subscribed, m);
+    if (r == 0 && c->ops.hello) c->ops.hello(c->ctx, &to);
+}
+
+static void m_unsubscribe(call *k)
+{
+    struct sockaddr_in to;
+    int profile;
+    if (target_of(k, &to, &profile) != 0) return;
+    if (subs_remove(k->c->subs, &to) != 0) {
+        FAIL(k, "not_subscribed", "that address is not subscribed");
+        return;
+    }
+    reply_ok(k);
+}
+
+static void m_ping(call *k)
+{
+    lo_message m = lo_message_new();
+    lo_message_add_int32(m, k->argc ? (int32_t)k->num[0] : 0);
+    lo_message_add_int32(m, k->c->ops.t_ms ? k->c->ops.t_ms(k->c->ctx) : 0);
+    osc_out_send_to(k->c->out, k->from, k->c->addr->pong, m);
+    reply_ok(k);
+}
+
+static void m_info(call *k)
+{
+    if (k->c->ops.info) k->c->ops.info(k->c->ctx, k->from);
+    reply_ok(k);
+}
+
+static void m_threshold(call *k)
+{
+    int m = muscle_arg(k, k->str[0]);
+    if (m < -1) return;
+    double on = k->num[1], off = k->argc > 2 ? k->num[2] : -1.0;
+    if (!isfinite(on) || on < 0 || (k->argc > 2 && (!isfinite(off) || off < 0))) {
+        FAIL(k, "out_of_range", "thresholds must be finite and >= 0");
+        return;
+    }
+    if (k->argc > 2 && off > on) {
+        FAIL(k, "out_of_range", "off %g must not exceed on %g", off, on);
+        return;
+    }
+    char err[300] = "";
+    if (k->c->ops.threshold(k->c->ctx, m, on, off, err, sizeof err) != 0) {
+        FAIL(k, "out_of_range", "%s", err);
+        return;
+    }
+    reply_ok(k);
+}
+
+static void m_reps_reset(call *k)
+{
+    int m = muscle_arg(k, k->str[0]);
+    if (m < -1) return;
+    if (k->c->ops.reps_reset) k->c->ops.reps_reset(k->c->ctx, m);
+    reply_ok(k);
+}
+
+static void m_calibrate(call *k)
+{
+    int kind = strstr(k->path, "/calibrate/rest") ? 1 : strstr(k->path, "/calibrate/mvc") ? 2 : 0;
+    int m = -1;
+    double secs = 5.0;
+    if (kind) {
+        m = muscle_arg(k, k->str[0]);
+        if (m < -1) return;
+        if (k->argc > 1) secs = k->num[1];
+        if (!(secs >= 1 && secs <= 60)) {
+            FAIL(k, "out_of_range", "calibration time %g s must be 1 to 60 s", secs);
+            return;
+        }
+    }
+    char err[300] = "";
+    if (!k->c->ops.calibrate || k->c->ops.calibrate(k->c->ctx, m, kind, secs, err, sizeof err) != 0) {
+        FAIL(k, "not_streaming", "%s", err[0] ? err : "calibration is not possible now");
+        return;
+    }
+    reply_ok(k);
+}
+
+static void m_later(call *k)
+{
+    FAIL(k, "not_implemented", "%s: session recording is not in this build yet", k->path);
+}
+
+typedef void (*method_fn)(call *k);
+
+/* Types: s = string, i = whole number (an integral float is accepted), f = number (int accepted). */
+static const struct method {
+    const char *name;
+    const char *types;
+    method_fn fn;
+} methods[] = {
+    {"subscribe", "", m_subscribe},       {"subscribe", "s", m_subscribe},     {"subscribe", "i", m_subscribe},
+    {"subscribe", "is", m_subscribe},     {"subscribe", "si", m_subscribe},    {"subscribe", "sis", m_subscribe},
+    {"unsubscribe", "", m_unsubscribe},   {"unsubscribe", "i", m_unsubscribe}, {"unsubscribe", "si", m_unsubscribe},
+    {"ping", "", m_ping},                 {"ping", "i", m_ping},               {"info", "", m_info},
+    {"threshold", "sf", m_threshold},     {"threshold", "sff", m_threshold},   {"reps/reset", "s", m_reps_reset},
+    {"calibrate/rest", "s", m_calibrate}, {"calibrate/rest", "sf", m_calibrate}, {"calibrate/mvc", "s", m_calibrate},
+    {"calibrate/mvc", "sf", m_calibrate}, {"calibrate/cancel", "", m_calibrate}, {"session/start", "", m_later},
+    {"session/start", "s", m_later},      {"session/stop", "", m_later},       {"session/marker", "s", m_later},
+};
+
+/* liblo hands out lo_arg pointers that are only 4-byte aligned, while the union holds 8-byte members:
+ * read through memcpy, never through the union. */
+static double arg_num(const lo_arg *a, char type)
+{
+    if (type == 'i') {
+        int32_t v;
+        memcpy(&v, a, sizeof v);
+        return v;
+    }
+    float f;
+    memcpy(&f, a, sizeof f);
+    return f;
+}
+
+static int types_match(const char *want, const char *got, lo_arg **argv, call *k)
+{
+    if (strlen(want) != strlen(got)) return 0;
+    for (int i = 0; want[i]; i++) {
+        char w = want[i], g = got[i];
+        if (w == 's') {
+            if (g != 's') return 0;
+            k->str[i] = (const char *)argv[i];
+        } else {
+            if (g != 'i' && g != 'f') return 0;
+            double v = arg_num(argv[i], g);
+            /* a whole number that fits an int32 (a float such as 6e23 is whole but does not) */
+            if (w == 'i' && (v != floor(v) || !(v >= INT32_MIN && v <= INT32_MAX))) return 0;
+            k->num[i] = v;
+        }
+    }
+    return 1;
+}
+
+static void usage_of(const char *name, char *buf, size_t n)
+{
+    size_t off = 0;
+    buf[0] = 0;
+    for (size_t i = 0; i < sizeof methods / sizeof methods[0] && off < n; i++)
+        if (strcmp(methods[i].name, name) == 0)
+            off += (size_t)snprintf(buf + off, n - off, "%s'%s'", off ? " | " : "", methods[i].types);
+}
+
+void control_handle(control *c, const char *data, size_t len, const struct sockaddr_in *from)
+{
+    c->st.received++;
+    if (!allowed_host(c, ntohl(from->sin_addr.s_addr))) {
+        c->st.refused_source++;
+        char ip[INET_ADDRSTRLEN];
+        inet_ntop(AF_INET, &from->sin_addr, ip, sizeof ip);
+        complain(&c->refused, clock_mono_s(), LOG_LVL_WARN, LOG_COMPONENT,
+                 "ignored a message from %s, which is not in osc.allow", ip);
+        return;
+    }
+    if (len >= 8 && memcmp(data, "#bundle", 8) == 0) {
+        reply_error(c, from, "#bundle", "bundle", "bundles are not accepted; send single messages");
+        return;
+    }
+    int result = 0;
+    lo_message msg = len ? lo_message_deserialise((void *)data, len, &result) : NULL;
+    if (!msg) {
+        reply_error(c, from, "", "malformed", "not a valid OSC message (%zu bytes)", len);
+        return;
+    }
+    const char *path = data; /* deserialise succeeded: the address is a NUL-terminated string */
+    call k = {c, from, path, lo_message_get_types(msg), "", lo_message_get_argc(msg), {0}, {0}};
+    if (strpbrk(path, "*?[]{}")) {
+        reply_error(c, from, path, "wildcard", "wildcards are not accepted; use the exact address");
+        goto out;
+    }
+    size_t pl = strlen(c->addr->ctl);
+    if (strncmp(path, c->addr->ctl, pl) != 0) {
+        reply_error(c, from, path, "unknown_path", "control addresses start with %s", c->addr->ctl);
+        goto out;
+    }
+    const char *name = path + pl;
+    if (k.argc > MAX_ARGS) {
+        reply_error(c, from, path, "bad_arguments", "too many arguments");
+        goto out;
+    }
+    int known = 0;
+    lo_arg **argv = lo_message_get_argv(msg);
+    for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++) {
+        if (strcmp(methods[i].name, name) != 0) continue;
+        known = 1;
+        if (types_match(methods[i].types, k.types, argv, &k)) {
+            k.form = methods[i].types;
+            methods[i].fn(&k);
+            goto out;
+        }
+    }
+    if (known) {
+        char usage[200];
+        usage_of(name, usage, sizeof usage);
+        reply_error(c, from, path, "bad_arguments", "arguments ',%s' do not fit; expected type tags: %s", k.types,
+                    usage);
+    } else {
+        reply_error(c, from, path, "unknown_path", "no such control method; see the OSC table in the README");
+    }
+out:
+    lo_message_free(msg);
+}
+
+/* ---------------------------------------------------------------------------------------------- */
+
+static void on_readable(evutil_socket_t fd, short what, void *arg)
+{
+    (void)what;
+    control *c = arg;
+    char buf[2048];
+    for (int i = 0; i < 64; i++) { /* bounded: the sample path must not starve */
+        struct sockaddr_in from;
+        socklen_t fl = sizeof from;
+        ssize_t r = recvfrom(fd, buf, sizeof buf - 1, MSG_DONTWAIT, (struct sockaddr *)&from, &fl);
+        if (r < 0) break;
+        if (from.sin_family != AF_INET) continue;
+        buf[r] = 0;
+        if (c->out) control_handle(c, buf, (size_t)r, &from);
+    }
+}
+
+control *control_new(struct event_base *base, const struct sockaddr_in *bind_addr, char *err, size_t n)
+{
+    char ip[INET_ADDRSTRLEN];
+    inet_ntop(AF_INET, &bind_addr->sin_addr, ip, sizeof ip);
+    control *c = calloc(1, sizeof *c);
+    if (!c) {
+        snprintf(err, n, "out of memory");
+        return NULL;
+    }
+    c->fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (c->fd < 0 || bind(c->fd, (const struct sockaddr *)bind_addr, sizeof *bind_addr) != 0) {
+        snprintf(err, n, "cannot listen for control on %s:%d: %s%s", ip, ntohs(bind_addr->sin_port), strerror(errno),
+                 errno == EADDRINUSE ? " (another myofeedd running? pick another port with -o osc.control=...)" : "");
+        if (c->fd >= 0) close(c->fd);
+        free(c);
+        return NULL;
+    }
+    c->tokens = REPLY_BURST;
+    c->tokens_at = clock_mono_s();
+    c->refused.interval_s = 30;
+    c->dropped.interval_s = 10;
+    c->ev = event_new(base, c->fd, EV_READ | EV_PERSIST, on_readable, c);
+    event_add(c->ev, NULL);
+    return c;
+}
+
+void control_free(control *c)
+{
+    if (!c) return;
+    if (c->ev) event_free(c->ev);
+    if (c->fd >= 0) close(c->fd);
+    free(c);
+}
+
+int control_fd(const control *c) { return c->fd; }
+
+void control_configure(control *c, const config *cfg, const osc_addr *addr, subscribers *subs, osc_out *out,
+                       control_ops ops, void *ctx)
+{
+    c->cfg = cfg;
+    c->addr = addr;
+    c->subs = subs;
+    c->out = out;
+    c->ops = ops;
+    c->ctx = ctx;
+}
+
+control_stats control_get_stats(const control *c) { return c->st; }

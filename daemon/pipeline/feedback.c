@@ -1,0 +1,183 @@
+/* feedback.c: turns detector output into events. Event times come from the sample clock (sample-exact:
+ * the detector's decision sample minus its delay), never from the wall clock, so live and replayed
+ * streams give the same events. */
+#include "pipeline/feedback.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+void feedback_init(feedback *f, const config *c, double fs, feedback_events ev, uint64_t t0_sample)
+{
+    memset(f, 0, sizeof *f);
+    f->n = c->n_muscles;
+    f->fs = fs;
+    f->t0_sample = f->now_sample = t0_sample;
+    f->signal_ok = 1;
+    f->ev = ev;
+    for (int i = 0; i < f->n; i++) {
+        f->m[i].rep_hold_s = c->muscles[i].rep_hold_s;
+        snprintf(f->names[i], sizeof f->names[i], "%s", c->muscles[i].name);
+    }
+}
+
+void feedback_carry_over(feedback *f, const feedback *old)
+{
+    f->t0_sample = old->t0_sample;
+    f->now_sample = old->now_sample;
+    for (int i = 0; i < f->n; i++)
+        for (int j = 0; j < old->n; j++)
+            if (strcmp(f->names[i], old->names[j]) == 0) {
+                f->m[i].seq = old->m[j].seq;
+                f->m[i].reps = old->m[j].reps;
+                f->m[i].cal = old->m[j].cal;
+            }
+}
+
+int32_t feedback_t_ms(const feedback *f, uint64_t sample)
+{
+    if (sample < f->t0_sample) return 0;
+    return (int32_t)((double)(sample - f->t0_sample) * 1000.0 / f->fs);
+}
+
+double feedback_hold_s(const feedback *f, int i)
+{
+    const fb_muscle *m = &f->m[i];
+    return m->active && f->now_sample > m->onset_sample ? (double)(f->now_sample - m->onset_sample) / f->fs : 0.0;
+}
+
+static void onset(feedback *f, int i, uint64_t sample, uint64_t decided)
+{
+    fb_muscle *m = &f->m[i];
+    m->active = 1;
+    m->onset_sample = sample;
+    m->peak_act = 0;
+    m->seq++;
+    f->events++;
+    if (f->ev.onset) f->ev.onset(f->ev.ctx, i, m->seq, sample, decided);
+}
+
+static void offset(feedback *f, int i, uint64_t sample, uint64_t decided)
+{
+    fb_muscle *m = &f->m[i];
+    double hold = sample > m->onset_sample ? (double)(sample - m->onset_sample) / f->fs : 0.0;
+    m->active = 0;
+    f->events++;
+    if (f->ev.offset) f->ev.offset(f->ev.ctx, i, m->seq, sample, decided, hold, m->peak_act);
+    if (hold >= m->rep_hold_s && f->signal_ok) {
+        m->reps++;
+        if (f->ev.rep) f->ev.rep(f->ev.ctx, i, m->reps, sample);
+    }
+}
+
+void feedback_calibrate(feedback *f, int m, cal_kind kind, double seconds)
+{
+    for (int i = 0; i < f->n; i++) {
+        if (m >= 0 && i != m) continue;
+        fb_muscle *x = &f->m[i];
+        x->cal_kind = kind;
+        x->cal_left = (uint64_t)(seconds * f->fs);
+        x->cal_n = 0;
+        x->cal_sum = x->cal_sumsq = x->cal_ema = x->cal_peak = 0;
+    }
+}
+
+void feedback_calibrate_cancel(feedback *f)
+{
+    for (int i = 0; i < f->n; i++) f->m[i].cal_kind = CAL_NONE;
+}
+
+int feedback_calibrating(const feedback *f)
+{
+    for (int i = 0; i < f->n; i++)
+        if (f->m[i].cal_kind != CAL_NONE) return 1;
+    return 0;
+}
+
+static void calibration_done(feedback *f, int i)
+{
+    fb_muscle *x = &f->m[i];
+    cal_kind kind = x->cal_kind;
+    x->cal_kind = CAL_NONE;
+    char why[200] = "";
+    int ok = 1;
+    if (x->cal_n == 0) {
+        ok = 0;
+        snprintf(why, sizeof why, "muscle '%s': no valid signal during the calibration", f->names[i]);
+    } else if (kind == CAL_REST) {
+        double mean = x->cal_sum / (double)x->cal_n;
+        double var = x->cal_sumsq / (double)x->cal_n - mean * mean;
+        x->cal.rest_uv = mean;
+        x->cal.rest_sd_uv = sqrt(var > 0 ? var : 0) + 1e-9;
+        if (x->cal.mvc_uv <= mean) x->cal.mvc_uv = 0; /* an old MVC below the new rest is meaningless */
+    } else {
+        double floor_uv = x->cal.rest_uv + 5 * x->cal.rest_sd_uv;
+        if (x->cal_peak < floor_uv || x->cal_peak < 1.5 * x->cal.rest_uv || x->cal_peak < 5.0) {
+            ok = 0;
+            snprintf(why, sizeof why,
+                     "muscle '%s': the MVC (%.1f uV) is not clearly above rest (%.1f uV); check the electrodes and "
+                     "ask for a maximal contraction, then calibrate again",
+                     f->names[i], x->cal_peak, x->cal.rest_uv);
+        } else {
+            x->cal.mvc_uv = x->cal_peak;
+        }
+    }
+    if (f->calibrated) f->calibrated(f->calibrated_ctx, i, kind, ok, why);
+}
+
+static void calibration_feed(feedback *f, int i, const double *env, uint32_t n)
+{
+    fb_muscle *x = &f->m[i];
+    const double a = 1.0 - exp(-1.0 / (0.1 * f->fs)); /* 100 ms average for the MVC */
+    for (uint32_t k = 0; k < n && x->cal_left; k++, x->cal_left--) {
+        double e = env[k];
+        if (!isfinite(e)) continue;
+        x->cal_n++;
+        x->cal_sum += e;
+        x->cal_sumsq += e * e;
+        x->cal_ema += a * (e - x->cal_ema);
+        if (x->cal_ema > x->cal_peak) x->cal_peak = x->cal_ema;
+    }
+    if (!x->cal_left) calibration_done(f, i);
+}
+
+void feedback_block(void *ctx, int i, const double *env, const double *act, uint32_t n, uint64_t first_sample,
+                    const mf_transition *tr, uint32_t n_tr)
+{
+    feedback *f = ctx;
+    fb_muscle *m = &f->m[i];
+    if (n == 0) return;
+    uint32_t k = 0;
+    for (uint32_t t = 0; t < n_tr; t++) {
+        if (m->active) /* peak activation up to this decision */
+            for (; k <= tr[t].offset; k++)
+                if (act[k] > m->peak_act) m->peak_act = act[k];
+        k = tr[t].offset + 1;
+        uint64_t decided = first_sample + tr[t].offset;
+        uint64_t at = decided >= tr[t].delay ? decided - tr[t].delay : 0;
+        if (tr[t].on && !m->active)
+            onset(f, i, at, decided);
+        else if (!tr[t].on && m->active)
+            offset(f, i, at, decided);
+    }
+    if (m->active)
+        for (; k < n; k++)
+            if (act[k] > m->peak_act) m->peak_act = act[k];
+    m->env = env[n - 1];
+    m->act = f->signal_ok ? act[n - 1] : 0.0; /* fail-safe holds until the signal is back */
+    if (m->cal_kind != CAL_NONE) calibration_feed(f, i, env, n);
+    if (first_sample + n > f->now_sample) f->now_sample = first_sample + n;
+}
+
+void feedback_signal_lost(feedback *f)
+{
+    if (!f->signal_ok) return;
+    f->signal_ok = 0; /* first, so a contraction cut short by the loss is not counted as a rep */
+    for (int i = 0; i < f->n; i++) {
+        if (f->m[i].active) offset(f, i, f->now_sample, f->now_sample);
+        f->m[i].act = 0;
+        f->m[i].env = 0;
+    }
+}
+
+void feedback_signal_back(feedback *f) { f->signal_ok = 1; }

@@ -1,0 +1,79 @@
+/* feedback.h: what the patient and therapist see: per-muscle activation, active state, hold time,
+ * contraction events (onset/offset) and repetitions, and the fail-safe when the signal is lost.
+ * Owns: per-muscle live state and event numbering. Emits events through feedback_events (OSC out in the
+ * daemon, CSV in replay) and knows nothing of DSP or of how events travel. */
+#ifndef MF_FEEDBACK_H
+#define MF_FEEDBACK_H
+
+#include <myofeed/plugin.h>
+#include <stdint.h>
+
+#include "config/config.h"
+
+typedef struct feedback_events {
+    void (*onset)(void *ctx, int m, int32_t seq, uint64_t sample, uint64_t decided);
+    void (*offset)(void *ctx, int m, int32_t seq, uint64_t sample, uint64_t decided, double hold_s, double peak_act);
+    void (*rep)(void *ctx, int m, int32_t count, uint64_t sample);
+    void *ctx;
+} feedback_events;
+
+typedef enum cal_kind { CAL_NONE = 0, CAL_REST, CAL_MVC } cal_kind;
+
+/* Called when a calibration of muscle m ends: ok = 1 and m's calibration set, or ok = 0 with why. */
+typedef void (*feedback_calibrated_fn)(void *ctx, int m, cal_kind kind, int ok, const char *why);
+
+typedef struct fb_muscle {
+    double env, act;
+    int active;
+    uint64_t onset_sample;
+    double peak_act;
+    int32_t seq;  /* contractions so far; onset and offset of one contraction share it */
+    int32_t reps; /* contractions that met the target */
+    double rep_hold_s;
+    mf_calibration cal;
+    /* a calibration in progress */
+    cal_kind cal_kind;
+    uint64_t cal_left, cal_n;
+    double cal_sum, cal_sumsq, cal_ema, cal_peak;
+} fb_muscle;
+
+typedef struct feedback {
+    int n;
+    double fs;
+    uint64_t t0_sample;  /* session start on the sample clock */
+    uint64_t now_sample; /* one past the last sample seen */
+    int signal_ok;
+    fb_muscle m[CFG_MAX_MUSCLES];
+    char names[CFG_MAX_MUSCLES][CFG_NAME_MAX];
+    feedback_events ev;
+    feedback_calibrated_fn calibrated;
+    void *calibrated_ctx;
+    uint64_t events;
+} feedback;
+
+void feedback_init(feedback *f, const config *c, double fs, feedback_events ev, uint64_t t0_sample);
+/* Keeps counters (seq, reps, calibration) of muscles with the same name from an older feedback. */
+void feedback_carry_over(feedback *f, const feedback *old);
+
+/* The pipeline sink: one processed block of muscle m. Emits onset/offset/rep at once. */
+void feedback_block(void *f, int m, const double *env, const double *act, uint32_t n, uint64_t first_sample,
+                    const mf_transition *tr, uint32_t n_tr);
+
+/* Hold time of muscle m now (0 when inactive). */
+double feedback_hold_s(const feedback *f, int m);
+
+/* The signal is gone: active muscles get an offset now, act = 0 until feedback_signal_back. */
+void feedback_signal_lost(feedback *f);
+void feedback_signal_back(feedback *f);
+
+/* Calibration of muscle m (-1 = all) over `seconds` of the coming signal: rest = mean and SD of the
+ * envelope (the patient relaxed); MVC = the highest 100 ms average of the envelope (maximal effort). An MVC
+ * not clearly above rest is refused and the old calibration kept. */
+void feedback_calibrate(feedback *f, int m, cal_kind kind, double seconds);
+void feedback_calibrate_cancel(feedback *f);
+int feedback_calibrating(const feedback *f);
+
+/* Milliseconds since the session start on the sample clock. */
+int32_t feedback_t_ms(const feedback *f, uint64_t sample);
+
+#endif

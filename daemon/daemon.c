@@ -21,6 +21,7 @@
 #include "osc/osc_addr.h"
 #include "osc/osc_feedback.h"
 #include "osc/osc_out.h"
+#include "osc/osc_sys.h"
 #include "pipeline/pipeline.h"
 #include "host/plugin_host.h"
 #include "runtime.h"
@@ -36,6 +37,7 @@ typedef struct runtime {
     osc_addr addr;
     feedback fb;
     osc_feedback ofb;
+    osc_sys sys;
 } runtime;
 
 struct daemon {
@@ -54,11 +56,6 @@ struct daemon {
     struct event *tick, *hb, *sig_int, *sig_term, *sig_hup;
     int exit_code;
 };
-
-static const char *const state_names[] = {"idle", "streaming", "no_device", "signal_lost", "error"};
-/* heartbeat state codes of the OSC contract: idle 0, streaming 1, calibrating 2, no_device 3,
- * signal_lost 4, error 5 */
-static const int state_codes[] = {0, 1, 3, 4, 5};
 
 /* ---------------------------------------------------------------------------------------------- */
 
@@ -87,66 +84,40 @@ static runtime *runtime_build(const char *path, const cli_opts *o, const char *e
 
 /* ---------------------------------------------------------------------------------------------- */
 
-static void send_muscles(daemon_t *d, const struct sockaddr_in *to)
-{
-    lo_message m = lo_message_new();
-    for (int i = 0; i < d->rt->addr.n; i++) lo_message_add_string(m, d->rt->addr.names[i]);
-    if (to)
-        osc_out_send_to(&d->out, to, d->rt->addr.muscles, m);
-    else
-        osc_out_send(&d->out, TO_ALL, d->rt->addr.muscles, m);
-}
-
 static void send_threshold(daemon_t *d, int i, const struct sockaddr_in *to)
 {
     double on, off;
-    if (pipeline_get_threshold(d->rt->pl, i, &on, &off) != 0) return;
-    lo_message m = lo_message_new();
-    lo_message_add_float(m, (float)on);
-    lo_message_add_float(m, (float)off);
-    if (to)
-        osc_out_send_to(&d->out, to, d->rt->addr.m[i].threshold, m);
-    else
-        osc_out_send(&d->out, TO_ALL, d->rt->addr.m[i].threshold, m);
+    if (pipeline_get_threshold(d->rt->pl, i, &on, &off) == 0) osc_sys_threshold(&d->rt->sys, to, i, on, off);
 }
 
 static void send_calib(daemon_t *d, int i, const struct sockaddr_in *to)
 {
-    const fb_muscle *fm = &d->rt->fb.m[i];
-    lo_message m = lo_message_new();
-    lo_message_add_float(m, (float)fm->cal.rest_uv);
-    lo_message_add_float(m, (float)fm->cal.mvc_uv);
-    if (to)
-        osc_out_send_to(&d->out, to, d->rt->addr.m[i].calib, m);
-    else
-        osc_out_send(&d->out, TO_ALL, d->rt->addr.m[i].calib, m);
+    const mf_calibration *c = &d->rt->fb.m[i].cal;
+    osc_sys_calib(&d->rt->sys, to, i, c->rest_uv, c->mvc_uv);
 }
 
+static sys_state state_now(const daemon_t *d)
+{
+    return sys_state_of(d->state, feedback_calibrating(&d->rt->fb));
+}
+
+/* What a new subscriber needs: the muscles, each one's calibration and thresholds, the session state. */
 static void op_hello(void *ctx, const struct sockaddr_in *to)
 {
     daemon_t *d = ctx;
-    send_muscles(d, to);
+    osc_sys_muscles(&d->rt->sys, to);
     for (int i = 0; i < d->rt->addr.n; i++) {
         send_calib(d, i, to);
         send_threshold(d, i, to);
     }
-    lo_message m = lo_message_new();
-    lo_message_add_int32(m, 0);
-    lo_message_add_string(m, "");
-    osc_out_send_to(&d->out, to, d->rt->addr.session_state, m);
+    osc_sys_session_state(&d->rt->sys, to, 0, "");
 }
 
 static void op_info(void *ctx, const struct sockaddr_in *to)
 {
     daemon_t *d = ctx;
-    lo_message m = lo_message_new();
-    lo_message_add_string(m, MYOFEED_VERSION);
-    lo_message_add_string(m, d->src ? d->src->ops->describe(d->src) : "no source");
-    lo_message_add_float(m, (float)d->rt->fs);
-    lo_message_add_int32(m, d->rt->addr.n);
-    lo_message_add_int32(m, d->subs.n);
-    lo_message_add_string(m, state_names[d->state]);
-    osc_out_send_to(&d->out, to, d->rt->addr.info, m);
+    osc_sys_info(&d->rt->sys, to, d->src ? d->src->ops->describe(d->src) : "no source", d->rt->fs, d->subs.n,
+                 state_now(d));
     op_hello(ctx, to);
 }
 
@@ -191,22 +162,22 @@ static int32_t op_t_ms(void *ctx)
 
 static void send_heartbeat(daemon_t *d);
 
-static int op_calibrate(void *ctx, int mi, int kind, double seconds, char *err, size_t n)
+static int op_calibrate(void *ctx, int mi, cal_kind kind, double seconds, char *err, size_t n)
 {
     daemon_t *d = ctx;
-    if (kind == 0) {
+    if (kind == CAL_NONE) {
         feedback_calibrate_cancel(&d->rt->fb);
         LOGI("calibration cancelled");
         send_heartbeat(d);
         return 0;
     }
     if (d->state != SRC_STREAMING) {
-        snprintf(err, n, "no signal to calibrate on (state %s); connect the amplifier first", state_names[d->state]);
+        snprintf(err, n, "no signal to calibrate on (state %s); connect the amplifier first",
+                 sys_state_name(sys_state_of(d->state, 0)));
         return -1;
     }
-    feedback_calibrate(&d->rt->fb, mi, kind == 1 ? CAL_REST : CAL_MVC, seconds);
-    LOGI("calibrating %s of %s for %g s", kind == 1 ? "rest" : "MVC", mi < 0 ? "all muscles" : d->rt->addr.names[mi],
-         seconds);
+    feedback_calibrate(&d->rt->fb, mi, kind, seconds);
+    LOGI("calibrating %s of %s for %g s", cal_kind_name(kind), mi < 0 ? "all muscles" : d->rt->addr.names[mi], seconds);
     send_heartbeat(d);
     return 0;
 }
@@ -217,15 +188,12 @@ static void on_calibrated(void *ctx, int i, cal_kind kind, int ok, const char *w
     daemon_t *d = ctx;
     if (!ok) {
         LOGW("calibration refused: %s", why);
-        lo_message m = lo_message_new();
-        lo_message_add_string(m, kind == CAL_REST ? "/emg/ctl/calibrate/rest" : "/emg/ctl/calibrate/mvc");
-        lo_message_add_string(m, "implausible");
-        lo_message_add_string(m, why);
-        osc_out_send(&d->out, TO_ALL, d->rt->addr.error, m);
+        osc_sys_error(&d->rt->sys, NULL, kind == CAL_REST ? d->rt->addr.ctl_calibrate_rest : d->rt->addr.ctl_calibrate_mvc,
+                      "implausible", why);
     } else {
         const mf_calibration *c = &d->rt->fb.m[i].cal;
         LOGI("muscle '%s': %s calibrated: rest %.2f uV (SD %.2f), MVC %.1f uV", d->rt->addr.names[i],
-             kind == CAL_REST ? "rest" : "MVC", c->rest_uv, c->rest_sd_uv, c->mvc_uv);
+             cal_kind_name(kind), c->rest_uv, c->rest_sd_uv, c->mvc_uv);
         pipeline_set_calibration(d->rt->pl, i, c);
         send_calib(d, i, NULL);
     }
@@ -243,21 +211,14 @@ static void on_frames(void *ctx, const double *frames, uint32_t n)
     d->samples += n;
 }
 
-static void send_heartbeat(daemon_t *d)
-{
-    int calibrating = d->state == SRC_STREAMING && feedback_calibrating(&d->rt->fb);
-    lo_message m = lo_message_new();
-    lo_message_add_int32(m, ++d->hb_seq);
-    lo_message_add_int32(m, calibrating ? 2 : state_codes[d->state]);
-    lo_message_add_string(m, calibrating ? "calibrating" : state_names[d->state]);
-    osc_out_send(&d->out, TO_ALL, d->rt->addr.heartbeat, m);
-}
+static void send_heartbeat(daemon_t *d) { osc_sys_heartbeat(&d->rt->sys, ++d->hb_seq, state_now(d)); }
 
 static void on_source_state(void *ctx, enum source_state st, const char *why)
 {
     daemon_t *d = ctx;
     if (st == d->state) return;
-    LOGI("source: %s -> %s (%s)", state_names[d->state], state_names[st], why ? why : "");
+    LOGI("source: %s -> %s (%s)", sys_state_name(sys_state_of(d->state, 0)), sys_state_name(sys_state_of(st, 0)),
+         why ? why : "");
     enum source_state old = d->state;
     d->state = st;
     if (st != SRC_STREAMING && old == SRC_STREAMING) {
@@ -283,11 +244,7 @@ static void send_levels(daemon_t *d)
 {
     for (int i = 0; i < d->rt->addr.n; i++) {
         double on, off;
-        if (pipeline_levels(d->rt->pl, i, &on, &off) != 0) continue;
-        lo_message m = lo_message_new();
-        lo_message_add_float(m, (float)on);
-        lo_message_add_float(m, (float)off);
-        osc_out_send(&d->out, TO_MUSCLES | TO_FULL, d->rt->addr.m[i].levels, m);
+        if (pipeline_levels(d->rt->pl, i, &on, &off) == 0) osc_sys_levels(&d->rt->sys, i, on, off);
     }
 }
 
@@ -318,6 +275,7 @@ static void wire_runtime(daemon_t *d, const feedback *old_fb)
 {
     runtime *rt = d->rt;
     rt->ofb = (osc_feedback){&d->out, &rt->addr, &rt->fb};
+    rt->sys = (osc_sys){&d->out, &rt->addr};
     feedback_init(&rt->fb, rt->cfg, rt->fs, osc_feedback_events(&rt->ofb), d->samples);
     rt->fb.calibrated = on_calibrated;
     rt->fb.calibrated_ctx = d;
@@ -365,7 +323,7 @@ static void reload(daemon_t *d)
     runtime_free(old);
     d->state = SRC_IDLE;
     if (start_source(d) != 0) on_source_state(d, SRC_ERROR, "source could not start after reload");
-    send_muscles(d, NULL);
+    osc_sys_muscles(&d->rt->sys, NULL);
     for (int i = 0; i < d->rt->addr.n; i++) send_threshold(d, i, NULL);
     LOGI("reloaded: %d muscles", d->rt->addr.n);
 }
@@ -441,7 +399,7 @@ int daemon_run(const char *cfg_path, const cli_opts *o, const char *exe_dir)
     LOGI("control on %s:%d, %d static destination(s), frames at %g Hz", inet_ntoa(d->rt->cfg->osc.control.sin_addr),
          ntohs(d->rt->cfg->osc.control.sin_port), d->rt->cfg->osc.n_dest, d->rt->cfg->osc.rate_hz);
     if (start_source(d) != 0) goto out;
-    send_muscles(d, NULL);
+    osc_sys_muscles(&d->rt->sys, NULL);
     event_base_dispatch(d->base);
     feedback_signal_lost(&d->rt->fb); /* clients see act = 0, active = 0 before we go */
     osc_feedback_tick(&d->rt->ofb);

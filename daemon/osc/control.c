@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "base/log.h"
+#include "osc/osc_sys.h"
 #define LOG_COMPONENT "control"
 
 #define MAX_ARGS 8
@@ -31,6 +32,7 @@ struct control {
     const osc_addr *addr;
     subscribers *subs;
     osc_out *out;
+    osc_sys sys;
     control_ops ops;
     void *ctx;
     double tokens, tokens_at;
@@ -69,10 +71,7 @@ static int reply_allowed(control *c)
 static void reply_ok(call *k)
 {
     k->c->st.ok++;
-    if (!reply_allowed(k->c)) return;
-    lo_message m = lo_message_new();
-    lo_message_add_string(m, k->path);
-    osc_out_send_to(k->c->out, k->from, k->c->addr->ok, m);
+    if (reply_allowed(k->c)) osc_sys_ok(&k->c->sys, k->from, k->path);
 }
 
 static void reply_error(control *c, const struct sockaddr_in *from, const char *path, const char *code,
@@ -90,18 +89,7 @@ static void reply_error(control *c, const struct sockaddr_in *from, const char *
     char ip[INET_ADDRSTRLEN];
     inet_ntop(AF_INET, &from->sin_addr, ip, sizeof ip);
     LOGD("%s from %s:%d refused (%s): %s", path, ip, ntohs(from->sin_port), code, msg);
-    if (!reply_allowed(c)) return;
-    char safe_path[128];
-    /* echo at most 127 printable bytes of what we received */
-    size_t j = 0;
-    for (size_t i = 0; path[i] && j + 1 < sizeof safe_path; i++)
-        safe_path[j++] = (path[i] >= 32 && path[i] < 127) ? path[i] : '?';
-    safe_path[j] = 0;
-    lo_message m = lo_message_new();
-    lo_message_add_string(m, safe_path);
-    lo_message_add_string(m, code);
-    lo_message_add_string(m, msg);
-    osc_out_send_to(c->out, from, c->addr->error, m);
+    if (reply_allowed(c)) osc_sys_error(&c->sys, from, path, code, msg);
 }
 
 #define FAIL(k, code, ...) reply_error((k)->c, (k)->from, (k)->path, code, __VA_ARGS__)
@@ -191,11 +179,7 @@ static void m_subscribe(call *k)
     if (r == 0) LOGI("subscribed %s:%d (profile %s, lease %g s)", ip, ntohs(to.sin_port), osc_profile_names[profile],
                      c->cfg->osc.lease_s);
     reply_ok(k);
-    lo_message m = lo_message_new();
-    lo_message_add_string(m, ip);
-    lo_message_add_int32(m, ntohs(to.sin_port));
-    lo_message_add_int32(m, (int32_t)c->cfg->osc.lease_s);
-    osc_out_send_to(c->out, &to, c->addr->subscribed, m);
+    osc_sys_subscribed(&c->sys, &to, c->cfg->osc.lease_s);
     if (r == 0 && c->ops.hello) c->ops.hello(c->ctx, &to);
 }
 
@@ -213,10 +197,7 @@ static void m_unsubscribe(call *k)
 
 static void m_ping(call *k)
 {
-    lo_message m = lo_message_new();
-    lo_message_add_int32(m, k->argc ? (int32_t)k->num[0] : 0);
-    lo_message_add_int32(m, k->c->ops.t_ms ? k->c->ops.t_ms(k->c->ctx) : 0);
-    osc_out_send_to(k->c->out, k->from, k->c->addr->pong, m);
+    osc_sys_pong(&k->c->sys, k->from, k->argc ? (int32_t)k->num[0] : 0, k->c->ops.t_ms ? k->c->ops.t_ms(k->c->ctx) : 0);
     reply_ok(k);
 }
 
@@ -257,7 +238,7 @@ static void m_reps_reset(call *k)
 
 static void m_calibrate(call *k)
 {
-    int kind = strstr(k->path, "/calibrate/rest") ? 1 : strstr(k->path, "/calibrate/mvc") ? 2 : 0;
+    cal_kind kind = strstr(k->path, "/calibrate/rest") ? CAL_REST : strstr(k->path, "/calibrate/mvc") ? CAL_MVC : CAL_NONE;
     int m = -1;
     double secs = 5.0;
     if (kind) {
@@ -463,6 +444,7 @@ void control_configure(control *c, const config *cfg, const osc_addr *addr, subs
     c->addr = addr;
     c->subs = subs;
     c->out = out;
+    c->sys = (osc_sys){out, addr};
     c->ops = ops;
     c->ctx = ctx;
 }

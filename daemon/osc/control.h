@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "config/config.h"
+#include "pipeline/calibration.h"
 #include "osc/osc_addr.h"
 #include "osc/osc_out.h"
 #include "osc/subscribers.h"
@@ -22,9 +23,9 @@ typedef struct control_ops {
     void (*info)(void *ctx, const struct sockaddr_in *to);
     /* Resets the repetition counter of muscle m (-1 = all). */
     void (*reps_reset)(void *ctx, int m);
-    /* Starts calibrating muscle m (-1 = all): kind 1 rest, 2 MVC, over seconds; or cancels (kind 0).
+    /* Starts calibrating muscle m (-1 = all) of kind CAL_REST or CAL_MVC over seconds; CAL_NONE cancels.
      * Returns 0, or -1 with err. */
-    int (*calibrate)(void *ctx, int m, int kind, double seconds, char *err, size_t n);
+    int (*calibrate)(void *ctx, int m, cal_kind kind, double seconds, char *err, size_t n);
     /* Milliseconds since the session start. */
     int32_t (*t_ms)(void *ctx);
 } control_ops;

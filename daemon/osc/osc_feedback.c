@@ -5,31 +5,21 @@ static void ev_onset(void *ctx, int m, int32_t seq, uint64_t sample, uint64_t de
 {
     (void)decided;
     osc_feedback *o = ctx;
-    lo_message msg = lo_message_new();
-    lo_message_add_int32(msg, seq);
-    lo_message_add_int32(msg, feedback_t_ms(o->fb, sample));
-    osc_out_send(o->out, TO_ALL, o->addr->m[m].onset, msg);
+    osc_out_send(o->out, TO_ALL, o->addr->m[m].onset, osc_msg("ii", (int)seq, (int)feedback_t_ms(o->fb, sample)));
 }
 
 static void ev_offset(void *ctx, int m, int32_t seq, uint64_t sample, uint64_t decided, double hold, double peak)
 {
     (void)decided;
     osc_feedback *o = ctx;
-    lo_message msg = lo_message_new();
-    lo_message_add_int32(msg, seq);
-    lo_message_add_int32(msg, feedback_t_ms(o->fb, sample));
-    lo_message_add_float(msg, (float)hold);
-    lo_message_add_float(msg, (float)peak);
-    osc_out_send(o->out, TO_ALL, o->addr->m[m].offset, msg);
+    osc_out_send(o->out, TO_ALL, o->addr->m[m].offset,
+                 osc_msg("iiff", (int)seq, (int)feedback_t_ms(o->fb, sample), hold, peak));
 }
 
 static void ev_rep(void *ctx, int m, int32_t count, uint64_t sample)
 {
     osc_feedback *o = ctx;
-    lo_message msg = lo_message_new();
-    lo_message_add_int32(msg, count);
-    lo_message_add_int32(msg, feedback_t_ms(o->fb, sample));
-    osc_out_send(o->out, TO_ALL, o->addr->m[m].rep, msg);
+    osc_out_send(o->out, TO_ALL, o->addr->m[m].rep, osc_msg("ii", (int)count, (int)feedback_t_ms(o->fb, sample)));
 }
 
 feedback_events osc_feedback_events(osc_feedback *o) { return (feedback_events){ev_onset, ev_offset, ev_rep, o}; }
@@ -39,26 +29,21 @@ void osc_feedback_tick(const osc_feedback *o)
     const feedback *f = o->fb;
     if (f->n == 0) return;
     lo_message act = lo_message_new(), env = lo_message_new();
+    int bad_act = !act, bad_env = !env;
     for (int i = 0; i < f->n; i++) {
-        lo_message_add_float(act, (float)f->m[i].act);
-        lo_message_add_float(env, (float)f->m[i].env);
+        bad_act = bad_act || lo_message_add_float(act, (float)f->m[i].act) != 0;
+        bad_env = bad_env || lo_message_add_float(env, (float)f->m[i].env) != 0;
     }
+    if (bad_act && act) lo_message_free(act), act = NULL;
+    if (bad_env && env) lo_message_free(env), env = NULL;
     osc_out_send(o->out, TO_ALL, o->addr->frame_act, act);
     osc_out_send(o->out, TO_FULL, o->addr->frame_env, env);
     for (int i = 0; i < f->n; i++) {
         const fb_muscle *m = &f->m[i];
         const osc_addr_muscle *a = &o->addr->m[i];
-        lo_message x = lo_message_new();
-        lo_message_add_float(x, (float)m->act);
-        osc_out_send(o->out, TO_MUSCLES | TO_FULL, a->act, x);
-        x = lo_message_new();
-        lo_message_add_float(x, (float)m->env);
-        osc_out_send(o->out, TO_MUSCLES | TO_FULL, a->env, x);
-        x = lo_message_new();
-        lo_message_add_int32(x, m->active);
-        osc_out_send(o->out, TO_MUSCLES | TO_FULL, a->active, x);
-        x = lo_message_new();
-        lo_message_add_float(x, (float)feedback_hold_s(f, i));
-        osc_out_send(o->out, TO_MUSCLES | TO_FULL, a->hold, x);
+        osc_out_send(o->out, TO_MUSCLES | TO_FULL, a->act, osc_msg("f", m->act));
+        osc_out_send(o->out, TO_MUSCLES | TO_FULL, a->env, osc_msg("f", m->env));
+        osc_out_send(o->out, TO_MUSCLES | TO_FULL, a->active, osc_msg("i", m->active));
+        osc_out_send(o->out, TO_MUSCLES | TO_FULL, a->hold, osc_msg("f", feedback_hold_s(f, i)));
     }
 }

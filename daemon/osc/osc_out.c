@@ -4,6 +4,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -31,6 +32,37 @@ int osc_encode(lo_message m, const char *path, char *buf, size_t cap)
     size_t got = len;
     if (!lo_message_serialise(m, path, buf, &got)) return -1;
     return (int)got;
+}
+
+lo_message osc_msg(const char *types, ...)
+{
+    lo_message m = lo_message_new();
+    if (!m) return NULL;
+    va_list ap;
+    va_start(ap, types);
+    int bad = 0;
+    for (const char *t = types; *t && !bad; t++) {
+        switch (*t) {
+        case 'i': bad = lo_message_add_int32(m, va_arg(ap, int)) != 0; break;
+        case 'f': bad = lo_message_add_float(m, (float)va_arg(ap, double)) != 0; break;
+        case 's': bad = lo_message_add_string(m, va_arg(ap, const char *)) != 0; break;
+        default: bad = 1; break;
+        }
+    }
+    va_end(ap);
+    if (bad) {
+        lo_message_free(m);
+        return NULL;
+    }
+    return m;
+}
+
+/* A message that could not be built: counted and complained about (rate-limited), never sent half-made. */
+static int no_message(osc_out *o, const char *path)
+{
+    o->no_memory++;
+    complain(&o->send_fail, clock_mono_s(), LOG_LVL_ERROR, LOG_COMPONENT, "out of memory building %s; not sent", path);
+    return -1;
 }
 
 static void send_one(osc_out *o, const struct sockaddr_in *to, int len)
@@ -61,7 +93,7 @@ static int encode_or_drop(osc_out *o, const char *path, lo_message m)
 
 int osc_out_send(osc_out *o, unsigned mask, const char *path, lo_message m)
 {
-    if (!m) return -1;
+    if (!m) return no_message(o, path);
     int len = encode_or_drop(o, path, m);
     if (len < 0) return -1;
     for (int i = 0; i < o->n_dests; i++)
@@ -73,7 +105,7 @@ int osc_out_send(osc_out *o, unsigned mask, const char *path, lo_message m)
 
 int osc_out_send_to(osc_out *o, const struct sockaddr_in *to, const char *path, lo_message m)
 {
-    if (!m) return -1;
+    if (!m) return no_message(o, path);
     int len = encode_or_drop(o, path, m);
     if (len < 0) return -1;
     send_one(o, to, len);

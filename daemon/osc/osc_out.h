@@ -25,13 +25,17 @@ typedef struct osc_out {
     const cfg_dest *dests;
     int n_dests;
     const subscribers *subs;
-    uint64_t sent, failed, oversize;
+    uint64_t sent, failed, oversize, no_memory;
     complaint send_fail;
     char buf[2048];
 } osc_out;
 
 void osc_out_init(osc_out *o, int fd, const subscribers *subs);
 void osc_out_set_dests(osc_out *o, const cfg_dest *dests, int n);
+
+/* A message from its arguments: 'i' an int, 'f' a double (sent as float), 's' a string. NULL when out of memory
+ * (the send functions take NULL, count it and complain, so a caller never dereferences a failed message). */
+lo_message osc_msg(const char *types, ...);
 
 /* Sends message m (consumed: freed here) at path to every target in mask. Returns bytes or -1. */
 int osc_out_send(osc_out *o, unsigned mask, const char *path, lo_message m);

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "config/config.h"
+#include "pipeline/calibration.h"
 
 typedef struct feedback_events {
     void (*onset)(void *ctx, int m, int32_t seq, uint64_t sample, uint64_t decided);
@@ -16,8 +17,6 @@ typedef struct feedback_events {
     void (*rep)(void *ctx, int m, int32_t count, uint64_t sample);
     void *ctx;
 } feedback_events;
-
-typedef enum cal_kind { CAL_NONE = 0, CAL_REST, CAL_MVC } cal_kind;
 
 /* Called when a calibration of muscle m ends: ok = 1 and m's calibration set, or ok = 0 with why. */
 typedef void (*feedback_calibrated_fn)(void *ctx, int m, cal_kind kind, int ok, const char *why);

@@ -19,9 +19,11 @@ def _kill_leftovers():
 
 
 class Daemon:
-    def __init__(self, exe, *extra, cfg, port=None):
-        """Runs EXE -c CFG with the control port on loopback (a free one unless PORT is given)."""
+    def __init__(self, exe, *extra, cfg, port=None, prefix="/emg"):
+        """Runs EXE -c CFG with the control port on loopback (a free one unless PORT is given); PREFIX is the
+        osc.prefix the daemon was given, for the readiness ping."""
         self.port = port or oscmini.free_port()
+        self.prefix = prefix
         self.err = tempfile.TemporaryFile()
         args = [exe, "-c", cfg, "-o", f"osc.control=127.0.0.1:{self.port}", *extra]
         self.proc = subprocess.Popen(args, stderr=self.err, stdout=subprocess.DEVNULL)
@@ -34,8 +36,8 @@ class Daemon:
             for _ in range(100):
                 if self.proc.poll() is not None:
                     raise AssertionError(f"daemon exited with {self.proc.returncode}: {self.stderr()}")
-                probe.send(self.port, "/emg/ctl/ping", 1)
-                if probe.wait_for("/emg/sys/pong", 0.05):
+                probe.send(self.port, self.prefix + "/ctl/ping", 1)
+                if probe.wait_for(self.prefix + "/sys/pong", 0.05):
                     return
             raise AssertionError("daemon did not answer a ping within 5 s: " + self.stderr())
         finally:

@@ -208,6 +208,32 @@ class TestLifecycle(unittest.TestCase):
             d.stop()
             c.close()
 
+    def test_another_prefix_holds_for_every_message(self):
+        """osc.prefix reaches every address the daemon sends, replies and late calibration errors included."""
+        d = Daemon("-o", "osc.prefix=/clinic/emg", prefix="/clinic/emg")
+        c = oscmini.Client()
+        try:
+            c.send(d.port, "/emg/ctl/subscribe")  # the old prefix is not the control address any more
+            err = c.wait_for("/clinic/emg/sys/error", 2)
+            self.assertIsNotNone(err)
+            self.assertEqual(err[3][1], "unknown_path")
+            c.send(d.port, "/clinic/emg/ctl/subscribe", "full")
+            self.assertIsNotNone(c.wait_for("/clinic/emg/sys/subscribed", 2))
+            c.send(d.port, "/clinic/emg/ctl/ping", 7)
+            c.send(d.port, "/clinic/emg/ctl/info")
+            c.send(d.port, "/clinic/emg/ctl/calibrate/mvc", "glute_left", 1)  # the glute rests: refused later
+            msgs = c.recv_all(2.5)
+            paths = {m[1] for m in msgs}
+            self.assertTrue(all(p.startswith("/clinic/emg/") for p in paths), sorted(paths))
+            for p in ["/clinic/emg/sys/pong", "/clinic/emg/sys/info", "/clinic/emg/sys/heartbeat", "/clinic/emg/frame/act",
+                      "/clinic/emg/glute_left/levels", "/clinic/emg/sys/muscles", "/clinic/emg/session/state"]:
+                self.assertIn(p, paths)
+            errs = [m[3] for m in msgs if m[1] == "/clinic/emg/sys/error"]
+            self.assertIn(["/clinic/emg/ctl/calibrate/mvc", "implausible"], [e[:2] for e in errs])
+        finally:
+            d.stop()
+            c.close()
+
     def test_leases_expire_unless_renewed(self):
         d = Daemon("-o", "osc.lease_s=1")
         c = oscmini.Client()

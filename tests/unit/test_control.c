@@ -53,7 +53,7 @@ static int op_threshold(void *ctx, int m, double on, double off, char *err, size
 static void op_hello(void *ctx, const struct sockaddr_in *to) { (void)to, ((fixture *)ctx)->hello_calls++; }
 static void op_info(void *ctx, const struct sockaddr_in *to) { (void)to, ((fixture *)ctx)->info_calls++; }
 static void op_reps(void *ctx, int m) { (void)m, ((fixture *)ctx)->reps_calls++; }
-static int op_calibrate(void *ctx, int m, int kind, double secs, char *err, size_t n)
+static int op_calibrate(void *ctx, int m, cal_kind kind, double secs, char *err, size_t n)
 {
     fixture *f = ctx;
     f->cal_calls++;
@@ -362,15 +362,15 @@ static void test_calibration_requests(void **st)
     char b[256];
     send_raw(f, b, (size_t)build(b, sizeof b, "/emg/ctl/calibrate/rest", "s", "all"));
     expect_ok(f, "/emg/ctl/calibrate/rest");
-    assert_true(f->cal_m == -1 && f->cal_kind == 1 && f->cal_secs == 5.0);
+    assert_true(f->cal_m == -1 && f->cal_kind == CAL_REST && f->cal_secs == 5.0);
     send_raw(f, b, (size_t)build(b, sizeof b, "/emg/ctl/calibrate/mvc", "si", "glute_right", 3));
     expect_ok(f, "/emg/ctl/calibrate/mvc");
-    assert_true(f->cal_m == 3 && f->cal_kind == 2 && f->cal_secs == 3.0);
+    assert_true(f->cal_m == 3 && f->cal_kind == CAL_MVC && f->cal_secs == 3.0);
     expect_error(f, b, (size_t)build(b, sizeof b, "/emg/ctl/calibrate/mvc", "sf", "glute_right", 0.5), "out_of_range");
     expect_error(f, b, (size_t)build(b, sizeof b, "/emg/ctl/calibrate/mvc", "s", "neck"), "unknown_muscle");
     send_raw(f, b, (size_t)build(b, sizeof b, "/emg/ctl/calibrate/cancel", ""));
     expect_ok(f, "/emg/ctl/calibrate/cancel");
-    assert_true(f->cal_kind == 0 && f->cal_calls == 3);
+    assert_true(f->cal_kind == CAL_NONE && f->cal_calls == 3);
 }
 
 static void test_info_and_reps_reset(void **st)

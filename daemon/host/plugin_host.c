@@ -48,6 +48,16 @@ const char *plugin_kind_name(mf_kind k)
     return "unknown";
 }
 
+filter_calls plugin_filter_calls(const mf_plugin *p)
+{
+    filter_calls c = {NULL, NULL, NULL};
+    if (!p || (p->kind != MF_KIND_FILTER && p->kind != MF_KIND_ENVELOPE) || !p->filter) return c;
+    c.process = p->filter->process;
+    if (p->abi_minor >= 1) c.process_many = p->filter->process_many;
+    if (p->abi_minor >= 2) c.process_lanes = p->filter->process_lanes;
+    return c;
+}
+
 static void host_log(const mf_host *api, mf_log_level lvl, const char *msg)
 {
     const loaded *l = api->host_data;

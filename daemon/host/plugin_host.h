@@ -33,4 +33,15 @@ const mf_plugin *plugin_host_load_file(plugin_host *h, const char *path, const c
 
 const char *plugin_kind_name(mf_kind k);
 
+/* The calls a filter or envelope plugin offers, with the ABI minor-version rules applied once: process_many only
+ * from 1.1 plugins, process_lanes only from 1.2 ones (an older descriptor's ops table ends before those fields, so
+ * they are NULL here, never read). */
+typedef struct filter_calls {
+    void (*process)(void *self, const mf_sample *in, mf_sample *out, uint32_t n);
+    void (*process_many)(void *const *selves, uint32_t count, const mf_sample *const *in, mf_sample *const *out,
+                         uint32_t n);
+    void (*process_lanes)(void *const *selves, uint32_t count, mf_sample *x, uint32_t n);
+} filter_calls;
+filter_calls plugin_filter_calls(const mf_plugin *p);
+
 #endif

@@ -19,6 +19,7 @@
 typedef struct stage {
     const mf_plugin *p;
     void *inst;
+    filter_calls calls; /* filters and envelopes: what the plugin offers, ABI rules applied (plugin_host) */
 } stage;
 
 typedef struct chain {
@@ -40,6 +41,22 @@ typedef struct lane_group {
     double *x; /* 4 * PIPELINE_BLOCK */
 } lane_group;
 
+typedef struct pipeline_step step;
+typedef void (*step_fn)(const pipeline *p, const step *s, uint32_t n);
+
+/* One call of the loop: a filter (or the envelope) of one muscle, of the muscles that share a plugin offering
+ * process_many, or of a lane group. Which kind, and so which function runs it, is chosen once when the plan is
+ * made (make_plan); the loop only calls run. */
+struct pipeline_step {
+    step_fn run;
+    int group; /* the lane group (lanes steps) */
+    uint32_t count;
+    filter_calls calls;
+    void *insts[CFG_MAX_MUSCLES];
+    const mf_sample *ins[CFG_MAX_MUSCLES];
+    mf_sample *outs[CFG_MAX_MUSCLES];
+};
+
 struct pipeline {
     int n, n_channels;
     int max_filters; /* the longest filter list of any muscle */
@@ -51,7 +68,12 @@ struct pipeline {
     lane_group groups[CFG_MAX_MUSCLES / 2];
     int n_groups;
     int lanes; /* lane groups in use (pipeline_use_lanes) */
+    /* the plan: level f (0..max_filters-1: filter f; max_filters: the envelope) is steps[level_first[f]] .. */
+    step *steps;
+    int level_first[CFG_MAX_FILTERS + 2];
 };
+
+static int make_plan(pipeline *p);
 
 static void sink_nop(void *ctx, int m, const double *env, const double *act, uint32_t n, uint64_t first,
                      const mf_transition *tr, uint32_t n_tr)
@@ -59,8 +81,10 @@ static void sink_nop(void *ctx, int m, const double *env, const double *act, uin
     (void)ctx, (void)m, (void)env, (void)act, (void)n, (void)first, (void)tr, (void)n_tr;
 }
 
+/* Creates the instance of one stage from its validated parameters, which stay in values (the caller may need
+ * them: a detector's on and off). Returns 0, or -1 with the problem in d. */
 static int make_stage(stage *s, const cfg_plugin *ref, mf_kind want, const char *what, const cfg_muscle *mu,
-                      plugin_host *h, double fs, diag *d)
+                      plugin_host *h, double fs, double values[PARAMS_MAX], diag *d)
 {
     char err[700], ctx[160];
     snprintf(ctx, sizeof ctx, "muscle '%s', %s '%s'", mu->name, what, ref->name);
@@ -76,7 +100,6 @@ static int make_stage(stage *s, const cfg_plugin *ref, mf_kind want, const char 
                  p->name, plugin_kind_name(p->kind), plugin_kind_name(want), plugin_kind_name(want));
         return -1;
     }
-    double values[PARAMS_MAX];
     if (params_resolve(p, ref, ctx, values, d) != 0) return -1;
     mf_error e = {{0}};
     s->inst = p->create(plugin_host_api(h, p), fs, values, &e);
@@ -85,14 +108,12 @@ static int make_stage(stage *s, const cfg_plugin *ref, mf_kind want, const char 
         return -1;
     }
     s->p = p;
+    s->calls = plugin_filter_calls(p);
     return 0;
 }
 
-/* A stage that can run in lanes: offered since ABI 1.2 (older filter ops end before the field). */
-static int lanes_offered(const stage *s)
-{
-    return s->p && s->p->abi_minor >= 2 && s->p->filter->process_lanes != NULL;
-}
+/* A stage that can run in lanes (offered by a 1.2 plugin; see plugin_filter_calls). */
+static int lanes_offered(const stage *s) { return s->p && s->calls.process_lanes != NULL; }
 
 /* Muscle b runs the same filter and envelope plugins as muscle a, all of them offered in lanes. */
 static int lane_mates(const chain *a, const chain *b)
@@ -127,7 +148,6 @@ static int form_lane_groups(pipeline *p)
     return 0;
 }
 
-void pipeline_use_lanes(pipeline *p, int on) { p->lanes = on; }
 
 pipeline *pipeline_build(const config *c, plugin_host *h, double fs, int n_channels, diag *d)
 {
@@ -155,24 +175,21 @@ pipeline *pipeline_build(const config *c, plugin_host *h, double fs, int n_chann
                      mu->name, mu->channel, n_channels, c->source.where_channels, n_channels);
             bad = 1;
         }
+        double values[PARAMS_MAX];
         for (int f = 0; f < mu->n_filters; f++) {
-            bad |= make_stage(&ch->filters[f], &mu->filters[f], MF_KIND_FILTER, "filter", mu, h, fs, d) != 0;
+            bad |= make_stage(&ch->filters[f], &mu->filters[f], MF_KIND_FILTER, "filter", mu, h, fs, values, d) != 0;
             if (ch->filters[f].inst) ch->n_filters = f + 1;
         }
         if (ch->n_filters > p->max_filters) p->max_filters = ch->n_filters;
-        bad |= make_stage(&ch->env, &mu->envelope, MF_KIND_ENVELOPE, "envelope", mu, h, fs, d) != 0;
-        bad |= make_stage(&ch->det, &mu->detector, MF_KIND_DETECTOR, "detector", mu, h, fs, d) != 0;
+        bad |= make_stage(&ch->env, &mu->envelope, MF_KIND_ENVELOPE, "envelope", mu, h, fs, values, d) != 0;
+        bad |= make_stage(&ch->det, &mu->detector, MF_KIND_DETECTOR, "detector", mu, h, fs, values, d) != 0;
         if (ch->det.p) {
             int on = params_index(ch->det.p, "on"), off = params_index(ch->det.p, "off");
             if (on >= 0 && off >= 0 && (ch->det.p->params[on].flags & MF_PARAM_RUNTIME) &&
                 (ch->det.p->params[off].flags & MF_PARAM_RUNTIME)) {
-                double values[PARAMS_MAX];
-                diag tmp;
-                diag_init(&tmp);
-                params_resolve(ch->det.p, &mu->detector, "", values, &tmp);
                 ch->on_idx = on;
                 ch->off_idx = off;
-                ch->on = values[on];
+                ch->on = values[on]; /* as resolved for create: the same parameters, read once */
                 ch->off = values[off];
             }
         }
@@ -181,8 +198,8 @@ pipeline *pipeline_build(const config *c, plugin_host *h, double fs, int n_chann
         pipeline_free(p);
         return NULL;
     }
-    if (form_lane_groups(p) != 0) {
-        diag_add(d, c->path, "out of memory for the lane buffers of %d muscles; free memory and start again", p->n);
+    if (form_lane_groups(p) != 0 || make_plan(p) != 0) {
+        diag_add(d, c->path, "out of memory for the block buffers of %d muscles; free memory and start again", p->n);
         pipeline_free(p);
         return NULL;
     }
@@ -205,6 +222,7 @@ void pipeline_free(pipeline *p)
         stage_free(&ch->det);
     }
     for (int g = 0; g < p->n_groups; g++) free(p->groups[g].x);
+    free(p->steps);
     free(p->m);
     free(p);
 }
@@ -222,62 +240,107 @@ void pipeline_stage_ns(const pipeline *p, double ns[PIPELINE_STAGES]) { memcpy(n
 
 static int in_lanes(const pipeline *p, const chain *ch) { return p->lanes && ch->lane_group >= 0; }
 
-/* Stage f (the envelope when f < 0) of every lane group, in place in its lanes; after the envelope, each
- * muscle's envelope goes to its own buffer for the detector. */
-static void run_lanes_stage(pipeline *p, int f, uint32_t n)
+static void run_one(const pipeline *p, const step *s, uint32_t n)
 {
-    if (!p->lanes) return;
-    for (int gi = 0; gi < p->n_groups; gi++) {
-        lane_group *g = &p->groups[gi];
-        chain *ch = &p->m[g->first];
-        if (f >= ch->n_filters) continue;
-        void *insts[4];
-        for (int l = 0; l < g->count; l++) insts[l] = f < 0 ? ch[l].env.inst : ch[l].filters[f].inst;
-        const stage *st = f < 0 ? &ch->env : &ch->filters[f];
-        st->p->filter->process_lanes(insts, (uint32_t)g->count, g->x, n);
-        if (f >= 0) continue;
-        if (g->count == 4) {
-            double *const out[4] = {ch[0].e, ch[1].e, ch[2].e, ch[3].e};
-            lanes_deinterleave4(g->x, 4, 0, out, n);
-        } else {
-            for (int l = 0; l < g->count; l++)
-                for (uint32_t i = 0; i < n; i++) ch[l].e[i] = g->x[4 * i + (uint32_t)l];
-        }
-    }
+    (void)p;
+    s->calls.process(s->insts[0], s->ins[0], s->outs[0], n);
 }
 
-/* Runs one stage (filter `f`, or the envelope when f < 0) of every muscle that has it. Muscles whose stage
- * is the same plugin and which offers process_many (ABI 1.1) go in one call, so the plugin can run their
- * channels side by side; the rest one by one. The result is the same either way. */
-static void run_stage(pipeline *p, int f, uint32_t n)
+static void run_many(const pipeline *p, const step *s, uint32_t n)
 {
+    (void)p;
+    s->calls.process_many(s->insts, s->count, s->ins, s->outs, n);
+}
+
+/* A filter of a lane group, in place in its lanes. */
+static void run_lanes(const pipeline *p, const step *s, uint32_t n)
+{
+    s->calls.process_lanes(s->insts, s->count, p->groups[s->group].x, n);
+}
+
+/* The envelope of a lane group, in its lanes; then each muscle's envelope to its own buffer for the detector. */
+static void run_lanes_envelope(const pipeline *p, const step *s, uint32_t n)
+{
+    const lane_group *g = &p->groups[s->group];
+    s->calls.process_lanes(s->insts, s->count, g->x, n);
+    chain *ch = &p->m[g->first];
+    if (g->count == 4) {
+        double *const out[4] = {ch[0].e, ch[1].e, ch[2].e, ch[3].e};
+        lanes_deinterleave4(g->x, 4, 0, out, n);
+        return;
+    }
+    for (int l = 0; l < g->count; l++)
+        for (uint32_t i = 0; i < n; i++) ch[l].e[i] = g->x[4 * i + (uint32_t)l];
+}
+
+/* Stage f of chain ch (the envelope when f < 0), or NULL when ch has no such filter. */
+static stage *stage_of(chain *ch, int f) { return f < 0 ? &ch->env : f < ch->n_filters ? &ch->filters[f] : NULL; }
+
+/* The steps of one level (filter f, or the envelope when f < 0): lane groups first, then muscles whose stage is the
+ * same plugin offering process_many in one step, the rest one by one. Returns the steps added at out. */
+static int plan_level(pipeline *p, int f, step *out)
+{
+    int k = 0;
+    for (int gi = 0; p->lanes && gi < p->n_groups; gi++) {
+        lane_group *g = &p->groups[gi];
+        if (!stage_of(&p->m[g->first], f)) continue;
+        step *s = &out[k++];
+        s->run = f < 0 ? run_lanes_envelope : run_lanes;
+        s->group = gi;
+        s->count = (uint32_t)g->count;
+        s->calls = stage_of(&p->m[g->first], f)->calls;
+        for (int l = 0; l < g->count; l++) s->insts[l] = stage_of(&p->m[g->first + l], f)->inst;
+    }
     uint32_t done = 0; /* bit per muscle (CFG_MAX_MUSCLES <= 32) */
     for (int i = 0; i < p->n; i++) {
         chain *ch = &p->m[i];
-        stage *st = f < 0 ? &ch->env : &ch->filters[f];
-        double *out_i = f < 0 ? ch->e : ch->x;
-        if ((done >> i & 1u) || (f >= 0 && f >= ch->n_filters) || in_lanes(p, ch)) continue;
-        const mf_plugin *pl = st->p;
-        if (pl->abi_minor < 1 || !pl->filter->process_many) {
-            pl->filter->process(st->inst, ch->x, out_i, n);
-            continue;
-        }
-        void *insts[CFG_MAX_MUSCLES];
-        const mf_sample *ins[CFG_MAX_MUSCLES];
-        mf_sample *outs[CFG_MAX_MUSCLES];
-        uint32_t count = 0;
+        const stage *st = stage_of(ch, f);
+        if ((done >> i & 1u) || !st || in_lanes(p, ch)) continue;
+        step *s = &out[k++];
+        s->calls = st->calls;
+        s->run = st->calls.process_many ? run_many : run_one;
+        s->count = 0;
         for (int j = i; j < p->n; j++) {
             chain *cj = &p->m[j];
-            if ((f >= 0 && f >= cj->n_filters) || in_lanes(p, cj)) continue;
-            stage *sj = f < 0 ? &cj->env : &cj->filters[f];
-            if (sj->p != pl) continue;
-            insts[count] = sj->inst;
-            ins[count] = cj->x;
-            outs[count++] = f < 0 ? cj->e : cj->x;
+            const stage *sj = stage_of(cj, f);
+            if (!sj || in_lanes(p, cj) || sj->p != st->p || (j > i && !st->calls.process_many)) continue;
+            s->insts[s->count] = sj->inst;
+            s->ins[s->count] = cj->x;
+            s->outs[s->count++] = f < 0 ? cj->e : cj->x;
             done |= 1u << j;
         }
-        pl->filter->process_many(insts, count, ins, outs, n);
     }
+    return k;
+}
+
+/* The plan for the current lane setting: every level's steps. Returns 0 or -1 (out of memory). */
+static int make_plan(pipeline *p)
+{
+    step *steps = calloc((size_t)(p->max_filters + 1) * (size_t)(p->n ? p->n : 1), sizeof(step));
+    if (!steps) return -1; /* the old plan stays */
+    free(p->steps);
+    p->steps = steps;
+    int k = 0;
+    for (int level = 0; level <= p->max_filters; level++) {
+        p->level_first[level] = k;
+        k += plan_level(p, level < p->max_filters ? level : -1, p->steps + k);
+    }
+    p->level_first[p->max_filters + 1] = k;
+    return 0;
+}
+
+int pipeline_use_lanes(pipeline *p, int on)
+{
+    int was = p->lanes;
+    p->lanes = on;
+    if (make_plan(p) == 0) return 0;
+    p->lanes = was;
+    return -1;
+}
+
+static void run_level(const pipeline *p, int level, uint32_t n)
+{
+    for (int k = p->level_first[level]; k < p->level_first[level + 1]; k++) p->steps[k].run(p, &p->steps[k], n);
 }
 
 /* With profiling on, the time since *t0 goes to stage k (a few clock reads per block, not per sample). */
@@ -331,12 +394,10 @@ void pipeline_process(pipeline *p, const double *frames, uint32_t n_frames, uint
         deinterleave(p, frames, n);
         lap(p, 0, &t0);
         for (int f = 0; f < p->max_filters; f++) {
-            run_lanes_stage(p, f, n);
-            run_stage(p, f, n);
+            run_level(p, f, n);
             lap(p, 1 + f, &t0);
         }
-        run_lanes_stage(p, -1, n);
-        run_stage(p, -1, n);
+        run_level(p, p->max_filters, n);
         lap(p, 1 + CFG_MAX_FILTERS, &t0);
         for (int i = 0; i < p->n; i++) {
             chain *ch = &p->m[i];

@@ -34,8 +34,9 @@ void pipeline_set_sink(pipeline *p, pipeline_sink sink);
  * first_sample. */
 void pipeline_process(pipeline *p, const double *frames, uint32_t n_frames, uint64_t first_sample);
 
-/* Lane groups (see pipeline.c) on (the default) or off; the output is the same bits either way (tests compare). */
-void pipeline_use_lanes(pipeline *p, int on);
+/* [setup] Lane groups (see pipeline.c) on (the default) or off; the output is the same bits either way (tests
+ * compare). Makes a new plan: returns 0, or -1 when out of memory (the old setting stays). */
+int pipeline_use_lanes(pipeline *p, int on);
 
 /* [stream] Resets every instance (after a gap in the stream). */
 void pipeline_reset(pipeline *p);

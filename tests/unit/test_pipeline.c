@@ -264,7 +264,7 @@ static void run_recorded(const char *text, int lanes, rec *r)
         fail();
     }
     memset(r, 0, sizeof *r);
-    pipeline_use_lanes(b.p, lanes);
+    assert_int_equal(pipeline_use_lanes(b.p, lanes), 0);
     pipeline_set_sink(b.p, (pipeline_sink){rec_sink, r});
     const int nc = 4;
     double *x = calloc((size_t)LN * nc, sizeof *x);

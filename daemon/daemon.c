@@ -70,7 +70,10 @@ static void runtime_free(runtime *rt)
 static runtime *runtime_build(const char *path, const cli_opts *o, const char *exe_dir, diag *d)
 {
     runtime *rt = calloc(1, sizeof *rt);
-    if (!rt) return NULL;
+    if (!rt) {
+        diag_add(d, path ? path : "(built-in default)", "out of memory building the runtime; free memory and start again");
+        return NULL;
+    }
     if (runtime_core_build(&rt->core, path, o, NULL, 0, exe_dir, d) != 0) {
         free(rt);
         return NULL;
@@ -361,7 +364,10 @@ int daemon_check(const char *cfg_path, const cli_opts *o, const char *exe_dir)
 int daemon_run(const char *cfg_path, const cli_opts *o, const char *exe_dir)
 {
     daemon_t *d = calloc(1, sizeof *d);
-    if (!d) return 2;
+    if (!d) {
+        LOGE("out of memory starting the daemon; free memory and start again");
+        return 2;
+    }
     d->opt = o;
     d->cfg_path = cfg_path;
     snprintf(d->exe_dir, sizeof d->exe_dir, "%s", exe_dir);
@@ -377,7 +383,10 @@ int daemon_run(const char *cfg_path, const cli_opts *o, const char *exe_dir)
     rc = 2;
     signal(SIGPIPE, SIG_IGN);
     d->base = event_base_new();
-    if (!d->base) goto out;
+    if (!d->base) {
+        LOGE("cannot create the event loop (libevent); out of memory or file descriptors");
+        goto out;
+    }
     char err[300];
     d->ctl = control_new(d->base, &d->rt->cfg->osc.control, err, sizeof err);
     if (!d->ctl) {
@@ -390,6 +399,10 @@ int daemon_run(const char *cfg_path, const cli_opts *o, const char *exe_dir)
     d->sig_int = evsignal_new(d->base, SIGINT, on_signal, d);
     d->sig_term = evsignal_new(d->base, SIGTERM, on_signal, d);
     d->sig_hup = evsignal_new(d->base, SIGHUP, on_signal, d);
+    if (!d->tick || !d->hb || !d->sig_int || !d->sig_term || !d->sig_hup) {
+        LOGE("cannot create the timer and signal events (libevent); out of memory");
+        goto out;
+    }
     event_add(d->sig_int, NULL);
     event_add(d->sig_term, NULL);
     event_add(d->sig_hup, NULL);

@@ -65,6 +65,11 @@ static int list_plugins(const cli_opts *o, const char *cfg_path, const char *exe
     snprintf(dirs[0], sizeof dirs[0], "%s/../lib/myofeed/plugins", exe_dir);
     plugin_host *h = c ? plugin_host_new((const char(*)[4096])c->plugin_dirs, c->n_plugin_dirs)
                        : plugin_host_new((const char(*)[4096])dirs, 1);
+    if (!h) {
+        fprintf(stderr, "myofeedd: out of memory listing the plugins\n");
+        config_free(c);
+        return 2;
+    }
     diag_init(&d);
     int n = plugin_host_load_all(h, &d);
     for (int i = 0; i < n; i++) {

@@ -64,30 +64,27 @@ int replay_offline(const char *cfg_path, const cli_opts *o, const char *exe_dir,
         diag_print(&d);
         return 1;
     }
+    int rc_exit = 2;
     char err[600];
     const config *c = rc.cfg;
+    feedback *fb = NULL;
+    prefetch *pf = NULL;
     reader *r = reader_open(c->source.file, c->source.columns, c->source.n_columns, c->source.scale,
-                                  c->source.sample_rate, err, sizeof err);
-    if (!r) {
-        LOGE("%s", err);
-        runtime_core_free(&rc);
-        return 2;
+                            c->source.sample_rate, err, sizeof err);
+    if (!r) goto fail;
+    fb = calloc(1, sizeof *fb);
+    if (!fb) {
+        snprintf(err, sizeof err, "out of memory for the replay's feedback state; free memory and try again");
+        goto fail;
     }
-    feedback *fb = calloc(1, sizeof *fb);
     csv sink = {out, fb, 0, 0, 0};
     feedback_init(fb, c, rc.fs, (feedback_events){ev_onset, ev_offset, ev_rep, &sink}, 0);
     pipeline_set_sink(rc.pl, (pipeline_sink){feedback_block, fb});
     fprintf(out, "muscle,event,n,sample,t_s,decided_sample,decision_delay_ms,hold_s,peak_act\n");
     uint64_t total = 0;
     double t0 = clock_mono_s();
-    prefetch *pf = prefetch_start(r, 8192, err, sizeof err); /* the file is decoded while the pipeline runs */
-    if (!pf) {
-        LOGE("%s", err);
-        free(fb);
-        reader_close(r);
-        runtime_core_free(&rc);
-        return 2;
-    }
+    pf = prefetch_start(r, 8192, err, sizeof err); /* the file is decoded while the pipeline runs */
+    if (!pf) goto fail;
     const double *frames;
     uint32_t got;
     while ((got = prefetch_next(pf, &frames)) > 0) {
@@ -102,8 +99,13 @@ int replay_offline(const char *cfg_path, const cli_opts *o, const char *exe_dir,
          wall > 0 ? (double)total / rc.fs / wall : 0.0, (unsigned long long)sink.onsets,
          (unsigned long long)sink.offsets, (unsigned long long)sink.reps,
          reader_bad_rows(r) ? "; some rows had no values and count as lost samples" : "");
+    rc_exit = 0;
+    goto done;
+fail:
+    LOGE("%s", err);
+done:
     free(fb);
-    reader_close(r);
+    if (r) reader_close(r);
     runtime_core_free(&rc);
-    return 0;
+    return rc_exit;
 }

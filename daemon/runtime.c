@@ -51,7 +51,10 @@ int runtime_core_build(runtime_core *rc, const char *path, const cli_opts *o, co
     rc->cfg = config_load_partial(path, ov, n, exe_dir, d);
     if (!rc->cfg) goto fail;
     rc->host = plugin_host_new((const char(*)[4096])rc->cfg->plugin_dirs, rc->cfg->n_plugin_dirs);
-    if (!rc->host) goto fail;
+    if (!rc->host) {
+        diag_add(d, rc->cfg->path, "out of memory for the plugin host; free memory and start again");
+        goto fail;
+    }
     if (source_shape(rc->cfg, rc->host, &rc->fs, &rc->channels, d) != 0) goto fail;
     rc->pl = pipeline_build(rc->cfg, rc->host, rc->fs, rc->channels, d);
     if (!rc->pl || d->n) goto fail; /* every problem of the file and its plugins is in d */

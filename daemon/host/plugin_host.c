@@ -175,66 +175,52 @@ const mf_plugin *plugin_host_load_file(plugin_host *h, const char *path, const c
         snprintf(err, n, "%s: more than %d plugins loaded", path, MAX_LOADED);
         return NULL;
     }
+    void *handle = NULL;
     int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0) {
         snprintf(err, n, "%s: cannot open: %s%s", path, strerror(errno),
                  errno == ELOOP ? " (symbolic links are refused; point plugins.path at the real file)" : "");
         return NULL;
     }
-    struct stat st;
+    struct stat st, now;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         snprintf(err, n, "%s: not a regular file", path);
-        close(fd);
-        return NULL;
+        goto fail;
     }
     if (st.st_mode & (S_IWGRP | S_IWOTH)) {
         snprintf(err, n, "%s: is writable by group or others (mode %03o), so anyone could change the code the daemon "
                          "runs; fix with: chmod go-w %s",
                  path, (unsigned)(st.st_mode & 0777), path);
-        close(fd);
-        return NULL;
+        goto fail;
     }
     if (st.st_uid != 0 && st.st_uid != geteuid()) {
         snprintf(err, n, "%s: is owned by uid %u, not by root or the daemon's user (uid %u); fix with chown", path,
                  (unsigned)st.st_uid, (unsigned)geteuid());
-        close(fd);
-        return NULL;
+        goto fail;
     }
-    void *handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
     if (!handle) {
         const char *e = dlerror();
         snprintf(err, n, "%s: dlopen failed: %s; check its dependencies with ldd %s", path, e ? e : "?", path);
-        close(fd);
-        return NULL;
+        goto fail;
     }
-    struct stat now;
     if (stat(path, &now) != 0 || now.st_dev != st.st_dev || now.st_ino != st.st_ino) {
         snprintf(err, n, "%s: the file changed while it was being loaded; try again", path);
-        dlclose(handle);
-        close(fd);
-        return NULL;
+        goto fail;
     }
     const mf_plugin *p = dlsym(handle, MF_PLUGIN_ENTRY_SYMBOL);
     if (!p) {
         snprintf(err, n, "%s: exports no '%s' symbol; is it a myofeed plugin? (build it with MF_EXPORT on the "
                          "descriptor)",
                  path, MF_PLUGIN_ENTRY_SYMBOL);
-        dlclose(handle);
-        close(fd);
-        return NULL;
+        goto fail;
     }
-    if (check_descriptor(p, path, want, err, n) != 0) {
-        dlclose(handle);
-        close(fd);
-        return NULL;
-    }
+    if (check_descriptor(p, path, want, err, n) != 0) goto fail;
     for (int i = 0; i < h->n; i++)
         if (strcmp(h->l[i].desc->name, p->name) == 0) {
             snprintf(err, n, "%s: plugin '%s' is already loaded from %s; remove one of them", path, p->name,
                      h->l[i].file);
-            dlclose(handle);
-            close(fd);
-            return NULL;
+            goto fail;
         }
     loaded *l = &h->l[h->n++];
     l->handle = handle;
@@ -243,6 +229,10 @@ const mf_plugin *plugin_host_load_file(plugin_host *h, const char *path, const c
     snprintf(l->file, sizeof l->file, "%s", path);
     l->api = (mf_host){sizeof(mf_host), l, host_log, host_extension};
     return p;
+fail:
+    if (handle) dlclose(handle);
+    close(fd);
+    return NULL;
 }
 
 const mf_plugin *plugin_host_get(plugin_host *h, const char *name, char *err, size_t n)
@@ -275,20 +265,34 @@ const mf_host *plugin_host_api(plugin_host *h, const mf_plugin *p)
 
 static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
+/* The *.so names in dir, sorted, into names (each to free). Returns the count, or -1 when out of memory (d says so). */
+static int so_names(const char *dir, char **names, int cap, diag *d)
+{
+    DIR *dh = opendir(dir);
+    if (!dh) return 0;
+    int nn = 0;
+    struct dirent *e;
+    while ((e = readdir(dh)) && nn < cap) {
+        size_t len = strlen(e->d_name);
+        if (len <= 3 || strcmp(e->d_name + len - 3, ".so") != 0) continue;
+        if (!(names[nn] = strdup(e->d_name))) {
+            diag_add(d, dir, "out of memory listing the plugins; free memory and try again");
+            closedir(dh);
+            while (nn > 0) free(names[--nn]);
+            return -1;
+        }
+        nn++;
+    }
+    closedir(dh);
+    qsort(names, (size_t)nn, sizeof names[0], cmp_str);
+    return nn;
+}
+
 int plugin_host_load_all(plugin_host *h, diag *d)
 {
     for (int i = 0; i < h->n_dirs; i++) {
-        DIR *dir = opendir(h->dirs[i]);
-        if (!dir) continue;
         char *names[256];
-        int nn = 0;
-        struct dirent *e;
-        while ((e = readdir(dir)) && nn < 256) {
-            size_t len = strlen(e->d_name);
-            if (len > 3 && strcmp(e->d_name + len - 3, ".so") == 0) names[nn++] = strdup(e->d_name);
-        }
-        closedir(dir);
-        qsort(names, (size_t)nn, sizeof names[0], cmp_str);
+        int nn = so_names(h->dirs[i], names, 256, d);
         for (int k = 0; k < nn; k++) {
             char path[4400], want[64], err[600];
             snprintf(path, sizeof path, "%s/%s", h->dirs[i], names[k]);

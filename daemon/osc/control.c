@@ -423,7 +423,12 @@ control *control_new(struct event_base *base, const struct sockaddr_in *bind_add
     c->refused.interval_s = 30;
     c->dropped.interval_s = 10;
     c->ev = event_new(base, c->fd, EV_READ | EV_PERSIST, on_readable, c);
-    event_add(c->ev, NULL);
+    if (!c->ev || event_add(c->ev, NULL) != 0) {
+        snprintf(err, n, "cannot watch the control socket %s:%d (libevent); out of memory", ip,
+                 ntohs(bind_addr->sin_port));
+        control_free(c);
+        return NULL;
+    }
     return c;
 }
 

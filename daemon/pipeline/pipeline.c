@@ -152,9 +152,9 @@ static int form_lane_groups(pipeline *p)
 pipeline *pipeline_build(const config *c, plugin_host *h, double fs, int n_channels, diag *d)
 {
     pipeline *p = calloc(1, sizeof *p);
-    if (!p) return NULL;
-    p->m = calloc((size_t)(c->n_muscles ? c->n_muscles : 1), sizeof(chain));
-    if (!p->m) {
+    if (p) p->m = calloc((size_t)(c->n_muscles ? c->n_muscles : 1), sizeof(chain));
+    if (!p || !p->m) {
+        diag_add(d, c->path, "out of memory for the pipeline of %d muscles; free memory and start again", c->n_muscles);
         free(p);
         return NULL;
     }

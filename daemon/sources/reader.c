@@ -236,7 +236,10 @@ static reader *open_edf(reader *r, const char *path, const cfg_column *cols, int
                            char *err, size_t n)
 {
     struct edf_hdr_struct *h = calloc(1, sizeof *h);
-    if (!h) return NULL;
+    if (!h) {
+        snprintf(err, n, "%s: out of memory for its header; free some memory", path);
+        return NULL;
+    }
     if (edfopen_file_readonly(path, h, EDFLIB_DO_NOT_READ_ANNOTATIONS) != 0) {
         snprintf(err, n, "%s: not a readable EDF/BDF file (EDFlib error %d); check the file", path, h->filetype);
         free(h);
@@ -301,7 +304,10 @@ reader *reader_open(const char *path, const cfg_column *cols, int n_cols, double
         return NULL;
     }
     reader *r = calloc(1, sizeof *r);
-    if (!r) return NULL;
+    if (!r) {
+        snprintf(err, n, "%s: out of memory opening it; free some memory", path);
+        return NULL;
+    }
     r->edf = -1;
     r->fs = fs_default;
     reader *ok = (ends_with(path, ".edf") || ends_with(path, ".bdf"))

@@ -69,7 +69,10 @@ static const struct source_ops ops = {rp_channels, rp_rate, rp_describe, rp_free
 source *source_replay_new(struct event_base *base, const config *c, source_sink sink, char *err, size_t n)
 {
     replay_source *s = calloc(1, sizeof *s);
-    if (!s) return NULL;
+    if (!s) {
+        snprintf(err, n, "out of memory creating the replay source");
+        return NULL;
+    }
     s->base.ops = &ops;
     s->sink = sink;
     s->speed = c->source.speed;

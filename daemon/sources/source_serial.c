@@ -211,7 +211,10 @@ static void try_open(serial_source *s)
     tcflush(s->fd, TCIOFLUSH);
     if (s->dp->decoder->resync) s->dp->decoder->resync(s->dec);
     s->ev_read = event_new(s->evb, s->fd, EV_READ | EV_PERSIST, on_read, s);
-    event_add(s->ev_read, NULL);
+    if (!s->ev_read || event_add(s->ev_read, NULL) != 0) {
+        lost(s, SRC_ERROR, "%s: cannot watch the port (libevent); out of memory", s->path);
+        return;
+    }
     LOGI("opened %s at %d baud", s->path, s->baud);
     s->hs = s->dp->decoder->handshake ? s->dp->decoder->handshake(s->dec, &s->n_hs) : NULL;
     if (!s->hs) s->n_hs = 0;
@@ -374,6 +377,11 @@ source *source_serial_new(struct event_base *base, const config *c, plugin_host 
     }
     s->nc = (int)s->dp->decoder->channels(s->dec);
     s->ev_timer = event_new(base, -1, 0, on_timer, s);
+    if (!s->ev_timer) {
+        snprintf(err, n, "out of memory creating the serial source's timer");
+        ser_free(&s->base);
+        return NULL;
+    }
     arm(s, 0); /* search at once, from the loop */
     return &s->base;
 }

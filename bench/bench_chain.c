@@ -41,10 +41,14 @@ int main(int argc, char **argv)
     double seconds = 60;
     int reps = 7, block = 256;
     for (int i = 1; i + 1 < argc; i += 2) {
-        if (!strcmp(argv[i], "-c")) cfg_path = argv[i + 1];
-        else if (!strcmp(argv[i], "-s")) seconds = atof(argv[i + 1]);
-        else if (!strcmp(argv[i], "-r")) reps = atoi(argv[i + 1]);
-        else if (!strcmp(argv[i], "-b")) block = atoi(argv[i + 1]);
+        if (!strcmp(argv[i], "-c"))
+            cfg_path = argv[i + 1];
+        else if (!strcmp(argv[i], "-s"))
+            seconds = atof(argv[i + 1]);
+        else if (!strcmp(argv[i], "-r"))
+            reps = atoi(argv[i + 1]);
+        else if (!strcmp(argv[i], "-b"))
+            block = atoi(argv[i + 1]);
     }
     char exe[PATH_MAX];
     ssize_t r = readlink("/proc/self/exe", exe, sizeof exe - 1);

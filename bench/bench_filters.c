@@ -43,8 +43,10 @@ int main(int argc, char **argv)
     double seconds = 20, fs = 2000;
     int reps = 7;
     for (int i = 1; i + 1 < argc; i += 2) {
-        if (!strcmp(argv[i], "-s")) seconds = atof(argv[i + 1]);
-        else if (!strcmp(argv[i], "-r")) reps = atoi(argv[i + 1]);
+        if (!strcmp(argv[i], "-s"))
+            seconds = atof(argv[i + 1]);
+        else if (!strcmp(argv[i], "-r"))
+            reps = atoi(argv[i + 1]);
     }
     const uint32_t n = (uint32_t)(seconds * fs);
     double *x = malloc(sizeof(double) * n * CH), *y = malloc(sizeof(double) * n * CH);
@@ -55,7 +57,8 @@ int main(int argc, char **argv)
         x[i] = 100.0 + ((double)(s >> 11) / 9007199254740992.0 - 0.5) * 50.0;
     }
     static sos_cascade bp[CH], nt[CH];
-    double *one = malloc(sizeof(double) * (size_t)reps), *many = malloc(sizeof(double) * (size_t)reps);
+    double *one = calloc((size_t)reps, sizeof(double)), *many = calloc((size_t)reps, sizeof(double));
+    if (!one || !many) return 1;
     double check = 0;
     for (int r = -1; r < reps; r++) { /* one warm-up round */
         for (int mode = 0; mode < 2; mode++) {

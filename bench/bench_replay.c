@@ -41,9 +41,12 @@ int main(int argc, char **argv)
     double minutes = 60;
     int keep = 0;
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "-c") && i + 1 < argc) cfg_path = argv[++i];
-        else if (!strcmp(argv[i], "-m") && i + 1 < argc) minutes = atof(argv[++i]);
-        else if (!strcmp(argv[i], "-k")) keep = 1;
+        if (!strcmp(argv[i], "-c") && i + 1 < argc)
+            cfg_path = argv[++i];
+        else if (!strcmp(argv[i], "-m") && i + 1 < argc)
+            minutes = atof(argv[++i]);
+        else if (!strcmp(argv[i], "-k"))
+            keep = 1;
     }
     char path[] = "/tmp/myofeed-bench-XXXXXX.bdf";
     int fd = mkstemps(path, 4);
@@ -138,10 +141,11 @@ int main(int argc, char **argv)
     double wall = now() - t0;
     reader_close(rec);
     double dur = (double)total / FS;
-    printf("replay of %.0f min x %d channels at %d Hz (BDF+, %.0f MB, written in %.1f s): %.2f s wall = %.0fx real "
-           "time (waiting for the reader thread %.2f s, pipeline %.2f s = %.1f ns per channel-sample); %llu transitions\n",
-           dur / 60, NC, FS, (double)total * NC * 3 / 1e6, t_write, wall, dur / wall, t_read, wall - t_read,
-           (wall - t_read) / ((double)total * NC) * 1e9, (unsigned long long)events);
+    printf(
+        "replay of %.0f min x %d channels at %d Hz (BDF+, %.0f MB, written in %.1f s): %.2f s wall = %.0fx real "
+        "time (waiting for the reader thread %.2f s, pipeline %.2f s = %.1f ns per channel-sample); %llu transitions\n",
+        dur / 60, NC, FS, (double)total * NC * 3 / 1e6, t_write, wall, dur / wall, t_read, wall - t_read,
+        (wall - t_read) / ((double)total * NC) * 1e9, (unsigned long long)events);
     pipeline_free(p);
     plugin_host_free(ph);
     config_free(c);

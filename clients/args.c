@@ -38,10 +38,9 @@ int args_host_port(const char *prog, const char *opt, const char *text, char *ho
     const char *colon = strrchr(text, ':');
     char *end;
     long p = colon ? strtol(colon + 1, &end, 10) : 0;
-    if (!colon || colon == text || (size_t)(colon - text) >= host_n || colon[1] == 0 || *end || p < 1 ||
-        p > 65535) {
-        fprintf(stderr, "%s: %s '%s': give HOST:PORT, the daemon's osc.control (e.g. 127.0.0.1:17700)\n", prog,
-                opt, text);
+    if (!colon || colon == text || (size_t)(colon - text) >= host_n || colon[1] == 0 || *end || p < 1 || p > 65535) {
+        fprintf(stderr, "%s: %s '%s': give HOST:PORT, the daemon's osc.control (e.g. 127.0.0.1:17700)\n", prog, opt,
+                text);
         return -1;
     }
     snprintf(host, host_n, "%.*s", (int)(colon - text), text);

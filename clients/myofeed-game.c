@@ -72,8 +72,9 @@ static void chime(SDL_AudioDeviceID dev)
     const int n = 44100;
     for (int i = 0; i < n; i++) {
         double t = i / 44100.0, e = exp(-3.0 * t);
-        buf[i] = (float)(0.15 * e * (sin(2 * M_PI * 523.25 * t) + 0.5 * sin(2 * M_PI * 659.25 * t) +
-                                     0.3 * sin(2 * M_PI * 783.99 * t)));
+        buf[i] =
+            (float)(0.15 * e *
+                    (sin(2 * M_PI * 523.25 * t) + 0.5 * sin(2 * M_PI * 659.25 * t) + 0.3 * sin(2 * M_PI * 783.99 * t)));
     }
     SDL_QueueAudio(dev, buf, sizeof buf);
 }
@@ -149,7 +150,8 @@ static void draw(SDL_Renderer *r, const game *g, int keyboard)
     SDL_SetRenderDrawColor(r, 80, 200, 120, 255);
     SDL_RenderFillRect(r, &lvl);
     SDL_SetRenderDrawColor(r, 255, 255, 255, 255);
-    SDL_RenderDrawLine(r, W - 56, 60 + (int)((1 - g->target) * (H - 164)), W - 20, 60 + (int)((1 - g->target) * (H - 164)));
+    SDL_RenderDrawLine(r, W - 56, 60 + (int)((1 - g->target) * (H - 164)), W - 20,
+                       60 + (int)((1 - g->target) * (H - 164)));
     SDL_Rect hold = {20, 20, (int)(200 * fmin(1.0, g->held / g->hold_s)), 12};
     SDL_SetRenderDrawColor(r, 250, 210, 90, 255);
     SDL_RenderFillRect(r, &hold);
@@ -191,29 +193,34 @@ int main(int argc, char **argv)
     int keyboard = 0;
     double seconds = 0, v;
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "-c") && i + 1 < argc) target = argv[++i];
-        else if (!strcmp(argv[i], "-m") && i + 1 < argc) snprintf(g.muscle, sizeof g.muscle, "%s", argv[++i]);
+        if (!strcmp(argv[i], "-c") && i + 1 < argc)
+            target = argv[++i];
+        else if (!strcmp(argv[i], "-m") && i + 1 < argc)
+            snprintf(g.muscle, sizeof g.muscle, "%s", argv[++i]);
         else if (!strcmp(argv[i], "--target") && i + 1 < argc) {
             if (args_number(argv[0], "--target", argv[++i], 0.01, 0.99, &v) != 0) return 1;
             g.target = (float)v;
         } else if (!strcmp(argv[i], "--hold") && i + 1 < argc) {
             if (args_number(argv[0], "--hold", argv[++i], 0.1, 600, &v) != 0) return 1;
             g.hold_s = (float)v;
-        }
-        else if (!strcmp(argv[i], "--keyboard")) keyboard = 1;
+        } else if (!strcmp(argv[i], "--keyboard"))
+            keyboard = 1;
         else if (!strcmp(argv[i], "--seconds") && i + 1 < argc) {
             if (args_number(argv[0], "--seconds", argv[++i], 0, 604800, &seconds) != 0) return 1;
-        }
-        else if (!strcmp(argv[i], "--screenshot") && i + 1 < argc) shot = argv[++i];
+        } else if (!strcmp(argv[i], "--screenshot") && i + 1 < argc)
+            shot = argv[++i];
         else {
-            fprintf(stderr, "usage: %s [-c HOST:PORT] [-m MUSCLE] [--target 0.3] [--hold 3] [--keyboard] "
-                            "[--seconds S] [--screenshot FILE.bmp]\n", argv[0]);
+            fprintf(stderr,
+                    "usage: %s [-c HOST:PORT] [-m MUSCLE] [--target 0.3] [--hold 3] [--keyboard] "
+                    "[--seconds S] [--screenshot FILE.bmp]\n",
+                    argv[0]);
             return 1;
         }
     }
     char host[64], port[16];
     if (args_host_port(argv[0], "-c", target, host, sizeof host, port, sizeof port) != 0) return 1;
-    if (SDL_Init(SDL_INIT_VIDEO | SDL_INIT_AUDIO | SDL_INIT_TIMER) != 0 && SDL_Init(SDL_INIT_VIDEO | SDL_INIT_TIMER) != 0) {
+    if (SDL_Init(SDL_INIT_VIDEO | SDL_INIT_AUDIO | SDL_INIT_TIMER) != 0 &&
+        SDL_Init(SDL_INIT_VIDEO | SDL_INIT_TIMER) != 0) {
         fprintf(stderr, "%s: SDL: %s (headless: SDL_VIDEODRIVER=offscreen)\n", argv[0], SDL_GetError());
         return 2;
     }

@@ -94,11 +94,16 @@ static int on_msg(const char *path, const char *types, lo_arg **argv, int argc, 
         if (!strcmp(leaf, "env") && argc == 1) {
             m->env[i] = F(argv[0]);
             if (m->env[i] > m->peak_env[i]) m->peak_env[i] = m->env[i];
-        } else if (!strcmp(leaf, "active") && argc == 1) m->active[i] = I(argv[0]);
-        else if (!strcmp(leaf, "hold") && argc == 1) m->hold[i] = F(argv[0]);
-        else if (!strcmp(leaf, "rep") && argc == 2) m->reps[i] = I(argv[0]);
-        else if (!strcmp(leaf, "threshold") && argc == 2) m->on[i] = F(argv[0]), m->off[i] = F(argv[1]);
-        else if (!strcmp(leaf, "calib") && argc == 2) m->rest[i] = F(argv[0]), m->mvc[i] = F(argv[1]);
+        } else if (!strcmp(leaf, "active") && argc == 1)
+            m->active[i] = I(argv[0]);
+        else if (!strcmp(leaf, "hold") && argc == 1)
+            m->hold[i] = F(argv[0]);
+        else if (!strcmp(leaf, "rep") && argc == 2)
+            m->reps[i] = I(argv[0]);
+        else if (!strcmp(leaf, "threshold") && argc == 2)
+            m->on[i] = F(argv[0]), m->off[i] = F(argv[1]);
+        else if (!strcmp(leaf, "calib") && argc == 2)
+            m->rest[i] = F(argv[0]), m->mvc[i] = F(argv[1]);
         else if (!strcmp(leaf, "levels") && argc == 2) {
             m->lon[i] = F(argv[0]);
             m->loff[i] = F(argv[1]);
@@ -163,7 +168,8 @@ int main(int argc, char **argv)
 {
     const char *target = "127.0.0.1:17700";
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "-c") && i + 1 < argc) target = argv[++i];
+        if (!strcmp(argv[i], "-c") && i + 1 < argc)
+            target = argv[++i];
         else {
             fprintf(stderr, "usage: %s [-c HOST:PORT]\n", argv[0]);
             return 1;

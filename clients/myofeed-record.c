@@ -58,7 +58,8 @@ static void write_row(rec *r)
         r->header_done = 1;
     }
     fprintf(r->out, "%.4f", now_s() - r->t0);
-    for (int i = 0; i < r->n; i++) fprintf(r->out, ",%.4f,%.3f,%d,%.3f", r->act[i], r->env[i], r->active[i], r->hold[i]);
+    for (int i = 0; i < r->n; i++)
+        fprintf(r->out, ",%.4f,%.3f,%d,%.3f", r->act[i], r->env[i], r->active[i], r->hold[i]);
     fprintf(r->out, "\n");
     r->rows++;
 }
@@ -72,7 +73,8 @@ static int on_msg(const char *path, const char *types, lo_arg **argv, int argc, 
         int n = 0;
         for (int i = 0; i < argc && i < MAXM; i++)
             if (types[i] == 's') snprintf(r->name[n++], 32, "%s", (const char *)argv[i]);
-        if (r->header_done && n != r->n) fprintf(stderr, "myofeed-record: the muscles changed; columns keep the first set\n");
+        if (r->header_done && n != r->n)
+            fprintf(stderr, "myofeed-record: the muscles changed; columns keep the first set\n");
         if (!r->header_done) r->n = n;
         return 0;
     }
@@ -92,20 +94,25 @@ static int on_msg(const char *path, const char *types, lo_arg **argv, int argc, 
     if (!slash) return 0;
     int m = -1;
     for (int i = 0; i < r->n; i++)
-        if (strlen(r->name[i]) == (size_t)(slash - path - 5) && !strncmp(r->name[i], path + 5, (size_t)(slash - path - 5)))
+        if (strlen(r->name[i]) == (size_t)(slash - path - 5) &&
+            !strncmp(r->name[i], path + 5, (size_t)(slash - path - 5)))
             m = i;
     if (m < 0) return 0;
     const char *leaf = slash + 1;
-    if (!strcmp(leaf, "act")) r->act[m] = F(argv[0]);
-    else if (!strcmp(leaf, "env")) r->env[m] = F(argv[0]);
-    else if (!strcmp(leaf, "active")) r->active[m] = I(argv[0]);
+    if (!strcmp(leaf, "act"))
+        r->act[m] = F(argv[0]);
+    else if (!strcmp(leaf, "env"))
+        r->env[m] = F(argv[0]);
+    else if (!strcmp(leaf, "active"))
+        r->active[m] = I(argv[0]);
     else if (!strcmp(leaf, "hold")) {
         r->hold[m] = F(argv[0]);
         if (m == r->n - 1) write_row(r); /* the last message of a tick */
     } else if (!strcmp(leaf, "onset") && argc == 2)
         fprintf(r->ev, "%.4f,%s,onset,%d;%d\n", t, r->name[m], I(argv[0]), I(argv[1]));
     else if (!strcmp(leaf, "offset") && argc == 4)
-        fprintf(r->ev, "%.4f,%s,offset,%d;%d;%.3f;%.3f\n", t, r->name[m], I(argv[0]), I(argv[1]), F(argv[2]), F(argv[3]));
+        fprintf(r->ev, "%.4f,%s,offset,%d;%d;%.3f;%.3f\n", t, r->name[m], I(argv[0]), I(argv[1]), F(argv[2]),
+                F(argv[3]));
     else if (!strcmp(leaf, "rep") && argc == 2)
         fprintf(r->ev, "%.4f,%s,rep,%d;%d\n", t, r->name[m], I(argv[0]), I(argv[1]));
     else if (!strcmp(leaf, "calib") && argc == 2)
@@ -121,13 +128,15 @@ int main(int argc, char **argv)
     const char *target = "127.0.0.1:17700", *out = "myofeed.csv", *evf = "myofeed-events.csv";
     double limit = 0;
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "-c") && i + 1 < argc) target = argv[++i];
-        else if (!strcmp(argv[i], "-o") && i + 1 < argc) out = argv[++i];
-        else if (!strcmp(argv[i], "-e") && i + 1 < argc) evf = argv[++i];
+        if (!strcmp(argv[i], "-c") && i + 1 < argc)
+            target = argv[++i];
+        else if (!strcmp(argv[i], "-o") && i + 1 < argc)
+            out = argv[++i];
+        else if (!strcmp(argv[i], "-e") && i + 1 < argc)
+            evf = argv[++i];
         else if (!strcmp(argv[i], "-t") && i + 1 < argc) {
             if (args_number(argv[0], "-t", argv[++i], 0, 604800, &limit) != 0) return 1;
-        }
-        else {
+        } else {
             fprintf(stderr, "usage: %s [-c HOST:PORT] [-o FILE.csv] [-e EVENTS.csv] [-t SECONDS]\n", argv[0]);
             return 1;
         }

@@ -107,12 +107,18 @@ static int on_message(const char *path, const char *types, lo_arg **argv, int ar
     int m = index_of(v, name);
     if (m < 0) return 0;
     const char *leaf = slash + 1;
-    if (!strcmp(leaf, "env")) v->env[m] = F(argv[0]);
-    else if (!strcmp(leaf, "active")) v->active[m] = I(argv[0]);
-    else if (!strcmp(leaf, "hold")) v->hold[m] = F(argv[0]);
-    else if (!strcmp(leaf, "threshold") && argc == 2) v->on[m] = F(argv[0]), v->off[m] = F(argv[1]);
-    else if (!strcmp(leaf, "rep")) v->reps[m] = I(argv[0]);
-    else if (!strcmp(leaf, "onset")) event(v, "%6.1f s  %-16s onset  #%d", I(argv[1]) / 1000.0, name, I(argv[0]));
+    if (!strcmp(leaf, "env"))
+        v->env[m] = F(argv[0]);
+    else if (!strcmp(leaf, "active"))
+        v->active[m] = I(argv[0]);
+    else if (!strcmp(leaf, "hold"))
+        v->hold[m] = F(argv[0]);
+    else if (!strcmp(leaf, "threshold") && argc == 2)
+        v->on[m] = F(argv[0]), v->off[m] = F(argv[1]);
+    else if (!strcmp(leaf, "rep"))
+        v->reps[m] = I(argv[0]);
+    else if (!strcmp(leaf, "onset"))
+        event(v, "%6.1f s  %-16s onset  #%d", I(argv[1]) / 1000.0, name, I(argv[0]));
     else if (!strcmp(leaf, "offset"))
         event(v, "%6.1f s  %-16s offset #%d  held %.1f s, peak %.0f %%", I(argv[1]) / 1000.0, name, I(argv[0]),
               F(argv[2]), F(argv[3]) * 100);
@@ -160,11 +166,12 @@ int main(int argc, char **argv)
     double limit = 0;
     int plain = 0;
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "-c") && i + 1 < argc) target = argv[++i];
+        if (!strcmp(argv[i], "-c") && i + 1 < argc)
+            target = argv[++i];
         else if (!strcmp(argv[i], "-t") && i + 1 < argc) {
             if (args_number(argv[0], "-t", argv[++i], 0, 604800, &limit) != 0) return 1;
-        }
-        else if (!strcmp(argv[i], "--plain")) plain = 1;
+        } else if (!strcmp(argv[i], "--plain"))
+            plain = 1;
         else {
             fprintf(stderr, "usage: %s [-c HOST:PORT] [-t SECONDS] [--plain]\n", argv[0]);
             return 1;

@@ -31,9 +31,9 @@
 
 typedef struct runtime {
     runtime_core core;
-    config *cfg;   /* = core.cfg */
-    pipeline *pl;  /* = core.pl */
-    double fs;     /* = core.fs */
+    config *cfg;  /* = core.cfg */
+    pipeline *pl; /* = core.pl */
+    double fs;    /* = core.fs */
     osc_addr addr;
     feedback fb;
     osc_feedback ofb;
@@ -71,7 +71,8 @@ static runtime *runtime_build(const char *path, const cli_opts *o, const char *e
 {
     runtime *rt = calloc(1, sizeof *rt);
     if (!rt) {
-        diag_add(d, path ? path : "(built-in default)", "out of memory building the runtime; free memory and start again");
+        diag_add(d, path ? path : "(built-in default)",
+                 "out of memory building the runtime; free memory and start again");
         return NULL;
     }
     if (runtime_core_build(&rt->core, path, o, NULL, 0, exe_dir, d) != 0) {
@@ -99,10 +100,7 @@ static void send_calib(daemon_t *d, int i, const struct sockaddr_in *to)
     osc_sys_calib(&d->rt->sys, to, i, c->rest_uv, c->mvc_uv);
 }
 
-static sys_state state_now(const daemon_t *d)
-{
-    return sys_state_of(d->state, feedback_calibrating(&d->rt->fb));
-}
+static sys_state state_now(const daemon_t *d) { return sys_state_of(d->state, feedback_calibrating(&d->rt->fb)); }
 
 /* What a new subscriber needs: the muscles, each one's calibration and thresholds, the session state. */
 static void op_hello(void *ctx, const struct sockaddr_in *to)
@@ -191,8 +189,9 @@ static void on_calibrated(void *ctx, int i, cal_kind kind, int ok, const char *w
     daemon_t *d = ctx;
     if (!ok) {
         LOGW("calibration refused: %s", why);
-        osc_sys_error(&d->rt->sys, NULL, kind == CAL_REST ? d->rt->addr.ctl_calibrate_rest : d->rt->addr.ctl_calibrate_mvc,
-                      "implausible", why);
+        osc_sys_error(&d->rt->sys, NULL,
+                      kind == CAL_REST ? d->rt->addr.ctl_calibrate_rest : d->rt->addr.ctl_calibrate_mvc, "implausible",
+                      why);
     } else {
         const mf_calibration *c = &d->rt->fb.m[i].cal;
         LOGI("muscle '%s': %s calibrated: rest %.2f uV (SD %.2f), MVC %.1f uV", d->rt->addr.names[i],

@@ -19,8 +19,7 @@ typedef struct csv {
     uint64_t onsets, offsets, reps;
 } csv;
 
-static void row(csv *c, int m, const char *what, int32_t n, uint64_t sample, uint64_t decided, double hold,
-                double peak)
+static void row(csv *c, int m, const char *what, int32_t n, uint64_t sample, uint64_t decided, double hold, double peak)
 {
     const feedback *f = c->fb;
     fprintf(c->out, "%s,%s,%d,%llu,%.4f,%llu,%.1f,", f->names[m], what, n, (unsigned long long)sample,

@@ -15,7 +15,7 @@ static int source_shape(const config *c, plugin_host *h, double *fs, int *channe
 {
     *fs = c->source.sample_rate;
     *channels = c->source.channels;
-    if (c->source.type == SOURCE_SERIAL) { /* the decoder knows its channel count */
+    if (c->source.type == SOURCE_SERIAL) {    /* the decoder knows its channel count */
         if (!c->source.decoder[0]) return -1; /* reported by config */
         const mf_plugin *dp;
         void *dec = decoder_create_diag(c, h, &dp, d);
@@ -27,7 +27,7 @@ static int source_shape(const config *c, plugin_host *h, double *fs, int *channe
     if (c->source.type != SOURCE_REPLAY) return 0;
     char err[600];
     reader *r = reader_open(c->source.file, c->source.columns, c->source.n_columns, c->source.scale,
-                                  c->source.sample_rate, err, sizeof err);
+                            c->source.sample_rate, err, sizeof err);
     if (!r) {
         diag_add(d, c->path, "source.file: %s", err);
         return -1;

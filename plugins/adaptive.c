@@ -94,8 +94,7 @@ static mf_status set_param(void *self, uint32_t index, double v)
     return onoff_set(index, P_ON, P_OFF, v, 0, 1000, &d->on, &d->off);
 }
 
-static uint32_t process(void *self, const mf_sample *env, uint32_t n, mf_sample *act, mf_transition *out,
-                        uint32_t cap)
+static uint32_t process(void *self, const mf_sample *env, uint32_t n, mf_sample *act, mf_transition *out, uint32_t cap)
 {
     adp *d = self;
     uint32_t k = 0;
@@ -156,10 +155,22 @@ static void levels(void *self, double *on, double *off)
     *off = act_at(&sc, off_uv);
 }
 
-static const mf_detector_ops ops = {process, set_calibration, active, levels};
+static const mf_detector_ops ops = {
+    .process = process, .set_calibration = set_calibration, .active = active, .levels = levels};
 
 MF_EXPORT const mf_plugin mf_plugin_entry = {
-    MF_ABI_MAJOR, MF_ABI_MINOR, sizeof(mf_plugin), MF_KIND_DETECTOR, "adaptive", "1.0.0",
-    "thresholds relative to a rest level tracked while inactive (drift-proof over long sessions)",
-    params, N_PARAMS, create, destroy, reset, set_param, NULL, &ops, NULL,
+    .abi_major = MF_ABI_MAJOR,
+    .abi_minor = MF_ABI_MINOR,
+    .struct_size = sizeof(mf_plugin),
+    .kind = MF_KIND_DETECTOR,
+    .name = "adaptive",
+    .version = "1.0.0",
+    .summary = "thresholds relative to a rest level tracked while inactive (drift-proof over long sessions)",
+    .params = params,
+    .n_params = N_PARAMS,
+    .create = create,
+    .destroy = destroy,
+    .reset = reset,
+    .set_param = set_param,
+    .detector = &ops,
 };

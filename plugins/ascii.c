@@ -119,10 +119,20 @@ static size_t decode(void *self, const uint8_t *in, size_t n, mf_sample *frames,
 
 static void stats(void *self, mf_decoder_stats *out) { *out = ((asc *)self)->st; }
 
-static const mf_decoder_ops ops = {channels, decode, stats, NULL, NULL, resync};
+static const mf_decoder_ops ops = {.channels = channels, .decode = decode, .stats = stats, .resync = resync};
 
 MF_EXPORT const mf_plugin mf_plugin_entry = {
-    MF_ABI_MAJOR, MF_ABI_MINOR, sizeof(mf_plugin), MF_KIND_DECODER, "ascii", "1.0.0",
-    "lines of numbers (Arduino + MyoWare and other DIY amplifiers)",
-    params, N_PARAMS, create, destroy, resync, NULL, NULL, NULL, &ops,
+    .abi_major = MF_ABI_MAJOR,
+    .abi_minor = MF_ABI_MINOR,
+    .struct_size = sizeof(mf_plugin),
+    .kind = MF_KIND_DECODER,
+    .name = "ascii",
+    .version = "1.0.0",
+    .summary = "lines of numbers (Arduino + MyoWare and other DIY amplifiers)",
+    .params = params,
+    .n_params = N_PARAMS,
+    .create = create,
+    .destroy = destroy,
+    .reset = resync,
+    .decoder = &ops,
 };

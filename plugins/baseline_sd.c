@@ -91,8 +91,7 @@ static mf_status set_param(void *self, uint32_t index, double v)
     return st;
 }
 
-static uint32_t process(void *self, const mf_sample *env, uint32_t n, mf_sample *act, mf_transition *out,
-                        uint32_t cap)
+static uint32_t process(void *self, const mf_sample *env, uint32_t n, mf_sample *act, mf_transition *out, uint32_t cap)
 {
     bsd *d = self;
     uint32_t k = 0;
@@ -134,10 +133,22 @@ static void levels(void *self, double *on, double *off)
     *off = act_at(&t->scale, t->off_uv);
 }
 
-static const mf_detector_ops ops = {process, set_calibration, active, levels};
+static const mf_detector_ops ops = {
+    .process = process, .set_calibration = set_calibration, .active = active, .levels = levels};
 
 MF_EXPORT const mf_plugin mf_plugin_entry = {
-    MF_ABI_MAJOR, MF_ABI_MINOR, sizeof(mf_plugin), MF_KIND_DETECTOR, "baseline-sd", "1.0.0",
-    "Hodges & Bui: on above rest mean + k SD of the averaged envelope",
-    params, N_PARAMS, create, destroy, reset, set_param, NULL, &ops, NULL,
+    .abi_major = MF_ABI_MAJOR,
+    .abi_minor = MF_ABI_MINOR,
+    .struct_size = sizeof(mf_plugin),
+    .kind = MF_KIND_DETECTOR,
+    .name = "baseline-sd",
+    .version = "1.0.0",
+    .summary = "Hodges & Bui: on above rest mean + k SD of the averaged envelope",
+    .params = params,
+    .n_params = N_PARAMS,
+    .create = create,
+    .destroy = destroy,
+    .reset = reset,
+    .set_param = set_param,
+    .detector = &ops,
 };

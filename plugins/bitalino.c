@@ -186,10 +186,25 @@ static const char *stop_command(void *self, uint32_t *len)
     return "\0";
 }
 
-static const mf_decoder_ops ops = {channels, decode, stats, handshake, stop_command, resync};
+static const mf_decoder_ops ops = {.channels = channels,
+                                   .decode = decode,
+                                   .stats = stats,
+                                   .handshake = handshake,
+                                   .stop_command = stop_command,
+                                   .resync = resync};
 
 MF_EXPORT const mf_plugin mf_plugin_entry = {
-    MF_ABI_MAJOR, MF_ABI_MINOR, sizeof(mf_plugin), MF_KIND_DECODER, "bitalino", "1.0.0",
-    "BITalino frames (1-6 analog channels, CRC-4, 1/10/100/1000 Hz), 115200 baud",
-    params, N_PARAMS, create, destroy, resync, NULL, NULL, NULL, &ops,
+    .abi_major = MF_ABI_MAJOR,
+    .abi_minor = MF_ABI_MINOR,
+    .struct_size = sizeof(mf_plugin),
+    .kind = MF_KIND_DECODER,
+    .name = "bitalino",
+    .version = "1.0.0",
+    .summary = "BITalino frames (1-6 analog channels, CRC-4, 1/10/100/1000 Hz), 115200 baud",
+    .params = params,
+    .n_params = N_PARAMS,
+    .create = create,
+    .destroy = destroy,
+    .reset = resync,
+    .decoder = &ops,
 };

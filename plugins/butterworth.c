@@ -18,7 +18,8 @@ static const mf_param_info params[N_PARAMS] = {
     {"low_hz", MF_PARAM_FLOAT, 20, 0.01, 1e6, "Hz", "lower edge of a band-pass or band-stop", 0, NULL},
     {"high_hz", MF_PARAM_FLOAT, 450, 0.01, 1e6, "Hz", "upper edge of a band-pass or band-stop", 0, NULL},
     {"cutoff_hz", MF_PARAM_FLOAT, 10, 0.01, 1e6, "Hz", "cut-off of a low-pass or high-pass", 0, NULL},
-    {"prime", MF_PARAM_BOOL, 1, 0, 1, "", "start in steady state for the first sample (no start-up transient)", 0, NULL},
+    {"prime", MF_PARAM_BOOL, 1, 0, 1, "", "start in steady state for the first sample (no start-up transient)", 0,
+     NULL},
 };
 
 static void *create(const mf_host *host, double fs, const double *p, mf_error *err)
@@ -50,8 +51,8 @@ static void *create(const mf_host *host, double fs, const double *p, mf_error *e
         return NULL;
     }
     if (sos_butter(c, (sos_band)type, (int)p[P_ORDER], f1, f2, fs) != 0) {
-        snprintf(err->msg, sizeof err->msg, "cannot design this filter (order %d, %g/%g Hz at %g Hz)",
-                 (int)p[P_ORDER], f1, f2, fs);
+        snprintf(err->msg, sizeof err->msg, "cannot design this filter (order %d, %g/%g Hz at %g Hz)", (int)p[P_ORDER],
+                 f1, f2, fs);
         free(c);
         return NULL;
     }
@@ -63,7 +64,17 @@ static void destroy(void *self) { free(self); }
 static const mf_filter_ops ops = {SOS_FILTER_OPS};
 
 MF_EXPORT const mf_plugin mf_plugin_entry = {
-    MF_ABI_MAJOR, MF_ABI_MINOR, sizeof(mf_plugin), MF_KIND_FILTER, "butterworth", "1.0.0",
-    "Butterworth low/high/band-pass or band-stop, order 1-8, designed at the stream's sample rate",
-    params, N_PARAMS, create, destroy, sos_op_reset, NULL, &ops, NULL, NULL,
+    .abi_major = MF_ABI_MAJOR,
+    .abi_minor = MF_ABI_MINOR,
+    .struct_size = sizeof(mf_plugin),
+    .kind = MF_KIND_FILTER,
+    .name = "butterworth",
+    .version = "1.0.0",
+    .summary = "Butterworth low/high/band-pass or band-stop, order 1-8, designed at the stream's sample rate",
+    .params = params,
+    .n_params = N_PARAMS,
+    .create = create,
+    .destroy = destroy,
+    .reset = sos_op_reset,
+    .filter = &ops,
 };

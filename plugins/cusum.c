@@ -51,12 +51,12 @@ static const mf_param_info params[N_PARAMS] = {
     {"tau_s", MF_PARAM_FLOAT, 1.5, 0.1, 3600, "s", "time constant of the rest tracking", 0, NULL},
     {"lead_in_ms", MF_PARAM_FLOAT, 1000, 10, 600000, "ms", "rest learnt at the start (detector off)", 0, NULL},
     {"hold_off_ms", MF_PARAM_FLOAT, 500, 0, 60000, "ms", "no rest learning this long after a contraction", 0, NULL},
-    {"floor_uv", MF_PARAM_FLOAT, 0.5, 0, 1000, "uV", "smallest rest envelope used (a flat input must not trigger)",
-     0, NULL},
+    {"floor_uv", MF_PARAM_FLOAT, 0.5, 0, 1000, "uV", "smallest rest envelope used (a flat input must not trigger)", 0,
+     NULL},
     {"min_on_ms", MF_PARAM_FLOAT, 0, 0, 10000, "ms", "a contraction must still be on this long after the decision", 0,
      NULL},
-    {"min_off_ms", MF_PARAM_FLOAT, 250, 0, 10000, "ms", "a relaxation must still hold this long after the decision",
-     0, NULL},
+    {"min_off_ms", MF_PARAM_FLOAT, 250, 0, 10000, "ms", "a relaxation must still hold this long after the decision", 0,
+     NULL},
     {"act_ms", MF_PARAM_FLOAT, 60, 0, 2000, "ms", "smoothing of the activation output (display only)", 0, NULL},
 };
 
@@ -69,21 +69,21 @@ typedef struct cus {
                              * samples of it learnt as rest */
     double learn_sum;       /* their power */
     double lead[LEAD_KEEP];
-    double p0;        /* rest power, uV^2 */
-    double xb, xp, mn; /* the statistic S (D while active) = x - mn, x = xb + xp: see statistic() */
-    uint32_t xn;       /* samples of the current group of four in xp */
-    double *ring;     /* the last z values: is the contraction still on (off) at confirmation? */
+    double p0;                         /* rest power, uV^2 */
+    double xb, xp, mn;                 /* the statistic S (D while active) = x - mn, x = xb + xp: see statistic() */
+    uint32_t xn;                       /* samples of the current group of four in xp */
+    double *ring;                      /* the last z values: is the contraction still on (off) at confirmation? */
     uint32_t ring_n, pos, l_on, l_off; /* a quarter of min_on and of min_off, in samples (at least 1) */
-    double pavg_cap;  /* power of twice the full-scale envelope: a railed input cannot hold act at 1 */
-    uint32_t since;   /* samples since the sum left zero */
-    uint32_t past_h;  /* samples since the sum passed h (confirmation) */
-    double pavg;      /* smoothed power for the activation, per group of four samples after the lead-in */
-    double beta4;     /* its smoothing per group */
-    double gl, gp;    /* the current group's learnt power and (capped) power, gn samples of it so far */
+    double pavg_cap;                   /* power of twice the full-scale envelope: a railed input cannot hold act at 1 */
+    uint32_t since;                    /* samples since the sum left zero */
+    uint32_t past_h;                   /* samples since the sum passed h (confirmation) */
+    double pavg;   /* smoothed power for the activation, per group of four samples after the lead-in */
+    double beta4;  /* its smoothing per group */
+    double gl, gp; /* the current group's learnt power and (capped) power, gn samples of it so far */
     uint32_t gn;
-    double act_now;   /* the activation as of the last complete group */
-    int unsmoothed;   /* act_ms = 0: the activation follows the envelope sample by sample */
-    act_scale sc;     /* the activation scale now (rescale) */
+    double act_now;             /* the activation as of the last complete group */
+    int unsmoothed;             /* act_ms = 0: the activation follows the envelope sample by sample */
+    act_scale sc;               /* the activation scale now (rescale) */
     double learn_gain[SUB + 1]; /* rest tracking over c learnt samples: 1 - (1 - alpha)^c */
     int active;
     mf_calibration cal;
@@ -234,8 +234,8 @@ static uint32_t lead_in(cus *d, const mf_sample *env, uint32_t n, mf_sample *act
  * the group's partial sum, so one addition per four samples is on the critical path, the same operations
  * however the samples arrive. The increments are computed where they are used and the largest S is kept on the
  * way (no passes over the pass for them). Returns 1 if S passed h somewhere. */
-static inline __attribute__((always_inline)) int statistic(cus *d, const double *z, double *s, uint32_t j,
-                                                         uint32_t m, int active)
+static inline __attribute__((always_inline)) int statistic(cus *d, const double *z, double *s, uint32_t j, uint32_t m,
+                                                           int active)
 {
     const double dt = d->dt_ms, h = d->h;
     /* inc = (z - on) dt inactive, (off - z) dt active: as (sg z - lv) dt, the same values (sg = +-1 is exact) */
@@ -244,17 +244,17 @@ static inline __attribute__((always_inline)) int statistic(cus *d, const double 
     double xb = d->xb, xp = d->xp, mn = d->mn, top = 0.0;
     uint32_t xn = d->xn, t = j;
 /* one sample where a block starts or ends inside a group: the same operations as a whole group's */
-#define ONE(t)                                                                                               \
-    do {                                                                                                     \
-        xp += INC(t);                                                                                        \
-        double x_ = xb + xp;                                                                                 \
-        mn = x_ < mn ? x_ : mn;                                                                              \
-        s[t] = x_ - mn;                                                                                      \
-        top = s[t] > top ? s[t] : top;                                                                       \
-        if (++xn == 4) xb = x_, xp = 0.0, xn = 0;                                                            \
+#define ONE(t)                                                                                                         \
+    do {                                                                                                               \
+        xp += INC(t);                                                                                                  \
+        double x_ = xb + xp;                                                                                           \
+        mn = x_ < mn ? x_ : mn;                                                                                        \
+        s[t] = x_ - mn;                                                                                                \
+        top = s[t] > top ? s[t] : top;                                                                                 \
+        if (++xn == 4) xb = x_, xp = 0.0, xn = 0;                                                                      \
     } while (0)
     for (; t < m && xn; t++) ONE(t); /* the rest of a group begun earlier */
-    for (; t + 4 <= m; t += 4) { /* whole groups */
+    for (; t + 4 <= m; t += 4) {     /* whole groups */
         double p0 = xp + INC(t), p1 = p0 + INC(t + 1), p2 = p1 + INC(t + 2), p3 = p2 + INC(t + 3);
         double x0 = xb + p0, x1 = xb + p1, x2 = xb + p2, x3 = xb + p3;
         double m0 = x0 < mn ? x0 : mn, m1 = x1 < m0 ? x1 : m0, m2 = x2 < m1 ? x2 : m1, m3 = x3 < m2 ? x3 : m2;
@@ -304,8 +304,8 @@ static inline double learn_one(learner *l, double pw, int inactive, int lost, ui
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
 __attribute__((target_clones("arch=x86-64-v3", "default")))
 #endif
-static uint32_t run_sub(cus *d, const mf_sample *env, uint32_t m, mf_sample *act, uint32_t base, mf_transition *out,
-                        uint32_t cap)
+static uint32_t
+run_sub(cus *d, const mf_sample *env, uint32_t m, mf_sample *act, uint32_t base, mf_transition *out, uint32_t cap)
 {
     double pw[SUB], s[SUB];
     double *const ring = d->ring; /* z is written where the confirmations will look for it */
@@ -327,7 +327,7 @@ static uint32_t run_sub(cus *d, const mf_sample *env, uint32_t m, mf_sample *act
     /* decisions */
     int active = d->active;
     double prev = d->xb + d->xp - d->mn; /* the statistic before sample j (only its sign is used) */
-    const uint32_t xn0 = d->xn; /* where the groups of four stood before sample 0 */
+    const uint32_t xn0 = d->xn;          /* where the groups of four stood before sample 0 */
     int over = statistic(d, z, s, 0, m, active);
     uint32_t since = d->since, past_h = d->past_h, k = 0, flips[SUB], n_flips = 0, j = 0;
     const double h = d->h;
@@ -335,8 +335,10 @@ static uint32_t run_sub(cus *d, const mf_sample *env, uint32_t m, mf_sample *act
         if (past_h == 0 && !over) { /* no decision possible here (nearly always): only how long it is up */
             uint32_t t = m;
             while (t > j && s[t - 1] > 0.0) t--; /* samples t..m-1 are up */
-            if (t == j) since = prev > 0.0 ? since + (m - j) : m - j - 1;
-            else since = t == m ? 0 : m - 1 - t;
+            if (t == j)
+                since = prev > 0.0 ? since + (m - j) : m - j - 1;
+            else
+                since = t == m ? 0 : m - 1 - t;
             break;
         }
         const uint32_t confirm = active ? d->min_off : d->min_on;
@@ -356,7 +358,7 @@ static uint32_t run_sub(cus *d, const mf_sample *env, uint32_t m, mf_sample *act
                 since = 0;
                 prev = 0;
                 d->xb = d->xp = d->mn = 0; /* the other test starts from zero after this sample, its */
-                d->xn = (xn0 + j + 1) % 4;  /* groups where they were after it */
+                d->xn = (xn0 + j + 1) % 4; /* groups where they were after it */
                 over = statistic(d, z, s, j + 1, m, active);
                 j++;
                 break;
@@ -411,8 +413,7 @@ static uint32_t run_sub(cus *d, const mf_sample *env, uint32_t m, mf_sample *act
     return k;
 }
 
-static uint32_t process(void *self, const mf_sample *env, uint32_t n, mf_sample *act, mf_transition *out,
-                        uint32_t cap)
+static uint32_t process(void *self, const mf_sample *env, uint32_t n, mf_sample *act, mf_transition *out, uint32_t cap)
 {
     cus *d = self;
     uint32_t i = d->seen < d->lead_in ? lead_in(d, env, n, act) : 0, k = 0;
@@ -456,10 +457,22 @@ static void levels(void *self, double *on, double *off)
     *off = act_at(&d->sc, sqrt(d->off * p0));
 }
 
-static const mf_detector_ops ops = {process, set_calibration, active, levels};
+static const mf_detector_ops ops = {
+    .process = process, .set_calibration = set_calibration, .active = active, .levels = levels};
 
 MF_EXPORT const mf_plugin mf_plugin_entry = {
-    MF_ABI_MAJOR, MF_ABI_MINOR, sizeof(mf_plugin), MF_KIND_DETECTOR, "cusum", "1.0.0",
-    "Page's CUSUM on the envelope power over a tracked rest level: fast onsets, drift-proof",
-    params, N_PARAMS, create, destroy, reset, set_param, NULL, &ops, NULL,
+    .abi_major = MF_ABI_MAJOR,
+    .abi_minor = MF_ABI_MINOR,
+    .struct_size = sizeof(mf_plugin),
+    .kind = MF_KIND_DETECTOR,
+    .name = "cusum",
+    .version = "1.0.0",
+    .summary = "Page's CUSUM on the envelope power over a tracked rest level: fast onsets, drift-proof",
+    .params = params,
+    .n_params = N_PARAMS,
+    .create = create,
+    .destroy = destroy,
+    .reset = reset,
+    .set_param = set_param,
+    .detector = &ops,
 };

@@ -73,7 +73,17 @@ static void process(void *self, const mf_sample *in, mf_sample *out, uint32_t n)
 static const mf_filter_ops ops = {.process = process};
 
 MF_EXPORT const mf_plugin mf_plugin_entry = {
-    MF_ABI_MAJOR, MF_ABI_MINOR, sizeof(mf_plugin), MF_KIND_FILTER, "dc-block", "1.0.0",
-    "first-order DC blocker: removes electrode offset and slow drift",
-    params, N_PARAMS, create, destroy, reset, NULL, &ops, NULL, NULL,
+    .abi_major = MF_ABI_MAJOR,
+    .abi_minor = MF_ABI_MINOR,
+    .struct_size = sizeof(mf_plugin),
+    .kind = MF_KIND_FILTER,
+    .name = "dc-block",
+    .version = "1.0.0",
+    .summary = "first-order DC blocker: removes electrode offset and slow drift",
+    .params = params,
+    .n_params = N_PARAMS,
+    .create = create,
+    .destroy = destroy,
+    .reset = reset,
+    .filter = &ops,
 };

@@ -91,8 +91,7 @@ static mf_status set_param(void *self, uint32_t index, double v)
     return st;
 }
 
-static uint32_t process(void *self, const mf_sample *env, uint32_t n, mf_sample *act, mf_transition *out,
-                        uint32_t cap)
+static uint32_t process(void *self, const mf_sample *env, uint32_t n, mf_sample *act, mf_transition *out, uint32_t cap)
 {
     dth *d = self;
     uint32_t k = 0;
@@ -136,10 +135,22 @@ static void levels(void *self, double *on, double *off)
     *off = act_at(&t->scale, t->off_uv);
 }
 
-static const mf_detector_ops ops = {process, set_calibration, active, levels};
+static const mf_detector_ops ops = {
+    .process = process, .set_calibration = set_calibration, .active = active, .levels = levels};
 
 MF_EXPORT const mf_plugin mf_plugin_entry = {
-    MF_ABI_MAJOR, MF_ABI_MINOR, sizeof(mf_plugin), MF_KIND_DETECTOR, "double-threshold", "1.0.0",
-    "Bonato-style double threshold: m of n envelope samples above rest mean + k SD",
-    params, N_PARAMS, create, destroy, reset, set_param, NULL, &ops, NULL,
+    .abi_major = MF_ABI_MAJOR,
+    .abi_minor = MF_ABI_MINOR,
+    .struct_size = sizeof(mf_plugin),
+    .kind = MF_KIND_DETECTOR,
+    .name = "double-threshold",
+    .version = "1.0.0",
+    .summary = "Bonato-style double threshold: m of n envelope samples above rest mean + k SD",
+    .params = params,
+    .n_params = N_PARAMS,
+    .create = create,
+    .destroy = destroy,
+    .reset = reset,
+    .set_param = set_param,
+    .detector = &ops,
 };

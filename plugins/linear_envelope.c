@@ -52,7 +52,17 @@ static double latency(void *self)
 static const mf_filter_ops ops = {SOS_FILTER_OPS, .latency = latency};
 
 MF_EXPORT const mf_plugin mf_plugin_entry = {
-    MF_ABI_MAJOR, MF_ABI_MINOR, sizeof(mf_plugin), MF_KIND_ENVELOPE, "linear-envelope", "1.0.0",
-    "full-wave rectification + Butterworth low-pass (the linear envelope)",
-    params, N_PARAMS, create, destroy, sos_op_reset, NULL, &ops, NULL, NULL,
+    .abi_major = MF_ABI_MAJOR,
+    .abi_minor = MF_ABI_MINOR,
+    .struct_size = sizeof(mf_plugin),
+    .kind = MF_KIND_ENVELOPE,
+    .name = "linear-envelope",
+    .version = "1.0.0",
+    .summary = "full-wave rectification + Butterworth low-pass (the linear envelope)",
+    .params = params,
+    .n_params = N_PARAMS,
+    .create = create,
+    .destroy = destroy,
+    .reset = sos_op_reset,
+    .filter = &ops,
 };

@@ -181,10 +181,25 @@ static const char *stop_command(void *self, uint32_t *len)
     return "s";
 }
 
-static const mf_decoder_ops ops = {channels, decode, stats, handshake, stop_command, resync};
+static const mf_decoder_ops ops = {.channels = channels,
+                                   .decode = decode,
+                                   .stats = stats,
+                                   .handshake = handshake,
+                                   .stop_command = stop_command,
+                                   .resync = resync};
 
 MF_EXPORT const mf_plugin mf_plugin_entry = {
-    MF_ABI_MAJOR, MF_ABI_MINOR, sizeof(mf_plugin), MF_KIND_DECODER, "openbci-cyton", "1.0.0",
-    "OpenBCI Cyton (8 ch) and Cyton + Daisy (16 ch) binary packets, 115200 baud",
-    params, N_PARAMS, create, destroy, resync, NULL, NULL, NULL, &ops,
+    .abi_major = MF_ABI_MAJOR,
+    .abi_minor = MF_ABI_MINOR,
+    .struct_size = sizeof(mf_plugin),
+    .kind = MF_KIND_DECODER,
+    .name = "openbci-cyton",
+    .version = "1.0.0",
+    .summary = "OpenBCI Cyton (8 ch) and Cyton + Daisy (16 ch) binary packets, 115200 baud",
+    .params = params,
+    .n_params = N_PARAMS,
+    .create = create,
+    .destroy = destroy,
+    .reset = resync,
+    .decoder = &ops,
 };

@@ -21,8 +21,7 @@ static const mf_param_info params[N_PARAMS] = {
     {"channels", MF_PARAM_INT, 6, 1, 6, "", "how many of the 6 packet channels to use", 0, NULL},
     {"vref", MF_PARAM_FLOAT, 5.0, 1.0, 5.5, "V", "ADC reference voltage of the Arduino (5 V Uno, 3.3 V boards)", 0,
      NULL},
-    {"gain", MF_PARAM_FLOAT, 2848, 1, 1e6, "", "total analog gain (SHIELD-EKG-EMG: 10 x trimmer ~80 x 3.56)", 0,
-     NULL},
+    {"gain", MF_PARAM_FLOAT, 2848, 1, 1e6, "", "total analog gain (SHIELD-EKG-EMG: 10 x trimmer ~80 x 3.56)", 0, NULL},
 };
 
 typedef struct p2 {
@@ -124,10 +123,20 @@ out:
 
 static void stats(void *self, mf_decoder_stats *out) { *out = ((p2 *)self)->st; }
 
-static const mf_decoder_ops ops = {channels, decode, stats, NULL, NULL, resync};
+static const mf_decoder_ops ops = {.channels = channels, .decode = decode, .stats = stats, .resync = resync};
 
 MF_EXPORT const mf_plugin mf_plugin_entry = {
-    MF_ABI_MAJOR, MF_ABI_MINOR, sizeof(mf_plugin), MF_KIND_DECODER, "openeeg-p2", "1.0.0",
-    "OpenEEG ModularEEG P2 packets (Olimex SHIELD-EKG-EMG), 57600 baud, 256 or 250 Hz",
-    params, N_PARAMS, create, destroy, resync, NULL, NULL, NULL, &ops,
+    .abi_major = MF_ABI_MAJOR,
+    .abi_minor = MF_ABI_MINOR,
+    .struct_size = sizeof(mf_plugin),
+    .kind = MF_KIND_DECODER,
+    .name = "openeeg-p2",
+    .version = "1.0.0",
+    .summary = "OpenEEG ModularEEG P2 packets (Olimex SHIELD-EKG-EMG), 57600 baud, 256 or 250 Hz",
+    .params = params,
+    .n_params = N_PARAMS,
+    .create = create,
+    .destroy = destroy,
+    .reset = resync,
+    .decoder = &ops,
 };

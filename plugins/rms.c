@@ -20,8 +20,8 @@ static const mf_param_info params[N_PARAMS] = {
     {"window_ms", MF_PARAM_FLOAT, 100, 1, 10000, "ms", "length of the RMS window", 0, NULL},
 };
 
-#define CHUNK 256       /* samples per pass (two 2 KiB scratch arrays on the stack) */
-#define RESUM_MIN 1024  /* recompute the sum exactly after at least this many samples */
+#define CHUNK 256      /* samples per pass (two 2 KiB scratch arrays on the stack) */
+#define RESUM_MIN 1024 /* recompute the sum exactly after at least this many samples */
 
 typedef struct rms {
     uint32_t len, pos, since_resum, resum_every;
@@ -67,9 +67,11 @@ static void reset(void *self)
 /* One chunk (m <= CHUNK samples). Built for x86-64-v3 as well where the compiler can (four square roots per
  * instruction: half the time of the baseline's two), chosen at load time. */
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
-__attribute__((target_clones("arch=x86-64-v3", "default")))
+#define CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
+#else
+#define CLONES
 #endif
-static void run_chunk(rms *r, const mf_sample *in, mf_sample *out, uint32_t m)
+CLONES static void run_chunk(rms *r, const mf_sample *in, mf_sample *out, uint32_t m)
 {
     double s[CHUNK], d[CHUNK];
     double *sq = r->sq;
@@ -147,7 +149,17 @@ static double latency(void *self) { return (((rms *)self)->len - 1) / 2.0; }
 static const mf_filter_ops ops = {.process = process, .latency = latency};
 
 MF_EXPORT const mf_plugin mf_plugin_entry = {
-    MF_ABI_MAJOR, MF_ABI_MINOR, sizeof(mf_plugin), MF_KIND_ENVELOPE, "rms", "1.0.0",
-    "moving RMS envelope over window_ms",
-    params, N_PARAMS, create, destroy, reset, NULL, &ops, NULL, NULL,
+    .abi_major = MF_ABI_MAJOR,
+    .abi_minor = MF_ABI_MINOR,
+    .struct_size = sizeof(mf_plugin),
+    .kind = MF_KIND_ENVELOPE,
+    .name = "rms",
+    .version = "1.0.0",
+    .summary = "moving RMS envelope over window_ms",
+    .params = params,
+    .n_params = N_PARAMS,
+    .create = create,
+    .destroy = destroy,
+    .reset = reset,
+    .filter = &ops,
 };

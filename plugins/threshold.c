@@ -25,7 +25,8 @@ static const mf_param_info params[N_PARAMS] = {
     {"off", MF_PARAM_FLOAT, 8, 0, 1e6, "uV or %MVC", "switch off below this level (off <= on)", MF_PARAM_RUNTIME, NULL},
     {"units", MF_PARAM_CHOICE, 0, 0, 0, "", "uv: levels in microvolts; pct_mvc: in % of the calibrated MVC", 0, units},
     {"min_on_ms", MF_PARAM_FLOAT, 30, 0, 10000, "ms", "a contraction must last this long to be reported", 0, NULL},
-    {"min_off_ms", MF_PARAM_FLOAT, 80, 0, 10000, "ms", "a relaxation must last this long to end a contraction", 0, NULL},
+    {"min_off_ms", MF_PARAM_FLOAT, 80, 0, 10000, "ms", "a relaxation must last this long to end a contraction", 0,
+     NULL},
 };
 
 typedef struct thr {
@@ -86,8 +87,7 @@ static mf_status set_param(void *self, uint32_t index, double v)
     return st;
 }
 
-static uint32_t process(void *self, const mf_sample *env, uint32_t n, mf_sample *act, mf_transition *out,
-                        uint32_t cap)
+static uint32_t process(void *self, const mf_sample *env, uint32_t n, mf_sample *act, mf_transition *out, uint32_t cap)
 {
     thr *t = self;
     uint32_t k = 0;
@@ -120,10 +120,22 @@ static void levels(void *self, double *on, double *off)
     *off = act_at(&t->scale, t->off_uv);
 }
 
-static const mf_detector_ops ops = {process, set_calibration, active, levels};
+static const mf_detector_ops ops = {
+    .process = process, .set_calibration = set_calibration, .active = active, .levels = levels};
 
 MF_EXPORT const mf_plugin mf_plugin_entry = {
-    MF_ABI_MAJOR, MF_ABI_MINOR, sizeof(mf_plugin), MF_KIND_DETECTOR, "threshold", "1.0.0",
-    "on/off hysteresis with minimum on and off durations, in uV or % MVC",
-    params, N_PARAMS, create, destroy, reset, set_param, NULL, &ops, NULL,
+    .abi_major = MF_ABI_MAJOR,
+    .abi_minor = MF_ABI_MINOR,
+    .struct_size = sizeof(mf_plugin),
+    .kind = MF_KIND_DETECTOR,
+    .name = "threshold",
+    .version = "1.0.0",
+    .summary = "on/off hysteresis with minimum on and off durations, in uV or % MVC",
+    .params = params,
+    .n_params = N_PARAMS,
+    .create = create,
+    .destroy = destroy,
+    .reset = reset,
+    .set_param = set_param,
+    .detector = &ops,
 };

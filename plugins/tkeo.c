@@ -77,7 +77,17 @@ static double latency(void *self)
 static const mf_filter_ops ops = {.process = process, .latency = latency};
 
 MF_EXPORT const mf_plugin mf_plugin_entry = {
-    MF_ABI_MAJOR, MF_ABI_MINOR, sizeof(mf_plugin), MF_KIND_FILTER, "tkeo", "1.0.0",
-    "Teager-Kaiser energy operator (conditioning before the envelope)",
-    params, N_PARAMS, create, destroy, reset, NULL, &ops, NULL, NULL,
+    .abi_major = MF_ABI_MAJOR,
+    .abi_minor = MF_ABI_MINOR,
+    .struct_size = sizeof(mf_plugin),
+    .kind = MF_KIND_FILTER,
+    .name = "tkeo",
+    .version = "1.0.0",
+    .summary = "Teager-Kaiser energy operator (conditioning before the envelope)",
+    .params = params,
+    .n_params = N_PARAMS,
+    .create = create,
+    .destroy = destroy,
+    .reset = reset,
+    .filter = &ops,
 };

@@ -4,7 +4,7 @@
 set -eu
 want="build-essential cmake pkg-config libevent-dev liblo-dev liblo-tools libserialport-dev libconfig-dev libedf-dev libncurses-dev libsdl2-dev"
 if [ "${1:-build}" = test ]; then
-  want="$want libcmocka-dev python3 python3-numpy python3-scipy clang libclang-rt-14-dev tmux puredata-core"
+  want="$want libcmocka-dev python3 python3-numpy python3-scipy clang libclang-rt-14-dev tmux puredata-core clang-format cppcheck g++"
 fi
 missing=""
 for p in $want; do

@@ -125,8 +125,15 @@ static int eval_generated(const config *c, plugin_host *h, int seeds, double sec
     for (int si = 0; si < n_snr; si++) {
         for (int ci = first; ci < end; ci++)
             for (int seed = 0; seed < seeds; seed++) {
-                scenario_spec sp = {(uint32_t)(seed * 7 + ci * 101 + 1), fs, seconds, snrs[si], 0, conds[ci].hum,
-                                    conds[ci].drift, 2.0, delay_from / 100.0};
+                scenario_spec sp = {(uint32_t)(seed * 7 + ci * 101 + 1),
+                                    fs,
+                                    seconds,
+                                    snrs[si],
+                                    0,
+                                    conds[ci].hum,
+                                    conds[ci].drift,
+                                    2.0,
+                                    delay_from / 100.0};
                 scenario s;
                 if (scenario_make(&sp, &s) != 0) {
                     scenario_free(&s);
@@ -169,8 +176,7 @@ static int eval_generated(const config *c, plugin_host *h, int seeds, double sec
                     }
                     score_trial(&acc[m * (n_snr + 1) + si], s.t, s.n_truth, col->d[m], col->n[m], s.n, fs, tol);
                     if (snrs[si] >= 6)
-                        score_trial(&acc[m * (n_snr + 1) + n_snr], s.t, s.n_truth, col->d[m], col->n[m], s.n, fs,
-                                    tol);
+                        score_trial(&acc[m * (n_snr + 1) + n_snr], s.t, s.n_truth, col->d[m], col->n[m], s.n, fs, tol);
                 }
                 scenario_free(&s);
             }
@@ -204,12 +210,11 @@ done:
     return rc;
 }
 
-static int eval_recording(const config *c, plugin_host *h, const char *file, const char *truth_file, double tol,
-                          int md)
+static int eval_recording(const config *c, plugin_host *h, const char *file, const char *truth_file, double tol, int md)
 {
     char err[600];
-    reader *r = reader_open(file, c->source.columns, c->source.n_columns, c->source.scale,
-                                  c->source.sample_rate, err, sizeof err);
+    reader *r = reader_open(file, c->source.columns, c->source.n_columns, c->source.scale, c->source.sample_rate, err,
+                            sizeof err);
     if (!r) {
         fprintf(stderr, "%s\n", err);
         return 2;
@@ -218,12 +223,24 @@ static int eval_recording(const config *c, plugin_host *h, const char *file, con
     double fs = reader_rate(r);
     size_t cap = 1 << 16, n = 0;
     double *x = malloc(sizeof(double) * cap * (size_t)nc);
+    if (!x) {
+        fprintf(stderr, "%s: out of memory for its samples\n", file);
+        reader_close(r);
+        return 2;
+    }
     uint32_t got;
     while ((got = reader_read(r, x + n * (size_t)nc, 4096)) > 0) {
         n += got;
         if (n + 4096 > cap) {
+            double *bigger = realloc(x, sizeof(double) * cap * 2 * (size_t)nc);
+            if (!bigger) {
+                fprintf(stderr, "%s: out of memory after %zu frames; score a shorter recording\n", file, n);
+                free(x);
+                reader_close(r);
+                return 2;
+            }
+            x = bigger;
             cap *= 2;
-            x = realloc(x, sizeof(double) * cap * (size_t)nc);
         }
     }
     reader_close(r);
@@ -264,7 +281,8 @@ int main(int argc, char **argv)
     double snrs[16] = {3, 6, 10, 20, 30};
     int n_snr = 5;
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "-c") && i + 1 < argc) cfg = argv[++i];
+        if (!strcmp(argv[i], "-c") && i + 1 < argc)
+            cfg = argv[++i];
         else if (!strcmp(argv[i], "--seeds") && i + 1 < argc) {
             if (args_count(argv[0], "--seeds", argv[++i], 1, 1000, &seeds) != 0) return 1;
         } else if (!strcmp(argv[i], "--seconds") && i + 1 < argc) {
@@ -273,13 +291,18 @@ int main(int argc, char **argv)
             if (args_number(argv[0], "--tolerance", argv[++i], 0, 10000, &tol) != 0) return 1;
         } else if (!strcmp(argv[i], "--delay-from") && i + 1 < argc) {
             if (args_number(argv[0], "--delay-from", argv[++i], 0, 100, &delay_from) != 0) return 1;
-        }
-        else if (!strcmp(argv[i], "--recording") && i + 1 < argc) rec = argv[++i];
-        else if (!strcmp(argv[i], "--truth") && i + 1 < argc) truth_file = argv[++i];
-        else if (!strcmp(argv[i], "--condition") && i + 1 < argc) only = argv[++i];
-        else if (!strcmp(argv[i], "--markdown")) md = 1;
-        else if (!strcmp(argv[i], "-v")) verbose = 1;
-        else if (!strcmp(argv[i], "-vv")) verbose = 2;
+        } else if (!strcmp(argv[i], "--recording") && i + 1 < argc)
+            rec = argv[++i];
+        else if (!strcmp(argv[i], "--truth") && i + 1 < argc)
+            truth_file = argv[++i];
+        else if (!strcmp(argv[i], "--condition") && i + 1 < argc)
+            only = argv[++i];
+        else if (!strcmp(argv[i], "--markdown"))
+            md = 1;
+        else if (!strcmp(argv[i], "-v"))
+            verbose = 1;
+        else if (!strcmp(argv[i], "-vv"))
+            verbose = 2;
         else if (!strcmp(argv[i], "--snr") && i + 1 < argc) {
             n_snr = 0;
             for (char *s = strtok(argv[++i], ","); s; s = strtok(NULL, ",")) {
@@ -290,11 +313,12 @@ int main(int argc, char **argv)
                 if (args_number(argv[0], "--snr", s, -40, 80, &snrs[n_snr++]) != 0) return 1;
             }
         } else {
-            fprintf(stderr,
-                    "usage: %s [-c CONFIG] [--seeds N] [--seconds S] [--snr 3,6,10] [--tolerance MS] [--delay-from PCT]\n"
-                    "          [--condition clean|hum|hum+drift] [--markdown] [-v|-vv]\n"
-                    "       %s -c CONFIG --recording FILE --truth TRUTH.csv [--tolerance MS] [--markdown]\n",
-                    argv[0], argv[0]);
+            fprintf(
+                stderr,
+                "usage: %s [-c CONFIG] [--seeds N] [--seconds S] [--snr 3,6,10] [--tolerance MS] [--delay-from PCT]\n"
+                "          [--condition clean|hum|hum+drift] [--markdown] [-v|-vv]\n"
+                "       %s -c CONFIG --recording FILE --truth TRUTH.csv [--tolerance MS] [--markdown]\n",
+                argv[0], argv[0]);
             return 1;
         }
     }
@@ -309,7 +333,8 @@ int main(int argc, char **argv)
         return 1;
     }
     plugin_host *h = plugin_host_new((const char(*)[4096])c->plugin_dirs, c->n_plugin_dirs);
-    int rc = rec ? (truth_file ? eval_recording(c, h, rec, truth_file, tol, md) : (fprintf(stderr, "--recording needs --truth\n"), 1))
+    int rc = rec ? (truth_file ? eval_recording(c, h, rec, truth_file, tol, md)
+                               : (fprintf(stderr, "--recording needs --truth\n"), 1))
                  : eval_generated(c, h, seeds, seconds, snrs, n_snr, tol, delay_from, only, md);
     plugin_host_free(h);
     config_free(c);

@@ -90,8 +90,7 @@ int scenario_make(const scenario_spec *sp, scenario *s)
         double tt = (double)i / fs;
         double fl = floor_uv * (sp->drift ? 1.0 + 0.5 * tt / sp->seconds : 1.0);
         double x = fl * floor_[i] + plateau * amp[i] * emg[i];
-        if (sp->hum_uv > 0)
-            x += sp->hum_uv * (sin(2 * M_PI * 50 * tt + ph) + sin(2 * M_PI * 150 * tt + 2 * ph) / 3.0);
+        if (sp->hum_uv > 0) x += sp->hum_uv * (sin(2 * M_PI * 50 * tt + ph) + sin(2 * M_PI * 150 * tt + 2 * ph) / 3.0);
         if (sp->drift) x += dc + 50.0 * sin(2 * M_PI * 0.2 * tt + wph);
         s->x[i] = x;
     }

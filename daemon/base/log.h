@@ -9,8 +9,7 @@ enum log_level { LOG_LVL_ERROR = 0, LOG_LVL_WARN, LOG_LVL_INFO, LOG_LVL_DEBUG };
 
 void log_init(int verbosity, int use_syslog);
 int log_enabled(enum log_level level);
-void log_msg(enum log_level level, const char *component, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+void log_msg(enum log_level level, const char *component, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void log_vmsg(enum log_level level, const char *component, const char *fmt, va_list ap);
 
 /* A recurring problem: logged the first time, then at most once per interval with a count of

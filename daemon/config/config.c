@@ -404,7 +404,8 @@ static void read_source_options(loader *L, const config_setting_t *g)
         return;
     }
     if (!config_setting_is_group(opts)) {
-        diag_add(L->d, where(L, opts), "source.options must be a group { key = value; ... } of the decoder's parameters");
+        diag_add(L->d, where(L, opts),
+                 "source.options must be a group { key = value; ... } of the decoder's parameters");
         return;
     }
     read_plugin_kv(L, opts, "source.options", &c->source.options);
@@ -448,11 +449,13 @@ static void check_source_needs(loader *L, const config_setting_t *g)
     const char *at = where(L, g);
     if (c->source.type == SOURCE_SERIAL) {
         if (!c->source.port[0] && !c->source.usb[0])
-            diag_add(L->d, at, "source.type = \"serial\" needs source.port (a path such as /dev/ttyUSB0) or "
-                               "source.usb (\"VID:PID[:serial]\"; see myofeedd --list-ports)");
+            diag_add(L->d, at,
+                     "source.type = \"serial\" needs source.port (a path such as /dev/ttyUSB0) or "
+                     "source.usb (\"VID:PID[:serial]\"; see myofeedd --list-ports)");
         if (!c->source.decoder[0])
-            diag_add(L->d, at, "source.type = \"serial\" needs source.decoder (e.g. \"openbci-cyton\"; see "
-                               "myofeedd --list-plugins)");
+            diag_add(L->d, at,
+                     "source.type = \"serial\" needs source.decoder (e.g. \"openbci-cyton\"; see "
+                     "myofeedd --list-plugins)");
     }
     if (c->source.type == SOURCE_REPLAY && !c->source.file[0])
         diag_add(L->d, at, "source.type = \"replay\" needs source.file (a recording to replay)");
@@ -476,8 +479,7 @@ static void read_osc_scalars(loader *L, const config_setting_t *g)
 {
     config *c = L->c;
     char tmp[128];
-    if (get_str(L, g, "osc", "osc.prefix", c->osc.prefix, sizeof c->osc.prefix) == 0 &&
-        !prefix_is_valid(c->osc.prefix))
+    if (get_str(L, g, "osc", "osc.prefix", c->osc.prefix, sizeof c->osc.prefix) == 0 && !prefix_is_valid(c->osc.prefix))
         diag_add(L->d, where(L, config_setting_get_member(g, "prefix")),
                  "osc.prefix \"%s\" must start with '/', use only letters, digits, '_', '-' and '/', and not end "
                  "with '/' (e.g. \"/emg\")",
@@ -850,8 +852,7 @@ static int parse(config_t *cf, config *c, const char *path, const char *text, di
         snprintf(at, sizeof at, "%s", ef ? ef : c->path);
     else
         snprintf(at, sizeof at, "%s:%d", ef ? ef : c->path, config_error_line(cf));
-    diag_add(d, at, "%s; fix the syntax (settings end with ';', strings are in double quotes)",
-             config_error_text(cf));
+    diag_add(d, at, "%s; fix the syntax (settings end with ';', strings are in double quotes)", config_error_text(cf));
     return -1;
 }
 

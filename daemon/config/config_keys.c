@@ -6,21 +6,44 @@
 static const char *const source_types[] = {"synthetic", "serial", "replay", NULL};
 static const char *const profiles[] = {"frame", "muscles", "full", NULL};
 
-#define GROUP(path, help) {path, CK_GROUP, 0, NULL, 0, 0, "", NULL, 0, help, NULL}
-#define LIST(path, flags, help, example) {path, CK_LIST, 0, NULL, 0, 0, "", NULL, flags, help, example}
-#define ARRAY(path, def, flags, help, example) {path, CK_ARRAY, 0, def, 0, 0, "", NULL, flags, help, example}
-#define STR(path, def, flags, help, example) {path, CK_STRING, 0, def, 0, 0, "", NULL, flags, help, example}
-#define CHOICE(path, def, choices, help) {path, CK_CHOICE, 0, def, 0, 0, "", choices, 0, help, NULL}
-#define INT(path, def, min, max, unit, flags, help, example) \
-    {path, CK_INT, def, NULL, min, max, unit, NULL, flags, help, example}
-#define NUM(path, def, min, max, unit, flags, help, example) \
-    {path, CK_NUMBER, def, NULL, min, max, unit, NULL, flags, help, example}
-#define PLUGIN(path, flags, help, example) {path, CK_PLUGIN, 0, NULL, 0, 0, "", NULL, flags, help, example}
+#define GROUP(path, help)                                                                                              \
+    {                                                                                                                  \
+        path, CK_GROUP, 0, NULL, 0, 0, "", NULL, 0, help, NULL                                                         \
+    }
+#define LIST(path, flags, help, example)                                                                               \
+    {                                                                                                                  \
+        path, CK_LIST, 0, NULL, 0, 0, "", NULL, flags, help, example                                                   \
+    }
+#define ARRAY(path, def, flags, help, example)                                                                         \
+    {                                                                                                                  \
+        path, CK_ARRAY, 0, def, 0, 0, "", NULL, flags, help, example                                                   \
+    }
+#define STR(path, def, flags, help, example)                                                                           \
+    {                                                                                                                  \
+        path, CK_STRING, 0, def, 0, 0, "", NULL, flags, help, example                                                  \
+    }
+#define CHOICE(path, def, choices, help)                                                                               \
+    {                                                                                                                  \
+        path, CK_CHOICE, 0, def, 0, 0, "", choices, 0, help, NULL                                                      \
+    }
+#define INT(path, def, min, max, unit, flags, help, example)                                                           \
+    {                                                                                                                  \
+        path, CK_INT, def, NULL, min, max, unit, NULL, flags, help, example                                            \
+    }
+#define NUM(path, def, min, max, unit, flags, help, example)                                                           \
+    {                                                                                                                  \
+        path, CK_NUMBER, def, NULL, min, max, unit, NULL, flags, help, example                                         \
+    }
+#define PLUGIN(path, flags, help, example)                                                                             \
+    {                                                                                                                  \
+        path, CK_PLUGIN, 0, NULL, 0, 0, "", NULL, flags, help, example                                                 \
+    }
 
 static const cfg_key keys[] = {
     GROUP("source", "Where samples come from."),
-    CHOICE("source.type", "synthetic", source_types,
-           "synthetic: the built-in patient (no hardware); serial: an amplifier on a serial port; replay: a recording."),
+    CHOICE(
+        "source.type", "synthetic", source_types,
+        "synthetic: the built-in patient (no hardware); serial: an amplifier on a serial port; replay: a recording."),
     NUM("source.sample_rate", 2000, 1, 100000, "Hz", 0,
         "Samples per second per channel (synthetic and replay; serial: the amplifier's rate; a recording that states "
         "its rate overrides it).",
@@ -28,16 +51,16 @@ static const cfg_key keys[] = {
     INT("source.channels", 4, 1, 64, "", 0,
         "Synthetic: channels generated (roles repeat: hamstring left, right, glute left, right).", NULL),
     INT("source.seed", 1, 0, 4294967295.0, "", 0, "Synthetic: the patient's random seed.", NULL),
-    STR("source.port", "", CK_EXAMPLE, "Serial: the device path (symbolic links such as /dev/serial/by-id are resolved).",
+    STR("source.port", "", CK_EXAMPLE,
+        "Serial: the device path (symbolic links such as /dev/serial/by-id are resolved).",
         "\"/dev/serial/by-id/usb-FTDI_FT231X_USB_UART-if00-port0\""),
     STR("source.usb", "", CK_EXAMPLE,
         "Serial, instead of port: VID:PID[:serial] in hex, found again after a replug (myofeedd --list-ports).",
         "\"0403:6015\""),
     INT("source.baud", 115200, 300, 4000000, "baud", CK_EXAMPLE, "Serial: the line speed.", NULL),
-    STR("source.decoder", "", CK_EXAMPLE, "Serial: the decoder plugin for the amplifier's wire format (myofeedd --list-plugins).",
-        "\"openbci-cyton\""),
-    PLUGIN("source.options", CK_EXAMPLE, "Serial: the decoder's parameters, checked against its table.",
-           "{ }"),
+    STR("source.decoder", "", CK_EXAMPLE,
+        "Serial: the decoder plugin for the amplifier's wire format (myofeedd --list-plugins).", "\"openbci-cyton\""),
+    PLUGIN("source.options", CK_EXAMPLE, "Serial: the decoder's parameters, checked against its table.", "{ }"),
     NUM("source.watchdog_ms", 1000, 50, 600000, "ms", CK_EXAMPLE,
         "Serial: no valid frame for this long (or only framing errors) means the signal is lost.", NULL),
     STR("source.file", "", CK_EXAMPLE, "Replay: the recording (EDF/BDF, or text columns).", "\"recording.bdf\""),

@@ -28,10 +28,10 @@ enum {
 typedef struct cfg_key {
     const char *path; /* "source.baud"; items of a list: "osc.destinations.[].port" */
     cfg_key_type type;
-    double def;              /* numbers and booleans */
-    const char *def_text;    /* strings and choices: the default value; arrays: the default as written in a file */
-    double min, max;         /* numbers */
-    const char *unit;        /* "" when none */
+    double def;                 /* numbers and booleans */
+    const char *def_text;       /* strings and choices: the default value; arrays: the default as written in a file */
+    double min, max;            /* numbers */
+    const char *unit;           /* "" when none */
     const char *const *choices; /* CK_CHOICE, NULL-terminated */
     unsigned flags;
     const char *help;    /* one or two sentences: what it does, when it matters */

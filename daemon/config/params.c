@@ -16,8 +16,8 @@ int params_resolve(const mf_plugin *p, const cfg_plugin *ref, const char *ctx, d
 {
     int bad = 0;
     if (p->n_params > PARAMS_MAX) {
-        diag_add(d, ref->where, "%s: plugin declares %u parameters; this daemon handles at most %d", ctx,
-                 p->n_params, PARAMS_MAX);
+        diag_add(d, ref->where, "%s: plugin declares %u parameters; this daemon handles at most %d", ctx, p->n_params,
+                 PARAMS_MAX);
         return -1;
     }
     for (uint32_t i = 0; i < p->n_params; i++) values[i] = p->params[i].def;
@@ -40,8 +40,8 @@ int params_resolve(const mf_plugin *p, const cfg_plugin *ref, const char *ctx, d
         case MF_PARAM_INT:
             if (kv->type != KV_NUM) {
                 diag_add(d, kv->where, "%s: %s must be %s (%s), not a %s", ctx, q->name,
-                         q->type == MF_PARAM_INT ? "a whole number" : "a number", q->unit && *q->unit ? q->unit : "no unit",
-                         kv->type == KV_STR ? "string" : "boolean");
+                         q->type == MF_PARAM_INT ? "a whole number" : "a number",
+                         q->unit && *q->unit ? q->unit : "no unit", kv->type == KV_STR ? "string" : "boolean");
                 bad = 1;
                 continue;
             }

@@ -30,6 +30,8 @@ void *decoder_create_diag(const config *c, plugin_host *h, const mf_plugin **dp,
         return NULL;
     }
     *dp = p;
+    /* cppcheck assumes create may return &e; it returns its own instance */
+    // cppcheck-suppress returnDanglingLifetime
     return inst;
 }
 

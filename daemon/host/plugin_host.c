@@ -133,9 +133,7 @@ static int check_descriptor(const mf_plugin *p, const char *path, const char *wa
         ops_ok = p->detector && p->detector->process && p->detector->set_calibration && p->detector->active;
         break;
     case MF_KIND_DECODER: ops_ok = p->decoder && p->decoder->decode && p->decoder->channels; break;
-    default:
-        snprintf(err, n, "%s: plugin '%s' has unknown kind %d", path, p->name, (int)p->kind);
-        return -1;
+    default: snprintf(err, n, "%s: plugin '%s' has unknown kind %d", path, p->name, (int)p->kind); return -1;
     }
     if (!ops_ok) {
         snprintf(err, n, "%s: plugin '%s' is a %s but lacks its %s operations", path, p->name,
@@ -158,8 +156,9 @@ static int check_descriptor(const mf_plugin *p, const char *path, const char *wa
         }
         if ((q->flags & MF_PARAM_RUNTIME) && !p->set_param) bad = 1;
         if (bad) {
-            snprintf(err, n, "%s: plugin '%s' parameter %u (%s) is malformed (type, default outside range, "
-                             "choices, or runtime flag without set_param)",
+            snprintf(err, n,
+                     "%s: plugin '%s' parameter %u (%s) is malformed (type, default outside range, "
+                     "choices, or runtime flag without set_param)",
                      path, p->name, i, q->name ? q->name : "?");
             return -1;
         }
@@ -188,8 +187,9 @@ const mf_plugin *plugin_host_load_file(plugin_host *h, const char *path, const c
         goto fail;
     }
     if (st.st_mode & (S_IWGRP | S_IWOTH)) {
-        snprintf(err, n, "%s: is writable by group or others (mode %03o), so anyone could change the code the daemon "
-                         "runs; fix with: chmod go-w %s",
+        snprintf(err, n,
+                 "%s: is writable by group or others (mode %03o), so anyone could change the code the daemon "
+                 "runs; fix with: chmod go-w %s",
                  path, (unsigned)(st.st_mode & 0777), path);
         goto fail;
     }
@@ -210,8 +210,9 @@ const mf_plugin *plugin_host_load_file(plugin_host *h, const char *path, const c
     }
     const mf_plugin *p = dlsym(handle, MF_PLUGIN_ENTRY_SYMBOL);
     if (!p) {
-        snprintf(err, n, "%s: exports no '%s' symbol; is it a myofeed plugin? (build it with MF_EXPORT on the "
-                         "descriptor)",
+        snprintf(err, n,
+                 "%s: exports no '%s' symbol; is it a myofeed plugin? (build it with MF_EXPORT on the "
+                 "descriptor)",
                  path, MF_PLUGIN_ENTRY_SYMBOL);
         goto fail;
     }

@@ -22,7 +22,7 @@
 #define LOG_COMPONENT "control"
 
 #define MAX_ARGS 8
-#define REPLY_RATE 200.0  /* replies per second, sustained */
+#define REPLY_RATE 200.0 /* replies per second, sustained */
 #define REPLY_BURST 400.0
 
 struct control {
@@ -74,11 +74,11 @@ static void reply_ok(call *k)
     if (reply_allowed(k->c)) osc_sys_ok(&k->c->sys, k->from, k->path);
 }
 
-static void reply_error(control *c, const struct sockaddr_in *from, const char *path, const char *code,
-                        const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static void reply_error(control *c, const struct sockaddr_in *from, const char *path, const char *code, const char *fmt,
+                        ...) __attribute__((format(printf, 5, 6)));
 
-static void reply_error(control *c, const struct sockaddr_in *from, const char *path, const char *code,
-                        const char *fmt, ...)
+static void reply_error(control *c, const struct sockaddr_in *from, const char *path, const char *code, const char *fmt,
+                        ...)
 {
     c->st.errors++;
     char msg[300];
@@ -176,8 +176,9 @@ static void m_subscribe(call *k)
     }
     char ip[INET_ADDRSTRLEN];
     inet_ntop(AF_INET, &to.sin_addr, ip, sizeof ip);
-    if (r == 0) LOGI("subscribed %s:%d (profile %s, lease %g s)", ip, ntohs(to.sin_port), osc_profile_names[profile],
-                     c->cfg->osc.lease_s);
+    if (r == 0)
+        LOGI("subscribed %s:%d (profile %s, lease %g s)", ip, ntohs(to.sin_port), osc_profile_names[profile],
+             c->cfg->osc.lease_s);
     reply_ok(k);
     osc_sys_subscribed(&c->sys, &to, c->cfg->osc.lease_s);
     if (r == 0 && c->ops.hello) c->ops.hello(c->ctx, &to);
@@ -238,7 +239,9 @@ static void m_reps_reset(call *k)
 
 static void m_calibrate(call *k)
 {
-    cal_kind kind = strstr(k->path, "/calibrate/rest") ? CAL_REST : strstr(k->path, "/calibrate/mvc") ? CAL_MVC : CAL_NONE;
+    cal_kind kind = strstr(k->path, "/calibrate/rest")  ? CAL_REST
+                    : strstr(k->path, "/calibrate/mvc") ? CAL_MVC
+                                                        : CAL_NONE;
     int m = -1;
     double secs = 5.0;
     if (kind) {
@@ -258,10 +261,7 @@ static void m_calibrate(call *k)
     reply_ok(k);
 }
 
-static void m_later(call *k)
-{
-    FAIL(k, "not_implemented", "%s: session recording is not in this build yet", k->path);
-}
+static void m_later(call *k) { FAIL(k, "not_implemented", "%s: session recording is not in this build yet", k->path); }
 
 typedef void (*method_fn)(call *k);
 
@@ -271,14 +271,30 @@ static const struct method {
     const char *types;
     method_fn fn;
 } methods[] = {
-    {"subscribe", "", m_subscribe},       {"subscribe", "s", m_subscribe},     {"subscribe", "i", m_subscribe},
-    {"subscribe", "is", m_subscribe},     {"subscribe", "si", m_subscribe},    {"subscribe", "sis", m_subscribe},
-    {"unsubscribe", "", m_unsubscribe},   {"unsubscribe", "i", m_unsubscribe}, {"unsubscribe", "si", m_unsubscribe},
-    {"ping", "", m_ping},                 {"ping", "i", m_ping},               {"info", "", m_info},
-    {"threshold", "sf", m_threshold},     {"threshold", "sff", m_threshold},   {"reps/reset", "s", m_reps_reset},
-    {"calibrate/rest", "s", m_calibrate}, {"calibrate/rest", "sf", m_calibrate}, {"calibrate/mvc", "s", m_calibrate},
-    {"calibrate/mvc", "sf", m_calibrate}, {"calibrate/cancel", "", m_calibrate}, {"session/start", "", m_later},
-    {"session/start", "s", m_later},      {"session/stop", "", m_later},       {"session/marker", "s", m_later},
+    {"subscribe", "", m_subscribe},
+    {"subscribe", "s", m_subscribe},
+    {"subscribe", "i", m_subscribe},
+    {"subscribe", "is", m_subscribe},
+    {"subscribe", "si", m_subscribe},
+    {"subscribe", "sis", m_subscribe},
+    {"unsubscribe", "", m_unsubscribe},
+    {"unsubscribe", "i", m_unsubscribe},
+    {"unsubscribe", "si", m_unsubscribe},
+    {"ping", "", m_ping},
+    {"ping", "i", m_ping},
+    {"info", "", m_info},
+    {"threshold", "sf", m_threshold},
+    {"threshold", "sff", m_threshold},
+    {"reps/reset", "s", m_reps_reset},
+    {"calibrate/rest", "s", m_calibrate},
+    {"calibrate/rest", "sf", m_calibrate},
+    {"calibrate/mvc", "s", m_calibrate},
+    {"calibrate/mvc", "sf", m_calibrate},
+    {"calibrate/cancel", "", m_calibrate},
+    {"session/start", "", m_later},
+    {"session/start", "s", m_later},
+    {"session/stop", "", m_later},
+    {"session/marker", "s", m_later},
 };
 
 /* liblo hands out lo_arg pointers that are only 4-byte aligned, while the union holds 8-byte members:

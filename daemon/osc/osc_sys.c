@@ -85,7 +85,8 @@ void osc_sys_error(const osc_sys *s, const struct sockaddr_in *to, const char *p
 {
     char safe[128];
     size_t j = 0;
-    for (size_t i = 0; path[i] && j + 1 < sizeof safe; i++) safe[j++] = (path[i] >= 32 && path[i] < 127) ? path[i] : '?';
+    for (size_t i = 0; path[i] && j + 1 < sizeof safe; i++)
+        safe[j++] = (path[i] >= 32 && path[i] < 127) ? path[i] : '?';
     safe[j] = 0;
     emit(s, to, TO_ALL, s->addr->error, osc_msg("sss", safe, code, msg));
 }

@@ -148,7 +148,6 @@ static int form_lane_groups(pipeline *p)
     return 0;
 }
 
-
 pipeline *pipeline_build(const config *c, plugin_host *h, double fs, int n_channels, diag *d)
 {
     pipeline *p = calloc(1, sizeof *p);

@@ -23,15 +23,15 @@ struct reader {
     char *line;
     size_t cap;
     /* edf/bdf: EDFlib opens and checks the file; the data records are then read whole and decoded here */
-    int edf;                 /* 1 when this is an EDF/BDF recording, else -1 */
-    FILE *ef;                /* the file, at the next data record */
-    unsigned char *rec;      /* one data record */
+    int edf;            /* 1 when this is an EDF/BDF recording, else -1 */
+    FILE *ef;           /* the file, at the next data record */
+    unsigned char *rec; /* one data record */
     size_t rec_bytes;
-    long long recs_left;     /* data records not yet read */
-    int bps;                 /* bytes per sample: 2 (EDF) or 3 (BDF) */
-    int spr;                 /* samples per record of the chosen signals (equal: one rate) */
-    int at;                  /* next sample of the current record; spr = none left */
-    size_t off[CFG_MAX_COLUMNS];              /* where each chosen signal starts in a record */
+    long long recs_left;         /* data records not yet read */
+    int bps;                     /* bytes per sample: 2 (EDF) or 3 (BDF) */
+    int spr;                     /* samples per record of the chosen signals (equal: one rate) */
+    int at;                      /* next sample of the current record; spr = none left */
+    size_t off[CFG_MAX_COLUMNS]; /* where each chosen signal starts in a record */
     double bitv[CFG_MAX_COLUMNS], dofs[CFG_MAX_COLUMNS]; /* physical = bitv * (dofs + digital), as EDFlib */
 };
 
@@ -100,8 +100,8 @@ static void unquote(char *out, const char *s)
     while (q > out && (q[-1] == '"' || q[-1] == ' ' || q[-1] == '\r' || q[-1] == '\n')) *--q = 0;
 }
 
-static reader *open_text(reader *r, const char *path, const cfg_column *cols, int n_cols, double scale,
-                            char *err, size_t n)
+static reader *open_text(reader *r, const char *path, const cfg_column *cols, int n_cols, double scale, char *err,
+                         size_t n)
 {
     r->f = fopen(path, "r");
     if (!r->f) {
@@ -149,7 +149,8 @@ static reader *open_text(reader *r, const char *path, const cfg_column *cols, in
                 if (strcmp(names[k], cols[i].name) == 0) found = k;
             if (found < 0) {
                 size_t off = (size_t)snprintf(err, n, "%s: no column named '%s'; the header has:", path, cols[i].name);
-                for (int k = 0; k < n_names && off < n; k++) off += (size_t)snprintf(err + off, n - off, " %s", names[k]);
+                for (int k = 0; k < n_names && off < n; k++)
+                    off += (size_t)snprintf(err + off, n - off, " %s", names[k]);
                 if (!n_names && off < n) snprintf(err + off, n - off, " no names; give column numbers (from 1)");
                 return NULL;
             }
@@ -232,8 +233,8 @@ short_file:
     return -1;
 }
 
-static reader *open_edf(reader *r, const char *path, const cfg_column *cols, int n_cols, double scale,
-                           char *err, size_t n)
+static reader *open_edf(reader *r, const char *path, const cfg_column *cols, int n_cols, double scale, char *err,
+                        size_t n)
 {
     struct edf_hdr_struct *h = calloc(1, sizeof *h);
     if (!h) {
@@ -260,8 +261,8 @@ static reader *open_edf(reader *r, const char *path, const cfg_column *cols, int
             }
         }
         if (s < 0 || s >= h->edfsignals) {
-            snprintf(err, n, "%s: has %d signals; column %d%s%s is not one of them", path, h->edfsignals,
-                     cols[i].index, cols[i].index ? "" : " named ", cols[i].name);
+            snprintf(err, n, "%s: has %d signals; column %d%s%s is not one of them", path, h->edfsignals, cols[i].index,
+                     cols[i].index ? "" : " named ", cols[i].name);
             free(h);
             return NULL;
         }
@@ -296,8 +297,8 @@ static reader *open_edf(reader *r, const char *path, const cfg_column *cols, int
     return edf_layout(r, path, plus, err, n) == 0 ? r : NULL;
 }
 
-reader *reader_open(const char *path, const cfg_column *cols, int n_cols, double scale, double fs_default,
-                          char *err, size_t n)
+reader *reader_open(const char *path, const cfg_column *cols, int n_cols, double scale, double fs_default, char *err,
+                    size_t n)
 {
     if (n_cols < 1 || n_cols > CFG_MAX_COLUMNS) {
         snprintf(err, n, "%s: choose 1 to %d columns to replay", path, CFG_MAX_COLUMNS);
@@ -310,9 +311,8 @@ reader *reader_open(const char *path, const cfg_column *cols, int n_cols, double
     }
     r->edf = -1;
     r->fs = fs_default;
-    reader *ok = (ends_with(path, ".edf") || ends_with(path, ".bdf"))
-                        ? open_edf(r, path, cols, n_cols, scale, err, n)
-                        : open_text(r, path, cols, n_cols, scale, err, n);
+    reader *ok = (ends_with(path, ".edf") || ends_with(path, ".bdf")) ? open_edf(r, path, cols, n_cols, scale, err, n)
+                                                                      : open_text(r, path, cols, n_cols, scale, err, n);
     if (!ok) {
         reader_close(r);
         return NULL;
@@ -363,8 +363,8 @@ static uint32_t read_edf(reader *r, double *frames, uint32_t max)
         }
         uint32_t n = (uint32_t)(r->spr - r->at) < max - k ? (uint32_t)(r->spr - r->at) : max - k;
         for (int c = 0; c < r->nc; c++)
-            decode(r->rec + r->off[c] + (size_t)r->at * (size_t)r->bps, r->bps, n, r->bitv[c], r->dofs[c],
-                   r->scale[c], frames + (size_t)k * (size_t)r->nc + c, r->nc);
+            decode(r->rec + r->off[c] + (size_t)r->at * (size_t)r->bps, r->bps, n, r->bitv[c], r->dofs[c], r->scale[c],
+                   frames + (size_t)k * (size_t)r->nc + c, r->nc);
         r->at += (int)n;
         k += n;
     }

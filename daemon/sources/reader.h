@@ -16,7 +16,7 @@ typedef struct reader reader;
 /* Opens path. fs_default is used when the file does not state its rate. Returns NULL with err (what,
  * which file, what to do). */
 reader *reader_open(const char *path, const struct cfg_column *cols, int n_cols, double scale, double fs_default,
-                          char *err, size_t n);
+                    char *err, size_t n);
 void reader_close(reader *r);
 
 int reader_channels(const reader *r);

@@ -76,8 +76,8 @@ source *source_replay_new(struct event_base *base, const config *c, source_sink 
     s->base.ops = &ops;
     s->sink = sink;
     s->speed = c->source.speed;
-    s->rec = reader_open(c->source.file, c->source.columns, c->source.n_columns, c->source.scale,
-                            c->source.sample_rate, err, n);
+    s->rec = reader_open(c->source.file, c->source.columns, c->source.n_columns, c->source.scale, c->source.sample_rate,
+                         err, n);
     if (!s->rec) {
         rp_free(&s->base);
         return NULL;

@@ -82,8 +82,10 @@ static void close_port(serial_source *s, int send_stop)
     }
     if (s->sp) {
         uint32_t len = 0;
-        const char *stop = send_stop && s->dp->decoder->stop_command ? s->dp->decoder->stop_command(s->dec, &len) : NULL;
-        if (stop && len && s->fd >= 0 && write(s->fd, stop, len) < 0) LOGD("stop command not sent: %s", strerror(errno));
+        const char *stop =
+            send_stop && s->dp->decoder->stop_command ? s->dp->decoder->stop_command(s->dec, &len) : NULL;
+        if (stop && len && s->fd >= 0 && write(s->fd, stop, len) < 0)
+            LOGD("stop command not sent: %s", strerror(errno));
         sp_close(s->sp);
         sp_free_port(s->sp);
         s->sp = NULL;
@@ -191,7 +193,7 @@ static void try_open(serial_source *s)
         sp_free_port(s->sp);
         s->sp = NULL;
         lost(s, SRC_NO_DEVICE, "%s: cannot open: %s%s", s->path, sp_last_error_message(),
-             e == EACCES ? " (add the user to group dialout, or SupplementaryGroups=dialout in the unit)"
+             e == EACCES  ? " (add the user to group dialout, or SupplementaryGroups=dialout in the unit)"
              : e == EBUSY ? " (another program holds the port)"
                           : "");
         return;
@@ -291,7 +293,8 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
     case PH_HANDSHAKE: {
         const mf_handshake_step *h = &s->hs[s->hs_i];
         if (h->expect) {
-            lost(s, SRC_SIGNAL_LOST, "%s: no \"%s\" from the device within %u ms after sending its start command; "
+            lost(s, SRC_SIGNAL_LOST,
+                 "%s: no \"%s\" from the device within %u ms after sending its start command; "
                  "is it a %s amplifier, switched on, at %d baud?",
                  s->path, h->expect, h->timeout_ms, s->dp->name, s->baud);
             return;
@@ -311,9 +314,10 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
         if (t - s->window_s >= s->watchdog_s) { /* a window of watchdog_s: mostly errors? */
             uint64_t ok = s->st.frames_ok - s->ok_at_window, bad = s->st.frames_bad - s->bad_at_window;
             if (bad > 4 * ok && bad >= 8) {
-                lost(s, SRC_SIGNAL_LOST, "%s: only framing errors for %.1f s (%llu bad, %llu good frames): wrong "
-                     "baud rate (%d) or decoder (%s)?", s->path, t - s->window_s, (unsigned long long)bad,
-                     (unsigned long long)ok, s->baud, s->dp->name);
+                lost(s, SRC_SIGNAL_LOST,
+                     "%s: only framing errors for %.1f s (%llu bad, %llu good frames): wrong "
+                     "baud rate (%d) or decoder (%s)?",
+                     s->path, t - s->window_s, (unsigned long long)bad, (unsigned long long)ok, s->baud, s->dp->name);
                 return;
             }
             s->window_s = t;

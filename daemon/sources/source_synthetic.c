@@ -67,8 +67,7 @@ source *source_synthetic_new(struct event_base *base, const config *c, source_si
     s->buf = malloc(sizeof(double) * CHUNK * (size_t)s->nc);
     s->timer = event_new(base, -1, EV_PERSIST, on_timer, s);
     if (!s->patient || !s->buf || !s->timer) goto oom;
-    snprintf(s->desc, sizeof s->desc, "synthetic patient, %d channels at %g Hz, seed %u", s->nc, s->fs,
-             c->source.seed);
+    snprintf(s->desc, sizeof s->desc, "synthetic patient, %d channels at %g Hz, seed %u", s->nc, s->fs, c->source.seed);
     s->t0 = clock_mono_s();
     struct timeval tv = {0, 5000};
     event_add(s->timer, &tv);

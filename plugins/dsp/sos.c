@@ -20,8 +20,7 @@ typedef struct zpk {
 static double complex cprod_neg(const double complex *v, int n)
 {
     double complex r = 1.0;
-    for (int i = 0; i < n; i++)
-        r *= -v[i];
+    for (int i = 0; i < n; i++) r *= -v[i];
     return r;
 }
 
@@ -119,12 +118,18 @@ static double complex take_nearest(double complex *v, int *n, double complex tar
         int is_real = fabs(cimag(v[i])) <= 1e-12 * (1.0 + cabs(v[i]));
         if (want_real >= 0 && is_real != want_real) continue;
         double d = cabs(v[i] - target);
-        if (d < bd) { bd = d; best = i; }
+        if (d < bd) {
+            bd = d;
+            best = i;
+        }
     }
     if (best < 0) {
         for (int i = 0; i < *n; i++) {
             double d = cabs(v[i] - target);
-            if (d < bd) { bd = d; best = i; }
+            if (d < bd) {
+                bd = d;
+                best = i;
+            }
         }
     }
     double complex r = v[best];
@@ -132,10 +137,7 @@ static double complex take_nearest(double complex *v, int *n, double complex tar
     return r;
 }
 
-static void remove_conjugate(double complex *v, int *n, double complex x)
-{
-    (void)take_nearest(v, n, conj(x), 0);
-}
+static void remove_conjugate(double complex *v, int *n, double complex x) { (void)take_nearest(v, n, conj(x), 0); }
 
 /* Pairs poles (closest to the unit circle last, as scipy does) with their nearest zeros. */
 static int zpk_to_sos(const zpk *f, sos_cascade *c)
@@ -269,14 +271,14 @@ static void prime(sos_cascade *c, double x)
  * z0 and the previous input. z0' waits only for z0 (one multiply-add), and for z0[n-1] and x[n-1] one step
  * earlier: the transposed form's z0 -> y -> z0' waits for two, and that wait, not the arithmetic, set the
  * pace. Results differ from scipy's sosfilt only in the last bits (tests hold 1e-9). */
-#define STEP(j)                                                                                              \
-    do { /* x is a double, or a vector of them (one cascade per lane) */                                    \
-        __typeof__(x) y_ = b0_##j * x + z0_##j;                                                              \
-        __typeof__(x) v_ = (c1_##j * x + c2_##j * xp_##j) - a2_##j * zp_##j;                                 \
-        zp_##j = z0_##j;                                                                                     \
-        z0_##j = v_ - a1_##j * z0_##j;                                                                       \
-        xp_##j = x;                                                                                          \
-        x = y_;                                                                                              \
+#define STEP(j)                                                                                                        \
+    do { /* x is a double, or a vector of them (one cascade per lane) */                                               \
+        __typeof__(x) y_ = b0_##j * x + z0_##j;                                                                        \
+        __typeof__(x) v_ = (c1_##j * x + c2_##j * xp_##j) - a2_##j * zp_##j;                                           \
+        zp_##j = z0_##j;                                                                                               \
+        z0_##j = v_ - a1_##j * z0_##j;                                                                                 \
+        xp_##j = x;                                                                                                    \
+        x = y_;                                                                                                        \
     } while (0)
 /* ---- the one arithmetic path ----------------------------------------------------------------------------------
  * Every cascade runs the same steps (STEP) in the same order whatever the grouping, the block size or the other
@@ -287,78 +289,78 @@ static void prime(sos_cascade *c, double x)
  * multiply-adds (test_pipeline and test_process_many compare the two bit for bit). */
 #define VCHUNK 256 /* samples per pass through the lanes buffer (8 KiB on the stack) */
 
-#define VLOAD(j)                                                                                             \
-    v4d b0_##j, c1_##j, c2_##j, a1_##j, a2_##j, z0_##j, zp_##j, xp_##j;                                      \
-    for (int l_ = 0; l_ < 4; l_++) {                                                                         \
-        const sos_section *q_ = &c[l_]->s[k + j];                                                            \
-        b0_##j[l_] = q_->b0, a1_##j[l_] = q_->a1, a2_##j[l_] = q_->a2;                                       \
-        c1_##j[l_] = q_->b1 - q_->a1 * q_->b0, c2_##j[l_] = q_->b2 - q_->a2 * q_->b0;                        \
-        z0_##j[l_] = c[l_]->z[k + j][0], zp_##j[l_] = c[l_]->z[k + j][1], xp_##j[l_] = c[l_]->z[k + j][2];    \
+#define VLOAD(j)                                                                                                       \
+    v4d b0_##j, c1_##j, c2_##j, a1_##j, a2_##j, z0_##j, zp_##j, xp_##j;                                                \
+    for (int l_ = 0; l_ < 4; l_++) {                                                                                   \
+        const sos_section *q_ = &c[l_]->s[k + j];                                                                      \
+        b0_##j[l_] = q_->b0, a1_##j[l_] = q_->a1, a2_##j[l_] = q_->a2;                                                 \
+        c1_##j[l_] = q_->b1 - q_->a1 * q_->b0, c2_##j[l_] = q_->b2 - q_->a2 * q_->b0;                                  \
+        z0_##j[l_] = c[l_]->z[k + j][0], zp_##j[l_] = c[l_]->z[k + j][1], xp_##j[l_] = c[l_]->z[k + j][2];             \
     }
-#define VSTORE(j)                                                                                            \
-    for (int l_ = 0; l_ < 4; l_++)                                                                           \
+#define VSTORE(j)                                                                                                      \
+    for (int l_ = 0; l_ < 4; l_++)                                                                                     \
     c[l_]->z[k + j][0] = z0_##j[l_], c[l_]->z[k + j][1] = zp_##j[l_], c[l_]->z[k + j][2] = xp_##j[l_]
-#define SLOAD(j)                                                                                             \
-    const sos_section *q##j = &c->s[k + j];                                                                  \
-    double b0_##j = q##j->b0, a1_##j = q##j->a1, a2_##j = q##j->a2;                                          \
-    double c1_##j = q##j->b1 - q##j->a1 * q##j->b0, c2_##j = q##j->b2 - q##j->a2 * q##j->b0;                 \
+#define SLOAD(j)                                                                                                       \
+    const sos_section *q##j = &c->s[k + j];                                                                            \
+    double b0_##j = q##j->b0, a1_##j = q##j->a1, a2_##j = q##j->a2;                                                    \
+    double c1_##j = q##j->b1 - q##j->a1 * q##j->b0, c2_##j = q##j->b2 - q##j->a2 * q##j->b0;                           \
     double z0_##j = c->z[k + j][0], zp_##j = c->z[k + j][1], xp_##j = c->z[k + j][2];
 #define SSTORE(j) c->z[k + j][0] = z0_##j, c->z[k + j][1] = zp_##j, c->z[k + j][2] = xp_##j
 
 /* P##1 .. P##4: sections k .. k+G-1 over n samples v[i] (of type T, through pointers PT) in place, their state
  * loaded and stored by LOAD and STORE from the cascade(s) c (type CT). */
-#define RUNS(P, CT, PT, T, LOAD, STORE)                                                                      \
-    static inline __attribute__((always_inline)) void P##4(CT c, int k, PT *v, uint32_t n)                   \
-    {                                                                                                        \
-        LOAD(0) LOAD(1) LOAD(2) LOAD(3)                                                                      \
-        for (uint32_t i = 0; i < n; i++) {                                                                   \
-            T x = v[i];                                                                                      \
-            STEP(0);                                                                                         \
-            STEP(1);                                                                                         \
-            STEP(2);                                                                                         \
-            STEP(3);                                                                                         \
-            v[i] = x;                                                                                        \
-        }                                                                                                    \
-        STORE(0);                                                                                            \
-        STORE(1);                                                                                            \
-        STORE(2);                                                                                            \
-        STORE(3);                                                                                            \
-    }                                                                                                        \
-    static inline __attribute__((always_inline)) void P##3(CT c, int k, PT *v, uint32_t n)                   \
-    {                                                                                                        \
-        LOAD(0) LOAD(1) LOAD(2)                                                                              \
-        for (uint32_t i = 0; i < n; i++) {                                                                   \
-            T x = v[i];                                                                                      \
-            STEP(0);                                                                                         \
-            STEP(1);                                                                                         \
-            STEP(2);                                                                                         \
-            v[i] = x;                                                                                        \
-        }                                                                                                    \
-        STORE(0);                                                                                            \
-        STORE(1);                                                                                            \
-        STORE(2);                                                                                            \
-    }                                                                                                        \
-    static inline __attribute__((always_inline)) void P##2(CT c, int k, PT *v, uint32_t n)                   \
-    {                                                                                                        \
-        LOAD(0) LOAD(1)                                                                                      \
-        for (uint32_t i = 0; i < n; i++) {                                                                   \
-            T x = v[i];                                                                                      \
-            STEP(0);                                                                                         \
-            STEP(1);                                                                                         \
-            v[i] = x;                                                                                        \
-        }                                                                                                    \
-        STORE(0);                                                                                            \
-        STORE(1);                                                                                            \
-    }                                                                                                        \
-    static inline __attribute__((always_inline)) void P##1(CT c, int k, PT *v, uint32_t n)                   \
-    {                                                                                                        \
-        LOAD(0)                                                                                              \
-        for (uint32_t i = 0; i < n; i++) {                                                                   \
-            T x = v[i];                                                                                      \
-            STEP(0);                                                                                         \
-            v[i] = x;                                                                                        \
-        }                                                                                                    \
-        STORE(0);                                                                                            \
+#define RUNS(P, CT, PT, T, LOAD, STORE)                                                                                \
+    static inline __attribute__((always_inline)) void P##4(CT c, int k, PT *v, uint32_t n)                             \
+    {                                                                                                                  \
+        LOAD(0) LOAD(1) LOAD(2) LOAD(3) for (uint32_t i = 0; i < n; i++)                                               \
+        {                                                                                                              \
+            T x = v[i];                                                                                                \
+            STEP(0);                                                                                                   \
+            STEP(1);                                                                                                   \
+            STEP(2);                                                                                                   \
+            STEP(3);                                                                                                   \
+            v[i] = x;                                                                                                  \
+        }                                                                                                              \
+        STORE(0);                                                                                                      \
+        STORE(1);                                                                                                      \
+        STORE(2);                                                                                                      \
+        STORE(3);                                                                                                      \
+    }                                                                                                                  \
+    static inline __attribute__((always_inline)) void P##3(CT c, int k, PT *v, uint32_t n)                             \
+    {                                                                                                                  \
+        LOAD(0) LOAD(1) LOAD(2) for (uint32_t i = 0; i < n; i++)                                                       \
+        {                                                                                                              \
+            T x = v[i];                                                                                                \
+            STEP(0);                                                                                                   \
+            STEP(1);                                                                                                   \
+            STEP(2);                                                                                                   \
+            v[i] = x;                                                                                                  \
+        }                                                                                                              \
+        STORE(0);                                                                                                      \
+        STORE(1);                                                                                                      \
+        STORE(2);                                                                                                      \
+    }                                                                                                                  \
+    static inline __attribute__((always_inline)) void P##2(CT c, int k, PT *v, uint32_t n)                             \
+    {                                                                                                                  \
+        LOAD(0) LOAD(1) for (uint32_t i = 0; i < n; i++)                                                               \
+        {                                                                                                              \
+            T x = v[i];                                                                                                \
+            STEP(0);                                                                                                   \
+            STEP(1);                                                                                                   \
+            v[i] = x;                                                                                                  \
+        }                                                                                                              \
+        STORE(0);                                                                                                      \
+        STORE(1);                                                                                                      \
+    }                                                                                                                  \
+    static inline __attribute__((always_inline)) void P##1(CT c, int k, PT *v, uint32_t n)                             \
+    {                                                                                                                  \
+        LOAD(0)                                                                                                        \
+        for (uint32_t i = 0; i < n; i++) {                                                                             \
+            T x = v[i];                                                                                                \
+            STEP(0);                                                                                                   \
+            v[i] = x;                                                                                                  \
+        }                                                                                                              \
+        STORE(0);                                                                                                      \
     }
 
 RUNS(vrun, sos_cascade *const *, v4du, v4d, VLOAD, VSTORE)
@@ -366,20 +368,20 @@ RUNS(srun, sos_cascade *, double, double, SLOAD, SSTORE)
 
 /* The sign bit of each lane is set where x (a v4di) is not finite: adding one to an exponent of all ones carries
  * into it (unsigned, so the carry is defined). A macro: a function returning a vector changes the ABI. */
-#define LOST_BITS(x)                                                                                         \
-    (((v4du64)(x) & (v4du64){0x7ff0000000000000ull, 0x7ff0000000000000ull, 0x7ff0000000000000ull,             \
-                             0x7ff0000000000000ull}) +                                                       \
+#define LOST_BITS(x)                                                                                                   \
+    (((v4du64)(x) &                                                                                                    \
+      (v4du64){0x7ff0000000000000ull, 0x7ff0000000000000ull, 0x7ff0000000000000ull, 0x7ff0000000000000ull}) +          \
      (v4du64){0x0010000000000000ull, 0x0010000000000000ull, 0x0010000000000000ull, 0x0010000000000000ull})
 
 /* Every section of c's cascade(s), n_sections of them, over m samples in place: four at a time, then three, two,
  * one (the grouping only fuses loops; each section sees the same inputs in the same order). */
-#define RUN_SECTIONS(P, c, n_sections, v, m)                                                                 \
-    do {                                                                                                     \
-        int k = 0;                                                                                           \
-        for (; k + 4 <= (n_sections); k += 4) P##4(c, k, v, m);                                              \
-        for (; k + 3 <= (n_sections); k += 3) P##3(c, k, v, m);                                              \
-        for (; k + 2 <= (n_sections); k += 2) P##2(c, k, v, m);                                              \
-        for (; k < (n_sections); k++) P##1(c, k, v, m);                                                      \
+#define RUN_SECTIONS(P, c, n_sections, v, m)                                                                           \
+    do {                                                                                                               \
+        int k = 0;                                                                                                     \
+        for (; k + 4 <= (n_sections); k += 4) P##4(c, k, v, m);                                                        \
+        for (; k + 3 <= (n_sections); k += 3) P##3(c, k, v, m);                                                        \
+        for (; k + 2 <= (n_sections); k += 2) P##2(c, k, v, m);                                                        \
+        for (; k < (n_sections); k++) P##1(c, k, v, m);                                                                \
     } while (0)
 
 /* Every section of four cascades of equal length over m samples in lanes, in place. */
@@ -507,8 +509,7 @@ static void run_many(sos_cascade *const *g, const double *const *gi, double *con
         for (int l = 0; l < ng; l++) sos_process(g[l], gi[l] + done, go[l] + done, n - done);
 }
 
-void sos_process_many(sos_cascade *const *c, uint32_t count, const double *const *in, double *const *out,
-                      uint32_t n)
+void sos_process_many(sos_cascade *const *c, uint32_t count, const double *const *in, double *const *out, uint32_t n)
 {
     /* groups of up to four that can share the lanes; an unprimed cascade goes alone */
     sos_cascade *g[4];

@@ -8,7 +8,9 @@
 
 static const mf_param_info params[] = {
     {"gain_db", MF_PARAM_FLOAT, 0, -60, 60, "dB", "gain applied to every sample", MF_PARAM_RUNTIME, NULL}};
-typedef struct { double g; } gain;
+typedef struct {
+    double g;
+} gain;
 static void *create(const mf_host *h, double fs, const double *p, mf_error *e)
 {
     (void)h, (void)fs, (void)e;

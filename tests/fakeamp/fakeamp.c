@@ -161,24 +161,42 @@ int main(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 #define OPT(name) (!strcmp(o, name) && v && ++i)
-        if (OPT("--format")) fmt = v;
-        else if (OPT("--channels")) a.nc = atoi(v);
-        else if (OPT("--rate")) rate = atof(v);
-        else if (OPT("--link")) a.link = v;
-        else if (OPT("--file")) file = v;
-        else if (OPT("--columns")) columns = v;
-        else if (OPT("--scale")) scale = atof(v);
-        else if (OPT("--seconds")) seconds = atof(v);
-        else if (OPT("--seed")) a.rng = strtoull(v, NULL, 10) + 1;
-        else if (OPT("--garbage")) garbage = atol(v);
-        else if (OPT("--corrupt")) corrupt = atof(v);
-        else if (OPT("--drop")) drop = atof(v);
-        else if (OPT("--stall-at")) stall_at = atof(v);
-        else if (OPT("--stall-for")) stall_for = atof(v);
-        else if (OPT("--unplug-at")) unplug_at = atof(v);
-        else if (OPT("--replug-after")) replug_after = atof(v);
-        else if (!strcmp(o, "--no-handshake")) a.handshake = 0;
-        else if (!strcmp(o, "--noise-only")) a.noise_only = 1;
+        if (OPT("--format"))
+            fmt = v;
+        else if (OPT("--channels"))
+            a.nc = atoi(v);
+        else if (OPT("--rate"))
+            rate = atof(v);
+        else if (OPT("--link"))
+            a.link = v;
+        else if (OPT("--file"))
+            file = v;
+        else if (OPT("--columns"))
+            columns = v;
+        else if (OPT("--scale"))
+            scale = atof(v);
+        else if (OPT("--seconds"))
+            seconds = atof(v);
+        else if (OPT("--seed"))
+            a.rng = strtoull(v, NULL, 10) + 1;
+        else if (OPT("--garbage"))
+            garbage = atol(v);
+        else if (OPT("--corrupt"))
+            corrupt = atof(v);
+        else if (OPT("--drop"))
+            drop = atof(v);
+        else if (OPT("--stall-at"))
+            stall_at = atof(v);
+        else if (OPT("--stall-for"))
+            stall_for = atof(v);
+        else if (OPT("--unplug-at"))
+            unplug_at = atof(v);
+        else if (OPT("--replug-after"))
+            replug_after = atof(v);
+        else if (!strcmp(o, "--no-handshake"))
+            a.handshake = 0;
+        else if (!strcmp(o, "--noise-only"))
+            a.noise_only = 1;
         else {
             fprintf(stderr, "usage: see the comment at the top of %s\n", __FILE__);
             return 1;

@@ -62,7 +62,7 @@ typedef struct run {
     uint64_t at[CAP]; /* the first CAP transitions: where decided, how far back-dated, which way */
     uint32_t delay[CAP];
     uint8_t on[CAP];
-    int nt, last;     /* transitions in all; the last one's state (-1: none yet) */
+    int nt, last; /* transitions in all; the last one's state (-1: none yet) */
 } run;
 
 static double x[2][MAXN], y[2][MAXN], lanes[4 * 300];
@@ -94,12 +94,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         const uint8_t *p = data + 2 * (i % m);
         int16_t v = (int16_t)(p[0] | p[1] << 8);
         double s = v * 0.25;
-        if (v == INT16_MIN) s = NAN;                 /* a lost sample */
-        if (v == INT16_MAX) s = 187500.0;            /* a railed 24-bit amplifier */
+        if (v == INT16_MIN) s = NAN;      /* a lost sample */
+        if (v == INT16_MAX) s = 187500.0; /* a railed 24-bit amplifier */
         x[0][i] = s, x[1][i] = -s;
     }
-    const mf_plugin *stages[4] = {&entry_butterworth, &entry_notch, (sel2 / 3) & 1 ? &entry_rms : &entry_linear_envelope,
-                                  &entry_cusum};
+    const mf_plugin *stages[4] = {&entry_butterworth, &entry_notch,
+                                  (sel2 / 3) & 1 ? &entry_rms : &entry_linear_envelope, &entry_cusum};
     /* one by one, blocks of 256 */
     void *a[4];
     for (int s = 0; s < 4; s++) a[s] = make(stages[s], fs, sel);

@@ -21,7 +21,11 @@ static int thr(void *ctx, int m, double on, double off, char *err, size_t n)
 }
 static void hello(void *ctx, const struct sockaddr_in *to) { (void)ctx, (void)to; }
 static void reps(void *ctx, int m) { (void)ctx, (void)m; }
-static int32_t tms(void *ctx) { (void)ctx; return 0; }
+static int32_t tms(void *ctx)
+{
+    (void)ctx;
+    return 0;
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

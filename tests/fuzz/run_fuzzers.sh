@@ -17,10 +17,10 @@ for dec in openbci_cyton openeeg_p2 bitalino ascii; do
   "$CC" $flags -DDECODER_SOURCE="\"$src/plugins/$dec.c\"" "$src/tests/fuzz/fuzz_decoder.c" -o "$out/fuzz_$dec" -lm
 done
 d=$src/daemon
-core="$d/osc/control.c $d/osc/osc_out.c $d/osc/osc_addr.c $d/osc/subscribers.c $d/config/config.c $d/base/diag.c \
+core="$d/osc/control.c $d/osc/osc_out.c $d/osc/osc_sys.c $d/osc/osc_addr.c $d/osc/subscribers.c $d/config/config.c $d/base/diag.c \
       $d/config/config_keys.c $d/base/log.c $d/base/clock.c $build/daemon/embedded_config.c"
 # shellcheck disable=SC2086
-"$CC" $flags -D_DEFAULT_SOURCE $(pkg-config --cflags liblo libevent libconfig libserialport) \
+"$CC" $flags -D_DEFAULT_SOURCE -DMYOFEED_VERSION=\"fuzz\" $(pkg-config --cflags liblo libevent libconfig libserialport) \
   "$src/tests/fuzz/fuzz_control.c" $core -o "$out/fuzz_control" \
   $(pkg-config --libs liblo libevent libconfig libserialport) -lm
 # the configuration loader

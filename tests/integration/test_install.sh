@@ -16,6 +16,15 @@ done
 pc=$(find "$p" -name myofeed-plugin.pc | head -1)
 [ -n "$pc" ] || { echo "FAIL: myofeed-plugin.pc was not installed"; exit 1; }
 "$p/bin/myofeedd" -c "$p/etc/myofeed/myofeed.cfg" --check-config
+# the .pc file's Version is the ABI the installed header declares
+hdr="$p/include/myofeed/plugin.h"
+abi="$(sed -n 's/^#define MF_ABI_MAJOR \([0-9]*\)$/\1/p' "$hdr").$(sed -n 's/^#define MF_ABI_MINOR \([0-9]*\)$/\1/p' "$hdr")"
+pcv=$(PKG_CONFIG_PATH=$(dirname "$pc") pkg-config --modversion myofeed-plugin)
+[ "$pcv" = "$abi" ] || { echo "FAIL: myofeed-plugin.pc says version $pcv, the header says ABI $abi"; exit 1; }
+PKG_CONFIG_PATH=$(dirname "$pc") pkg-config --atleast-version="$abi" myofeed-plugin \
+  || { echo "FAIL: pkg-config --atleast-version=$abi myofeed-plugin"; exit 1; }
+[ "$(PKG_CONFIG_PATH=$(dirname "$pc") pkg-config --variable=abi_major myofeed-plugin)" = "${abi%%.*}" ] \
+  || { echo "FAIL: myofeed-plugin.pc abi_major"; exit 1; }
 # an outside developer's plugin, built with nothing but the installed SDK
 mkdir "$tmp/mine"
 cflags=$(PKG_CONFIG_PATH=$(dirname "$pc") pkg-config --cflags myofeed-plugin)

@@ -152,8 +152,8 @@ static void test_detectors(void **st)
         for (int i = 0; i < a.n; i++)
             if (a.at[i] != b.at[i] || a.delay[i] != b.delay[i] || a.state[i] != b.state[i])
                 fail_msg("%s: transition %d at %llu (-%u, %d) against %llu (-%u, %d)", names[k], i,
-                         (unsigned long long)a.at[i], a.delay[i], a.state[i], (unsigned long long)b.at[i],
-                         b.delay[i], b.state[i]);
+                         (unsigned long long)a.at[i], a.delay[i], a.state[i], (unsigned long long)b.at[i], b.delay[i],
+                         b.state[i]);
         if (!strcmp(names[k], "cusum") || !strcmp(names[k], "adaptive")) assert_true(a.n >= 8); /* it did work */
     }
 }

@@ -44,7 +44,7 @@ static void test_missing_file_is_named_with_os_error(void **st)
     diag d;
     diag_init(&d);
     assert_null(config_load("/nonexistent/dir/my.cfg", NULL, 0, ".", &d));
-    assert_true(diag_has(&d, "/nonexistent/dir/my.cfg: ", "No such file or directory", NULL));
+    assert_true(diag_has(&d, "/nonexistent/dir/my.cfg: ", "No such file or directory", (const char *)NULL));
 }
 
 static void test_syntax_error_has_file_and_line(void **st)
@@ -52,9 +52,9 @@ static void test_syntax_error_has_file_and_line(void **st)
     (void)st;
     diag d;
     assert_null(load_text("source = {\n  type = \"synthetic\";\n  channels = = 4;\n};\n", &d));
-    assert_true(diag_has(&d, "t.cfg:3: ", "syntax error", NULL));
+    assert_true(diag_has(&d, "t.cfg:3: ", "syntax error", (const char *)NULL));
     assert_null(load_text("osc = { rate_hz = 5; rate_hz = 6; };\n", &d));
-    assert_true(diag_has(&d, "t.cfg:1: ", "duplicate setting", NULL));
+    assert_true(diag_has(&d, "t.cfg:1: ", "duplicate setting", (const char *)NULL));
 }
 
 static void test_unknown_key_suggests_the_right_one(void **st)
@@ -62,9 +62,9 @@ static void test_unknown_key_suggests_the_right_one(void **st)
     (void)st;
     diag d;
     assert_null(load_text(default_with("rate_hz = 50.0;", "rate_hx = 50.0;"), &d));
-    assert_true(diag_has(&d, "t.cfg:", "unknown key 'rate_hx' in osc", "did you mean 'rate_hz'?", NULL));
+    assert_true(diag_has(&d, "t.cfg:", "unknown key 'rate_hx' in osc", "did you mean 'rate_hz'?", (const char *)NULL));
     assert_null(load_text(default_with("muscles = (", "musles = 1;\nmuscles = ("), &d));
-    assert_true(diag_has(&d, "unknown key 'musles' in the top level", "did you mean 'muscles'?", NULL));
+    assert_true(diag_has(&d, "unknown key 'musles' in the top level", "did you mean 'muscles'?", (const char *)NULL));
 }
 
 static void test_wrong_type_is_rejected(void **st)
@@ -72,11 +72,11 @@ static void test_wrong_type_is_rejected(void **st)
     (void)st;
     diag d;
     assert_null(load_text(default_with("sample_rate = 2000.0;", "sample_rate = \"fast\";"), &d));
-    assert_true(diag_has(&d, "t.cfg:", "source.sample_rate must be a number, not a string", NULL));
+    assert_true(diag_has(&d, "t.cfg:", "source.sample_rate must be a number, not a string", (const char *)NULL));
     assert_null(load_text(default_with("channels = 4;", "channels = 4.5;"), &d));
-    assert_true(diag_has(&d, "source.channels must be a whole number", NULL));
+    assert_true(diag_has(&d, "source.channels must be a whole number", (const char *)NULL));
     assert_null(load_text(default_with("prefix = \"/emg\";", "prefix = 7;"), &d));
-    assert_true(diag_has(&d, "osc.prefix must be a string", NULL));
+    assert_true(diag_has(&d, "osc.prefix must be a string", (const char *)NULL));
 }
 
 static void test_integer_where_float_is_meant_just_works(void **st)
@@ -98,11 +98,12 @@ static void test_out_of_range_values_are_rejected(void **st)
     (void)st;
     diag d;
     assert_null(load_text(default_with("rate_hz = 50.0;", "rate_hz = 500.0;"), &d));
-    assert_true(diag_has(&d, "t.cfg:", "osc.rate_hz = 500 is out of range; use 1 to 200 Hz", NULL));
+    assert_true(diag_has(&d, "t.cfg:", "osc.rate_hz = 500 is out of range; use 1 to 200 Hz", (const char *)NULL));
     assert_null(load_text(default_with("channels = 4;", "channels = 0;"), &d));
-    assert_true(diag_has(&d, "source.channels = 0 is out of range", NULL));
+    assert_true(diag_has(&d, "source.channels = 0 is out of range", (const char *)NULL));
     assert_null(load_text(default_with("type = \"synthetic\";", "type = \"synthetc\";"), &d));
-    assert_true(diag_has(&d, "source.type = \"synthetc\" is not one of \"synthetic\", \"serial\", \"replay\"", NULL));
+    assert_true(diag_has(&d, "source.type = \"synthetc\" is not one of \"synthetic\", \"serial\", \"replay\"",
+                         (const char *)NULL));
 }
 
 static void test_duplicate_muscle_names_are_rejected(void **st)
@@ -110,7 +111,7 @@ static void test_duplicate_muscle_names_are_rejected(void **st)
     (void)st;
     diag d;
     assert_null(load_text(default_with("\"hamstring_right\"", "\"hamstring_left\""), &d));
-    assert_true(diag_has(&d, "t.cfg:", "muscle name \"hamstring_left\" is used twice (first at ", NULL));
+    assert_true(diag_has(&d, "t.cfg:", "muscle name \"hamstring_left\" is used twice (first at ", (const char *)NULL));
 }
 
 static void test_bad_muscle_names_are_rejected(void **st)
@@ -118,9 +119,9 @@ static void test_bad_muscle_names_are_rejected(void **st)
     (void)st;
     diag d;
     assert_null(load_text(default_with("\"glute_left\"", "\"Glute Left\""), &d));
-    assert_true(diag_has(&d, "muscle name \"Glute Left\" must start with a lower-case letter", NULL));
+    assert_true(diag_has(&d, "muscle name \"Glute Left\" must start with a lower-case letter", (const char *)NULL));
     assert_null(load_text(default_with("\"glute_left\"", "\"frame\""), &d));
-    assert_true(diag_has(&d, "muscle name \"frame\"", NULL));
+    assert_true(diag_has(&d, "muscle name \"frame\"", (const char *)NULL));
 }
 
 static void test_missing_parts_of_a_muscle_are_named(void **st)
@@ -128,14 +129,14 @@ static void test_missing_parts_of_a_muscle_are_named(void **st)
     (void)st;
     diag d;
     assert_null(load_text("muscles = ( { name = \"a\"; channel = 1; } );\n", &d));
-    assert_true(diag_has(&d, "t.cfg:1: ", "muscles.[0] needs envelope", NULL));
-    assert_true(diag_has(&d, "t.cfg:1: ", "muscles.[0] needs detector", NULL));
+    assert_true(diag_has(&d, "t.cfg:1: ", "muscles.[0] needs envelope", (const char *)NULL));
+    assert_true(diag_has(&d, "t.cfg:1: ", "muscles.[0] needs detector", (const char *)NULL));
     assert_null(load_text("muscles = ( { name = \"a\"; channel = 1; envelope = { window_ms = 5; };\n"
                           "  detector = { plugin = \"threshold\"; }; } );\n",
                           &d));
-    assert_true(diag_has(&d, "muscles.[0].envelope has no plugin", NULL));
+    assert_true(diag_has(&d, "muscles.[0].envelope has no plugin", (const char *)NULL));
     assert_null(load_text("source = { channels = 2; };\n", &d));
-    assert_true(diag_has(&d, "no muscles", NULL));
+    assert_true(diag_has(&d, "no muscles", (const char *)NULL));
 }
 
 static void test_every_problem_is_reported_not_just_the_first(void **st)
@@ -144,8 +145,8 @@ static void test_every_problem_is_reported_not_just_the_first(void **st)
     diag d;
     assert_null(load_text(default_with("rate_hz = 50.0;", "rate_hz = 0.0; lease = 3;"), &d));
     assert_true(d.n >= 2);
-    assert_true(diag_has(&d, "osc.rate_hz = 0", NULL));
-    assert_true(diag_has(&d, "unknown key 'lease' in osc", NULL));
+    assert_true(diag_has(&d, "osc.rate_hz = 0", (const char *)NULL));
+    assert_true(diag_has(&d, "unknown key 'lease' in osc", (const char *)NULL));
 }
 
 static void test_addresses_must_be_numeric(void **st)
@@ -153,15 +154,16 @@ static void test_addresses_must_be_numeric(void **st)
     (void)st;
     diag d;
     assert_null(load_text(default_with("control = \"127.0.0.1:17700\"", "control = \"myhost:17700\""), &d));
-    assert_true(diag_has(&d, "osc.control \"myhost:17700\" must be a numeric IPv4 HOST:PORT", NULL));
+    assert_true(diag_has(&d, "osc.control \"myhost:17700\" must be a numeric IPv4 HOST:PORT", (const char *)NULL));
     assert_null(load_text(default_with("control = \"127.0.0.1:17700\"", "control = \"127.0.0.1:99999\""), &d));
-    assert_true(diag_has(&d, "osc.control", NULL));
-    assert_null(load_text(default_with("destinations = (", "destinations = ( { host = \"example.org\"; port = 9000; }"), &d));
-    assert_true(diag_has(&d, "host \"example.org\" must be a numeric IPv4 address", NULL));
+    assert_true(diag_has(&d, "osc.control", (const char *)NULL));
+    assert_null(
+        load_text(default_with("destinations = (", "destinations = ( { host = \"example.org\"; port = 9000; }"), &d));
+    assert_true(diag_has(&d, "host \"example.org\" must be a numeric IPv4 address", (const char *)NULL));
     assert_null(load_text(default_with("destinations = (", "destinations = ( { host = \"127.0.0.1\"; }"), &d));
-    assert_true(diag_has(&d, "needs port", NULL));
+    assert_true(diag_has(&d, "needs port", (const char *)NULL));
     assert_null(load_text(default_with("allow = [ \"127.0.0.0/8\" ]", "allow = [ \"127.0.0.0/33\" ]"), &d));
-    assert_true(diag_has(&d, "osc.allow entries must be IPv4 CIDR", NULL));
+    assert_true(diag_has(&d, "osc.allow entries must be IPv4 CIDR", (const char *)NULL));
 }
 
 static void test_serial_source_needs_a_port_and_a_decoder(void **st)
@@ -169,8 +171,8 @@ static void test_serial_source_needs_a_port_and_a_decoder(void **st)
     (void)st;
     diag d;
     assert_null(load_text(default_with("type = \"synthetic\";", "type = \"serial\";"), &d));
-    assert_true(diag_has(&d, "needs source.port", NULL));
-    assert_true(diag_has(&d, "needs source.decoder", NULL));
+    assert_true(diag_has(&d, "needs source.port", (const char *)NULL));
+    assert_true(diag_has(&d, "needs source.decoder", (const char *)NULL));
 }
 
 static void test_overrides_set_scalars(void **st)
@@ -183,7 +185,7 @@ static void test_overrides_set_scalars(void **st)
     config *c = config_load(write_temp("ov.cfg", default_with("session = {", "sessionx = {")), ov, 5, ".", &d);
     /* sessionx is unknown: rejected even with overrides */
     assert_null(c);
-    assert_true(diag_has(&d, "unknown key 'sessionx'", NULL));
+    assert_true(diag_has(&d, "unknown key 'sessionx'", (const char *)NULL));
     diag_init(&d);
     c = config_load(NULL, ov, 5, ".", &d);
     assert_non_null(c);
@@ -209,23 +211,23 @@ static void test_bad_overrides_are_errors(void **st)
     const char *bad1[] = {"nosuch.key=1"};
     diag_init(&d);
     assert_null(config_load(NULL, bad1, 1, ".", &d));
-    assert_true(diag_has(&d, "-o nosuch.key=1: unknown setting 'nosuch.key'", NULL));
+    assert_true(diag_has(&d, "-o nosuch.key=1: unknown setting 'nosuch.key'", (const char *)NULL));
     const char *bad2[] = {"osc.rate_hz=fast"};
     diag_init(&d);
     assert_null(config_load(NULL, bad2, 1, ".", &d));
-    assert_true(diag_has(&d, "-o osc.rate_hz=fast", "needs a number", NULL));
+    assert_true(diag_has(&d, "-o osc.rate_hz=fast", "needs a number", (const char *)NULL));
     const char *bad3[] = {"osc.rate_hz=1000"};
     diag_init(&d);
     assert_null(config_load(NULL, bad3, 1, ".", &d));
-    assert_true(diag_has(&d, "-o osc.rate_hz=1000: osc.rate_hz = 1000 is out of range", NULL));
+    assert_true(diag_has(&d, "-o osc.rate_hz=1000: osc.rate_hz = 1000 is out of range", (const char *)NULL));
     const char *bad4[] = {"novalue"};
     diag_init(&d);
     assert_null(config_load(NULL, bad4, 1, ".", &d));
-    assert_true(diag_has(&d, "expected -o KEY=VALUE", NULL));
+    assert_true(diag_has(&d, "expected -o KEY=VALUE", (const char *)NULL));
     const char *bad5[] = {"osc=1"};
     diag_init(&d);
     assert_null(config_load(NULL, bad5, 1, ".", &d));
-    assert_true(diag_has(&d, "osc is a group or list", NULL));
+    assert_true(diag_has(&d, "osc is a group or list", (const char *)NULL));
 }
 
 static void test_replay_columns_default_to_the_muscles_channels(void **st)
@@ -238,8 +240,7 @@ static void test_replay_columns_default_to_the_muscles_channels(void **st)
     assert_int_equal(c->source.n_columns, 4);
     for (int k = 0; k < 4; k++) assert_int_equal(c->source.columns[k].index, k + 1);
     config_free(c);
-    c = load_text(default_with("type = \"synthetic\";", "type = \"replay\"; file = \"x.txt\"; columns = [3, 5];"),
-                  &d);
+    c = load_text(default_with("type = \"synthetic\";", "type = \"replay\"; file = \"x.txt\"; columns = [3, 5];"), &d);
     assert_non_null(c);
     assert_int_equal(c->source.n_columns, 2);
     assert_int_equal(c->source.columns[0].index, 3);
@@ -296,7 +297,8 @@ static void test_the_key_table_drives_the_checks(void **st)
     assert_null(load_text("source = { watchdog_ms = 10; };\nmuscles = ( { name = \"a\"; channel = 1; envelope = { "
                           "plugin = \"rms\"; }; detector = { plugin = \"cusum\"; }; } );\n",
                           &d));
-    assert_true(diag_has(&d, "t.cfg:1: ", "source.watchdog_ms = 10 is out of range; use 50 to 600000 ms", NULL));
+    assert_true(
+        diag_has(&d, "t.cfg:1: ", "source.watchdog_ms = 10 is out of range; use 50 to 600000 ms", (const char *)NULL));
     const char *ov[] = {"source.watchdog_ms=250", "source.baud=9600"};
     diag_init(&d);
     config *c = config_load(NULL, ov, 2, ".", &d);
@@ -307,7 +309,7 @@ static void test_the_key_table_drives_the_checks(void **st)
     const char *bad[] = {"source.baud=fast"};
     diag_init(&d);
     assert_null(config_load(NULL, bad, 1, ".", &d));
-    assert_true(diag_has(&d, "-o source.baud=fast", "needs a number", NULL));
+    assert_true(diag_has(&d, "-o source.baud=fast", "needs a number", (const char *)NULL));
 }
 
 /* Configuration text (the fuzzer's entry) gives the same checks as a file. */
@@ -317,7 +319,7 @@ static void test_configuration_text_is_checked_like_a_file(void **st)
     diag d;
     diag_init(&d);
     assert_null(config_load_text("osc = { rate_hz = 0; };", ".", &d));
-    assert_true(diag_has(&d, "(configuration text):1: ", "osc.rate_hz = 0 is out of range", NULL));
+    assert_true(diag_has(&d, "(configuration text):1: ", "osc.rate_hz = 0 is out of range", (const char *)NULL));
     diag_init(&d);
     config *c = config_load_text(embedded_config, ".", &d);
     assert_non_null(c);

@@ -63,7 +63,11 @@ static int op_calibrate(void *ctx, int m, cal_kind kind, double secs, char *err,
     (void)err, (void)n;
     return 0;
 }
-static int32_t op_t_ms(void *ctx) { (void)ctx; return 1234; }
+static int32_t op_t_ms(void *ctx)
+{
+    (void)ctx;
+    return 1234;
+}
 
 static int setup(void **st)
 {
@@ -113,10 +117,14 @@ static int build(char *buf, size_t cap, const char *path, const char *types, ...
     va_list ap;
     va_start(ap, types);
     for (const char *t = types; *t; t++) {
-        if (*t == 'i') lo_message_add_int32(m, va_arg(ap, int));
-        else if (*t == 'f') lo_message_add_float(m, (float)va_arg(ap, double));
-        else if (*t == 's') lo_message_add_string(m, va_arg(ap, const char *));
-        else if (*t == 'd') lo_message_add_double(m, va_arg(ap, double));
+        if (*t == 'i')
+            lo_message_add_int32(m, va_arg(ap, int));
+        else if (*t == 'f')
+            lo_message_add_float(m, (float)va_arg(ap, double));
+        else if (*t == 's')
+            lo_message_add_string(m, va_arg(ap, const char *));
+        else if (*t == 'd')
+            lo_message_add_double(m, va_arg(ap, double));
     }
     va_end(ap);
     size_t len = cap;

@@ -68,18 +68,19 @@ static void feed(const mf_plugin *p, void *d, const uint8_t *b, size_t n, size_t
 static void test_cyton_reference_packet(void **st)
 {
     (void)st;
-    const uint8_t pkt[] = {0xA0, 0x2A, 0x00, 0x03, 0xE8, 0xFF, 0xFC, 0x18, 0x00, 0x00, 0x00, 0x7F, 0xFF,
-                           0xFF, 0x80, 0x00, 0x00, 0x00, 0x00, 0x01, 0xFF, 0xFF, 0xFF, 0x00, 0xAE, 0xC3,
-                           0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0xC0};
+    const uint8_t pkt[] = {0xA0, 0x2A, 0x00, 0x03, 0xE8, 0xFF, 0xFC, 0x18, 0x00, 0x00, 0x00,
+                           0x7F, 0xFF, 0xFF, 0x80, 0x00, 0x00, 0x00, 0x00, 0x01, 0xFF, 0xFF,
+                           0xFF, 0x00, 0xAE, 0xC3, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0xC0};
     const double want[8] = {22.3517, -22.3517, 0, 187500.0, -187500.0, 0.0224, -0.0224, 999.995};
     const mf_plugin *p;
-    void *d = make(&p, "openbci-cyton", NULL);
+    void *d = make(&p, "openbci-cyton", (const char *)NULL);
     static got g;
     g.n = 0;
     feed(p, d, pkt, sizeof pkt, 0, &g);
     assert_int_equal(g.n, 1);
     for (int c = 0; c < 8; c++)
-        if (fabs(g.f[0][c] - want[c]) > 1e-3 + 1e-6 * fabs(want[c])) fail_msg("ch%d %g != %g", c + 1, g.f[0][c], want[c]);
+        if (fabs(g.f[0][c] - want[c]) > 1e-3 + 1e-6 * fabs(want[c]))
+            fail_msg("ch%d %g != %g", c + 1, g.f[0][c], want[c]);
     p->destroy(d);
 }
 
@@ -99,25 +100,31 @@ static size_t stream(enum wire_format fmt, int nc, int frames, uint32_t first, u
 /* one step of each format's resolution (BITalino channels 5-6 are 6-bit) */
 static double tol_ch(enum wire_format f, int c)
 {
-    return f == WIRE_CYTON || f == WIRE_CYTON_DAISY ? 0.03 : f == WIRE_P2 ? 1.0 : f == WIRE_BITALINO ? (c < 4 ? 3.3 : 52) : 0.51;
+    return f == WIRE_CYTON || f == WIRE_CYTON_DAISY ? 0.03
+           : f == WIRE_P2                           ? 1.0
+           : f == WIRE_BITALINO                     ? (c < 4 ? 3.3 : 52)
+                                                    : 0.51;
 }
 #define tol_of(f) tol_ch((f), 0)
 
 static void *decoder_for(enum wire_format f, const mf_plugin **p, int nc)
 {
     switch (f) {
-    case WIRE_CYTON: return make(p, "openbci-cyton", NULL);
-    case WIRE_CYTON_DAISY: return make(p, "openbci-cyton", "daisy", 1.0, NULL);
-    case WIRE_P2: return make(p, "openeeg-p2", "channels", (double)nc, NULL);
-    case WIRE_BITALINO: return make(p, "bitalino", "channels", (double)nc, NULL);
-    case WIRE_ASCII: return make(p, "ascii", "channels", (double)nc, "offset", 512.0, NULL);
+    case WIRE_CYTON: return make(p, "openbci-cyton", (const char *)NULL);
+    case WIRE_CYTON_DAISY: return make(p, "openbci-cyton", "daisy", 1.0, (const char *)NULL);
+    case WIRE_P2: return make(p, "openeeg-p2", "channels", (double)nc, (const char *)NULL);
+    case WIRE_BITALINO: return make(p, "bitalino", "channels", (double)nc, (const char *)NULL);
+    case WIRE_ASCII: return make(p, "ascii", "channels", (double)nc, "offset", 512.0, (const char *)NULL);
     }
     return NULL;
 }
 
-static const struct { enum wire_format f; int nc; } formats[] = {
-    {WIRE_CYTON, 8}, {WIRE_CYTON_DAISY, 16}, {WIRE_P2, 6}, {WIRE_P2, 2}, {WIRE_BITALINO, 1}, {WIRE_BITALINO, 3},
-    {WIRE_BITALINO, 4}, {WIRE_BITALINO, 6}, {WIRE_ASCII, 1}, {WIRE_ASCII, 3},
+static const struct {
+    enum wire_format f;
+    int nc;
+} formats[] = {
+    {WIRE_CYTON, 8},    {WIRE_CYTON_DAISY, 16}, {WIRE_P2, 6},       {WIRE_P2, 2},    {WIRE_BITALINO, 1},
+    {WIRE_BITALINO, 3}, {WIRE_BITALINO, 4},     {WIRE_BITALINO, 6}, {WIRE_ASCII, 1}, {WIRE_ASCII, 3},
 };
 
 static void test_streams_split_at_every_position_decode_the_same(void **st)
@@ -254,7 +261,8 @@ static void test_one_percent_corruption_keeps_the_clean_frames(void **st)
         for (int i = 0; i < 2000 && k < (int)g.n; i++) {
             if (dirty[i]) continue;
             for (int j = k; j < (int)g.n && j < k + 40; j++)
-                if (fabs(g.f[j][0] - vals[i][0]) <= tol_of(fs[t]) && fabs(g.f[j][ncs[t] - 1] - vals[i][ncs[t] - 1]) <= tol_of(fs[t])) {
+                if (fabs(g.f[j][0] - vals[i][0]) <= tol_of(fs[t]) &&
+                    fabs(g.f[j][ncs[t] - 1] - vals[i][ncs[t] - 1]) <= tol_of(fs[t])) {
                     found++;
                     k = j + 1;
                     break;
@@ -286,7 +294,7 @@ static void test_daisy_pairs_board_and_daisy_packets(void **st)
     n += m;
     n += wire_encode(WIRE_CYTON_DAISY, 16, v, 2, buf + n);
     const mf_plugin *p;
-    void *d = make(&p, "openbci-cyton", "daisy", 1.0, NULL);
+    void *d = make(&p, "openbci-cyton", "daisy", 1.0, (const char *)NULL);
     assert_int_equal(p->decoder->channels(d), 16);
     g.n = 0;
     feed(p, d, buf, n, 0, &g);
@@ -302,7 +310,7 @@ static void test_reference_frames_of_p2_and_bitalino(void **st)
     const uint8_t p2pkt[] = {0xA5, 0x5A, 0x02, 0x07, 0x02, 0x00, 0x03, 0xFF, 0x00,
                              0x00, 0x02, 0x58, 0x02, 0x00, 0x02, 0x00, 0x01};
     const mf_plugin *p;
-    void *d = make(&p, "openeeg-p2", NULL);
+    void *d = make(&p, "openeeg-p2", (const char *)NULL);
     g.n = 0;
     feed(p, d, p2pkt, sizeof p2pkt, 0, &g);
     assert_int_equal(g.n, 1);
@@ -314,7 +322,7 @@ static void test_reference_frames_of_p2_and_bitalino(void **st)
        is repeated with consecutive sequence numbers because a lock needs 3 frames. */
     const uint8_t one[] = {0x00, 0x38, 0x53};
     const uint8_t six[] = {0x7F, 0xC8, 0x2B, 0x19, 0xFF, 0x03, 0x88, 0x92};
-    d = make(&p, "bitalino", "channels", 1.0, NULL);
+    d = make(&p, "bitalino", "channels", 1.0, (const char *)NULL);
     uint8_t s1[9];
     double zero = 0;
     wire_encode(WIRE_BITALINO, 1, &zero, 3, s1);
@@ -325,7 +333,7 @@ static void test_reference_frames_of_p2_and_bitalino(void **st)
     assert_int_equal(g.n, 3);
     assert_true(fabs(g.f[2][0]) < 1e-9);
     p->destroy(d);
-    d = make(&p, "bitalino", "channels", 6.0, NULL);
+    d = make(&p, "bitalino", "channels", 6.0, (const char *)NULL);
     uint8_t s6[24];
     double v6[6] = {0, 0, 0, 0, 0, 0};
     wire_encode(WIRE_BITALINO, 6, v6, 7, s6);
@@ -335,8 +343,12 @@ static void test_reference_frames_of_p2_and_bitalino(void **st)
     feed(p, d, s6, 24, 0, &g);
     assert_int_equal(g.n, 3);
     const double bs = 3.3 / 1009 * 1e6;
-    const double want[6] = {0, (1023 / 1024.0 - 0.5) * bs, (100 / 1024.0 - 0.5) * bs, (700 / 1024.0 - 0.5) * bs,
-                            (33 / 64.0 - 0.5) * bs, (63 / 64.0 - 0.5) * bs};
+    const double want[6] = {0,
+                            (1023 / 1024.0 - 0.5) * bs,
+                            (100 / 1024.0 - 0.5) * bs,
+                            (700 / 1024.0 - 0.5) * bs,
+                            (33 / 64.0 - 0.5) * bs,
+                            (63 / 64.0 - 0.5) * bs};
     for (int c = 0; c < 6; c++)
         if (fabs(g.f[2][c] - want[c]) > 1e-6) fail_msg("bitalino ch%d %g != %g", c + 1, g.f[2][c], want[c]);
     p->destroy(d);
@@ -348,7 +360,7 @@ static void test_bitalino_locks_only_on_three_consecutive_frames(void **st)
     static got g;
     uint8_t buf[64];
     const mf_plugin *p;
-    void *d = make(&p, "bitalino", "channels", 1.0, NULL);
+    void *d = make(&p, "bitalino", "channels", 1.0, (const char *)NULL);
     static const int seqs[] = {1, 9, 10, 11};
     size_t n = 0;
     for (int i = 0; i < 4; i++) {
@@ -373,7 +385,7 @@ static void test_ascii_lines(void **st)
     const char *text = "garbage-partial\r\nMyoWare Example_01_analogRead_SINGLE\r\n512,600\r\nA0:100 A1:200\n"
                        "1,2,3\n\n7;8\r\nx,1\n-5.5\t4e1\n";
     const mf_plugin *p;
-    void *d = make(&p, "ascii", "channels", 2.0, "scale", 2.0, NULL);
+    void *d = make(&p, "ascii", "channels", 2.0, "scale", 2.0, (const char *)NULL);
     g.n = 0;
     feed(p, d, (const uint8_t *)text, strlen(text), 3, &g);
     assert_int_equal(g.n, 4);
@@ -398,7 +410,7 @@ static void test_handshakes(void **st)
     (void)st;
     const mf_plugin *p;
     uint32_t n;
-    void *d = make(&p, "openbci-cyton", NULL);
+    void *d = make(&p, "openbci-cyton", (const char *)NULL);
     const mf_handshake_step *h = p->decoder->handshake(d, &n);
     assert_int_equal(n, 4);
     assert_string_equal(h[1].send, "v");
@@ -407,7 +419,7 @@ static void test_handshakes(void **st)
     uint32_t len;
     assert_int_equal(p->decoder->stop_command(d, &len)[0], 's');
     p->destroy(d);
-    d = make(&p, "bitalino", "channels", 2.0, NULL);
+    d = make(&p, "bitalino", "channels", 2.0, (const char *)NULL);
     h = p->decoder->handshake(d, &n);
     assert_int_equal((uint8_t)h[2].send[0], 0xC3); /* 1000 Hz */
     assert_int_equal((uint8_t)h[3].send[0], 0x0D); /* A1 + A2 live */

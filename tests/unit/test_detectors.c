@@ -91,7 +91,7 @@ static void test_every_detector_finds_a_clear_contraction_after_the_lead_in(void
     static double x[N];
     for (int k = 0; k < N_DET; k++) {
         const mf_plugin *p;
-        void *d = make(&p, detectors[k], NULL);
+        void *d = make(&p, detectors[k], (const char *)NULL);
         rest(x, N);
         for (int i = 5000; i < 7000; i++) x[i] = 40.0;
         result r;
@@ -100,7 +100,8 @@ static void test_every_detector_finds_a_clear_contraction_after_the_lead_in(void
         assert_int_equal(r.on[0], 1);
         /* onset reported at the crossing of the detector's own statistic: the raw envelope (adaptive), its
            20 ms average (baseline-sd), or 60 % of a 20 ms window above (double-threshold) */
-        if (!(r.at[0] >= 5000 && r.at[0] <= 5013)) fail_msg("%s: onset at %llu", detectors[k], (unsigned long long)r.at[0]);
+        if (!(r.at[0] >= 5000 && r.at[0] <= 5013))
+            fail_msg("%s: onset at %llu", detectors[k], (unsigned long long)r.at[0]);
         assert_true(r.decided[0] - 5000 <= 60); /* decided within min_on + window */
         assert_int_equal(r.on[1], 0);
         assert_true(r.at[1] >= 6999 && r.at[1] <= 7030);
@@ -115,7 +116,7 @@ static void test_nothing_is_reported_during_the_lead_in(void **st)
     static double x[N];
     for (int k = 0; k < N_DET; k++) {
         const mf_plugin *p;
-        void *d = make(&p, detectors[k], NULL);
+        void *d = make(&p, detectors[k], (const char *)NULL);
         rest(x, 3000);
         for (int i = 100; i < 300; i++) x[i] = 80.0; /* inside the lead-in: learnt or skipped, never reported */
         result r;
@@ -132,7 +133,7 @@ static void test_contractions_shorter_than_min_on_are_not_reported(void **st)
     static double x[N];
     for (int k = 0; k < N_DET; k++) {
         const mf_plugin *p;
-        void *d = make(&p, detectors[k], "min_on_ms", 50.0, NULL);
+        void *d = make(&p, detectors[k], "min_on_ms", 50.0, (const char *)NULL);
         rest(x, N);
         for (int i = 5000; i < 5030; i++) x[i] = 60.0; /* 30 ms */
         result r;
@@ -148,7 +149,7 @@ static void test_chatter_gives_one_contraction(void **st)
     static double x[N];
     for (int k = 0; k < N_DET; k++) {
         const mf_plugin *p;
-        void *d = make(&p, detectors[k], "min_off_ms", 100.0, NULL);
+        void *d = make(&p, detectors[k], "min_off_ms", 100.0, (const char *)NULL);
         rest(x, N);
         for (int i = 5000; i < 9000; i++) x[i] = (i / 13) % 2 ? 40.0 : 12.0;
         for (int i = 5500; i < 9000; i += 700)
@@ -176,15 +177,15 @@ static void test_tracking_detectors_follow_a_drifting_rest_level(void **st)
     for (int i = 100000; i < 102000; i++) c[i] = 80.0;
     for (int k = 2; k < N_DET; k++) { /* adaptive and cusum */
         const mf_plugin *p;
-        void *d = make(&p, detectors[k], NULL);
+        void *d = make(&p, detectors[k], (const char *)NULL);
         result r;
         run(p, d, x, n, &r);
         if (r.n != 0) fail_msg("%s: %d transitions from drift alone", detectors[k], r.n);
         p->destroy(d);
-        d = make(&p, detectors[k], NULL);
+        d = make(&p, detectors[k], (const char *)NULL);
         run(p, d, c, n, &r); /* and a real contraction late in the session is still found */
-        if (r.n != 2 || r.at[0] != 100000) fail_msg("%s: %d transitions, first at %llu", detectors[k], r.n,
-                                                   (unsigned long long)r.at[0]);
+        if (r.n != 2 || r.at[0] != 100000)
+            fail_msg("%s: %d transitions, first at %llu", detectors[k], r.n, (unsigned long long)r.at[0]);
         p->destroy(d);
     }
     memcpy(x, c, sizeof c);
@@ -195,7 +196,7 @@ static void test_tracking_detectors_follow_a_drifting_rest_level(void **st)
     static double y[N * 6];
     memcpy(y, x, sizeof y);
     for (int i = 100000; i < 102000; i++) y[i] = x[i - 10000];
-    d = make(&p, "baseline-sd", NULL);
+    d = make(&p, "baseline-sd", (const char *)NULL);
     run(p, d, y, n, &r);
     assert_true(r.n >= 1);
     p->destroy(d);
@@ -207,7 +208,7 @@ static void test_saturation_and_lost_samples(void **st)
     static double x[N];
     for (int k = 0; k < N_DET; k++) {
         const mf_plugin *p;
-        void *d = make(&p, detectors[k], NULL);
+        void *d = make(&p, detectors[k], (const char *)NULL);
         rest(x, N);
         for (int i = 5000; i < 6000; i++) x[i] = 1e9; /* a clipped, railed input */
         for (int i = 8000; i < 9000; i++) x[i] = NAN; /* a decoder gap */
@@ -216,7 +217,8 @@ static void test_saturation_and_lost_samples(void **st)
         run(p, d, x, N, &r);
         if (r.n != 2) fail_msg("%s: %d transitions", detectors[k], r.n);
         if (!(r.at[0] >= 5000 && r.at[0] <= 5013 && r.on[1] == 0 && r.at[1] < 6100))
-            fail_msg("%s: %llu %d %llu", detectors[k], (unsigned long long)r.at[0], r.on[1], (unsigned long long)r.at[1]);
+            fail_msg("%s: %llu %d %llu", detectors[k], (unsigned long long)r.at[0], r.on[1],
+                     (unsigned long long)r.at[1]);
         assert_true(r.max_act == 1.0 && r.min_act >= 0.0);
         assert_int_equal(p->detector->active(d), 0);
         p->destroy(d);
@@ -229,7 +231,7 @@ static void test_runtime_thresholds_and_calibration(void **st)
     static double x[N];
     for (int k = 0; k < N_DET; k++) {
         const mf_plugin *p;
-        void *d = make(&p, detectors[k], NULL);
+        void *d = make(&p, detectors[k], (const char *)NULL);
         p->destroy(NULL); /* the ABI: must do nothing */
         int on = params_index(p, "on"), off = params_index(p, "off");
         assert_true(on >= 0 && off >= 0);
@@ -249,7 +251,8 @@ static void test_runtime_thresholds_and_calibration(void **st)
         /* a calibration with rest statistics replaces the lead-in and scales activation */
         p->destroy(d);
         /* (cusum smooths its activation for displays: unsmoothed here, to read the scale exactly) */
-        d = strcmp(detectors[k], "cusum") ? make(&p, detectors[k], NULL) : make(&p, "cusum", "act_ms", 0.0, NULL);
+        d = strcmp(detectors[k], "cusum") ? make(&p, detectors[k], (const char *)NULL)
+                                          : make(&p, "cusum", "act_ms", 0.0, (const char *)NULL);
         mf_calibration cal = {5.0, 105.0, 0.3};
         p->detector->set_calibration(d, &cal);
         double y[200];

@@ -69,7 +69,7 @@ static void test_generator_is_deterministic(void **st)
     assert_true(memcmp(a.x, c.x, sizeof(double) * 1000) != 0);
     for (int i = 0; i < a.n_truth; i++) {
         assert_true(a.t[i].on >= 4000 && a.t[i].off > a.t[i].on && a.t[i].off < a.n);
-        assert_int_equal(a.t[i].ref, a.t[i].on); /* delays from the truth onset by default */
+        assert_int_equal(a.t[i].ref, a.t[i].on);               /* delays from the truth onset by default */
         if (i) assert_true(a.t[i].on > a.t[i - 1].off + 1000); /* at least 1 s of rest between */
     }
     /* delays measured from the half-plateau point: the same signal and truths, a later reference on the ramp */

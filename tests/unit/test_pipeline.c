@@ -63,7 +63,7 @@ static void test_unknown_plugin_is_named_with_line(void **st)
     (void)st;
     built b;
     assert_int_equal(build(&b, default_with("plugin = \"notch\"", "plugin = \"notcj\"")), -1);
-    assert_true(diag_has(&b.d, "p.cfg:", "muscle 'hamstring_left', filter: no plugin 'notcj'", NULL));
+    assert_true(diag_has(&b.d, "p.cfg:", "muscle 'hamstring_left', filter: no plugin 'notcj'", (const char *)NULL));
     unbuild(&b);
 }
 
@@ -72,7 +72,8 @@ static void test_plugin_of_the_wrong_kind_is_refused(void **st)
     (void)st;
     built b;
     assert_int_equal(build(&b, default_with("plugin = \"linear-envelope\"", "plugin = \"threshold\"")), -1);
-    assert_true(diag_has(&b.d, "envelope 'threshold': plugin 'threshold' is a detector, not a envelope", NULL));
+    assert_true(
+        diag_has(&b.d, "envelope 'threshold': plugin 'threshold' is a detector, not a envelope", (const char *)NULL));
     unbuild(&b);
 }
 
@@ -81,19 +82,20 @@ static void test_bad_plugin_parameters_are_refused(void **st)
     (void)st;
     built b;
     assert_int_equal(build(&b, default_with("on = 1.7;", "treshold = 1.7;")), -1);
-    assert_true(diag_has(&b.d, "p.cfg:", "detector 'cusum': unknown parameter 'treshold'", NULL));
+    assert_true(diag_has(&b.d, "p.cfg:", "detector 'cusum': unknown parameter 'treshold'", (const char *)NULL));
     unbuild(&b);
     assert_int_equal(build(&b, default_with("order = 2;", "order = 9;")), -1);
-    assert_true(diag_has(&b.d, "filter 'butterworth': order = 9 is out of range; use 1 to 8", NULL));
+    assert_true(diag_has(&b.d, "filter 'butterworth': order = 9 is out of range; use 1 to 8", (const char *)NULL));
     unbuild(&b);
     assert_int_equal(build(&b, default_with("order = 2;", "order = 2.5;")), -1);
-    assert_true(diag_has(&b.d, "order must be a whole number", NULL));
+    assert_true(diag_has(&b.d, "order must be a whole number", (const char *)NULL));
     unbuild(&b);
     assert_int_equal(build(&b, default_with("type = \"bandpass\";", "type = \"bandpas\";")), -1);
-    assert_true(diag_has(&b.d, "type must be one of \"lowpass\", \"highpass\", \"bandpass\", \"bandstop\"", NULL));
+    assert_true(diag_has(&b.d, "type must be one of \"lowpass\", \"highpass\", \"bandpass\", \"bandstop\"",
+                         (const char *)NULL));
     unbuild(&b);
     assert_int_equal(build(&b, default_with("cutoff_hz = 80.0;", "cutoff_hz = \"low\";")), -1);
-    assert_true(diag_has(&b.d, "cutoff_hz must be a number (Hz), not a string", NULL));
+    assert_true(diag_has(&b.d, "cutoff_hz must be a number (Hz), not a string", (const char *)NULL));
     unbuild(&b);
 }
 
@@ -102,15 +104,17 @@ static void test_create_failures_carry_the_plugins_reason(void **st)
     (void)st;
     built b;
     assert_int_equal(build(&b, default_with("high_hz = 450.0;", "high_hz = 1200.0;")), -1);
-    assert_true(diag_has(&b.d, "p.cfg:", "muscle 'hamstring_left', filter 'butterworth': high_hz 1200 must be below "
-                               "Nyquist (1000 Hz at 2000 Hz)",
-                         NULL));
+    assert_true(diag_has(&b.d, "p.cfg:",
+                         "muscle 'hamstring_left', filter 'butterworth': high_hz 1200 must be below "
+                         "Nyquist (1000 Hz at 2000 Hz)",
+                         (const char *)NULL));
     unbuild(&b);
     assert_int_equal(build(&b, default_with("on = 1.7; off = 1.7;", "on = 1.7; off = 3.0;")), -1);
-    assert_true(diag_has(&b.d, "off 3 must not exceed on 1.7", NULL));
+    assert_true(diag_has(&b.d, "off 3 must not exceed on 1.7", (const char *)NULL));
     unbuild(&b);
-    assert_int_equal(build(&b, default_with("{ plugin = \"notch\";", "{ plugin = \"bad_create\"; } , { plugin = \"notch\";")), -1);
-    assert_true(diag_has(&b.d, "filter 'bad_create': the electrode impedance is too high", NULL));
+    assert_int_equal(
+        build(&b, default_with("{ plugin = \"notch\";", "{ plugin = \"bad_create\"; } , { plugin = \"notch\";")), -1);
+    assert_true(diag_has(&b.d, "filter 'bad_create': the electrode impedance is too high", (const char *)NULL));
     unbuild(&b);
 }
 
@@ -119,9 +123,10 @@ static void test_channel_beyond_the_source_is_rejected(void **st)
     (void)st;
     built b;
     assert_int_equal(build(&b, default_with("channel = 4;", "channel = 5;")), -1);
-    assert_true(diag_has(&b.d, "p.cfg:", "muscle 'glute_right' uses channel 5 but the source delivers 4 channels "
-                               "(source.channels at /tmp/myofeed-test-",
-                         NULL));
+    assert_true(diag_has(&b.d, "p.cfg:",
+                         "muscle 'glute_right' uses channel 5 but the source delivers 4 channels "
+                         "(source.channels at /tmp/myofeed-test-",
+                         (const char *)NULL));
     unbuild(&b);
 }
 
@@ -232,7 +237,8 @@ static void test_a_1_0_plugin_still_works_in_a_shared_stage(void **st)
     int n = 0;
     for (const char *at = embedded_config, *hit; (hit = strstr(at, from)); at = hit + strlen(from), n++) {
         o += (size_t)snprintf(text + o, sizeof text - o, "%.*s%s", (int)(hit - at), at, to);
-        if (!strstr(hit + strlen(from), from)) o += (size_t)snprintf(text + o, sizeof text - o, "%s", hit + strlen(from));
+        if (!strstr(hit + strlen(from), from))
+            o += (size_t)snprintf(text + o, sizeof text - o, "%s", hit + strlen(from));
     }
     assert_int_equal(n, 4);
     frames_flow(text);
@@ -295,7 +301,8 @@ static void same_with_and_without_lanes(const char *text, const char *what)
     run_recorded(text, 0, &b);
     for (int m = 0; m < 4; m++) {
         for (int i = 0; i < LN; i++)
-            if (memcmp(&a.env[m][i], &b.env[m][i], sizeof(double)) || memcmp(&a.act[m][i], &b.act[m][i], sizeof(double)))
+            if (memcmp(&a.env[m][i], &b.env[m][i], sizeof(double)) ||
+                memcmp(&a.act[m][i], &b.act[m][i], sizeof(double)))
                 fail_msg("%s: muscle %d sample %d: env %.17g / %.17g, act %.17g / %.17g (lanes / one by one)", what, m,
                          i, a.env[m][i], b.env[m][i], a.act[m][i], b.act[m][i]);
         assert_int_equal(a.n_tr[m], b.n_tr[m]);

@@ -164,7 +164,7 @@ static void test_load_all_lists_good_and_reports_bad(void **st)
         good += !strcmp(plugin_host_at(h, i)->name, "gain") || !strcmp(plugin_host_at(h, i)->name, "bad_create");
     assert_int_equal(good, 2);
     assert_int_equal(d.n, 6);
-    assert_true(diag_has(&d, "bad_major.so", "ABI 2.0", NULL));
+    assert_true(diag_has(&d, "bad_major.so", "ABI 2.0", (const char *)NULL));
     plugin_host_free(h);
 }
 

@@ -154,9 +154,9 @@ static void test_pct_mvc_thresholds_follow_calibration(void **st)
     mf_calibration cal = {10, 110};
     thr->detector->set_calibration(d, &cal);
     double x[300];
-    fill(x, 0, 100, 45);    /* 35 % MVC: below on */
-    fill(x, 100, 200, 55);  /* 45 %: on */
-    fill(x, 200, 300, 25);  /* 15 %: off */
+    fill(x, 0, 100, 45);   /* 35 % MVC: below on */
+    fill(x, 100, 200, 55); /* 45 %: on */
+    fill(x, 200, 300, 25); /* 15 %: off */
     run_out o;
     run(d, x, 300, &o);
     assert_int_equal(o.n, 2);
@@ -170,7 +170,7 @@ static void test_runtime_thresholds_are_range_checked(void **st)
     (void)st;
     void *d = make(15, 8, 0, 0, 0);
     int on = params_index(thr, "on"), off = params_index(thr, "off"), units = params_index(thr, "units");
-    assert_int_equal(thr->set_param(d, (uint32_t)on, 5), MF_ERR_RANGE); /* below off */
+    assert_int_equal(thr->set_param(d, (uint32_t)on, 5), MF_ERR_RANGE);   /* below off */
     assert_int_equal(thr->set_param(d, (uint32_t)off, 20), MF_ERR_RANGE); /* above on */
     assert_int_equal(thr->set_param(d, (uint32_t)on, NAN), MF_ERR_RANGE);
     assert_int_equal(thr->set_param(d, (uint32_t)on, -1), MF_ERR_RANGE);
@@ -180,7 +180,7 @@ static void test_runtime_thresholds_are_range_checked(void **st)
     fill(x, 0, 10, 20);
     run_out o;
     run(d, x, 10, &o);
-    assert_int_equal(o.n, 0); /* 20 < new on threshold 30 */
+    assert_int_equal(o.n, 0);                                         /* 20 < new on threshold 30 */
     assert_true(thr->detector->process(d, x, 0, o.act, o.t, 0) == 0); /* n == 0 is fine */
     thr->destroy(d);
 }

@@ -82,18 +82,13 @@ extern "C" {
 
 typedef double mf_sample;
 
-typedef enum mf_kind {
-    MF_KIND_DECODER = 1,
-    MF_KIND_FILTER = 2,
-    MF_KIND_ENVELOPE = 3,
-    MF_KIND_DETECTOR = 4
-} mf_kind;
+typedef enum mf_kind { MF_KIND_DECODER = 1, MF_KIND_FILTER = 2, MF_KIND_ENVELOPE = 3, MF_KIND_DETECTOR = 4 } mf_kind;
 
 typedef enum mf_status {
     MF_OK = 0,
-    MF_ERR_ARG = -1,     /* bad argument (unknown parameter index, ...) */
-    MF_ERR_RANGE = -2,   /* value out of range or inconsistent with other parameters */
-    MF_ERR_STATE = -3    /* not possible in the current state */
+    MF_ERR_ARG = -1,   /* bad argument (unknown parameter index, ...) */
+    MF_ERR_RANGE = -2, /* value out of range or inconsistent with other parameters */
+    MF_ERR_STATE = -3  /* not possible in the current state */
 } mf_status;
 
 /* Error text filled by a failing [setup] call. Say what is wrong and what to do, e.g.
@@ -117,14 +112,14 @@ typedef enum mf_param_type {
 #define MF_PARAM_RUNTIME 0x1u /* may be changed while streaming through set_param (e.g. thresholds) */
 
 typedef struct mf_param_info {
-    const char *name;            /* config key: lower_snake_case with the unit as suffix (cutoff_hz) */
+    const char *name; /* config key: lower_snake_case with the unit as suffix (cutoff_hz) */
     mf_param_type type;
-    double def;                  /* default, used when the key is absent (index for CHOICE) */
-    double min, max;             /* inclusive range (ignored for BOOL and CHOICE) */
-    const char *unit;            /* "Hz", "ms", "uV", "" ... */
-    const char *help;            /* one sentence for --list-plugins and the docs */
-    uint32_t flags;              /* MF_PARAM_* */
-    const char *const *choices;  /* NULL-terminated list for MF_PARAM_CHOICE, else NULL */
+    double def;                 /* default, used when the key is absent (index for CHOICE) */
+    double min, max;            /* inclusive range (ignored for BOOL and CHOICE) */
+    const char *unit;           /* "Hz", "ms", "uV", "" ... */
+    const char *help;           /* one sentence for --list-plugins and the docs */
+    uint32_t flags;             /* MF_PARAM_* */
+    const char *const *choices; /* NULL-terminated list for MF_PARAM_CHOICE, else NULL */
 } mf_param_info;
 
 /* ---------------------------------------------------------------------------------------------
@@ -133,8 +128,8 @@ typedef struct mf_param_info {
 typedef enum mf_log_level { MF_LOG_ERROR = 0, MF_LOG_WARN = 1, MF_LOG_INFO = 2, MF_LOG_DEBUG = 3 } mf_log_level;
 
 typedef struct mf_host {
-    uint32_t struct_size;  /* sizeof(mf_host) of the host; check before reading appended fields */
-    void *host_data;       /* opaque to the plugin */
+    uint32_t struct_size; /* sizeof(mf_host) of the host; check before reading appended fields */
+    void *host_data;      /* opaque to the plugin */
     /* [setup] only. Logs one line attributed to this plugin. */
     void (*log)(const struct mf_host *host, mf_log_level level, const char *msg);
     /* [setup] only. Returns a host extension by id ("myofeed.<name>/<rev>"), or NULL.
@@ -178,9 +173,9 @@ typedef struct mf_filter_ops {
  * back into earlier blocks). Hosts report the event time as (offset - delay) and the decision
  * latency as delay. */
 typedef struct mf_transition {
-    uint32_t offset;  /* sample index within the block, 0..n-1 */
-    uint32_t delay;   /* samples between the true crossing and the decision */
-    uint8_t on;       /* 1 = onset, 0 = offset */
+    uint32_t offset; /* sample index within the block, 0..n-1 */
+    uint32_t delay;  /* samples between the true crossing and the decision */
+    uint8_t on;      /* 1 = onset, 0 = offset */
     uint8_t reserved[3];
 } mf_transition;
 
@@ -198,8 +193,8 @@ typedef struct mf_detector_ops {
     /* [stream] Consumes n envelope samples (uV). Writes activation 0..1 for every sample into act
      * (n values) and up to out_cap transitions into out, in order; returns how many it wrote.
      * Transitions strictly alternate on/off starting from the state after the previous call. */
-    uint32_t (*process)(void *self, const mf_sample *env, uint32_t n, mf_sample *act,
-                        mf_transition *out, uint32_t out_cap);
+    uint32_t (*process)(void *self, const mf_sample *env, uint32_t n, mf_sample *act, mf_transition *out,
+                        uint32_t out_cap);
     /* [stream] New calibration (copied). */
     void (*set_calibration)(void *self, const mf_calibration *cal);
     /* [stream] Current state: 1 active, 0 inactive. */
@@ -238,8 +233,8 @@ typedef struct mf_decoder_ops {
      * written as frames of NaN so time stays on the device's clock. Returns the number of bytes
      * consumed (the host calls again with the rest when the output was full) and sets *n_frames. The host
      * offers room for at least 64 frames. */
-    size_t (*decode)(void *self, const uint8_t *in, size_t n, mf_sample *frames,
-                     uint32_t frames_cap, uint32_t *n_frames);
+    size_t (*decode)(void *self, const uint8_t *in, size_t n, mf_sample *frames, uint32_t frames_cap,
+                     uint32_t *n_frames);
     /* [stream] Copies the counters. */
     void (*stats)(void *self, mf_decoder_stats *out);
     /* [setup] The steps that start streaming (e.g. Cyton: "v", wait for "$$$", "b"); sets *n_steps.
@@ -255,13 +250,13 @@ typedef struct mf_decoder_ops {
  * The descriptor
  * ------------------------------------------------------------------------------------------- */
 typedef struct mf_plugin {
-    uint16_t abi_major;    /* MF_ABI_MAJOR when built */
-    uint16_t abi_minor;    /* MF_ABI_MINOR when built */
-    uint32_t struct_size;  /* sizeof(mf_plugin) when built */
+    uint16_t abi_major;   /* MF_ABI_MAJOR when built */
+    uint16_t abi_minor;   /* MF_ABI_MINOR when built */
+    uint32_t struct_size; /* sizeof(mf_plugin) when built */
     mf_kind kind;
-    const char *name;      /* unique, lower-case, equals the file name without ".so" */
-    const char *version;   /* the plugin's own version, "1.0.0" */
-    const char *summary;   /* one line for --list-plugins */
+    const char *name;    /* unique, lower-case, equals the file name without ".so" */
+    const char *version; /* the plugin's own version, "1.0.0" */
+    const char *summary; /* one line for --list-plugins */
     const mf_param_info *params;
     uint32_t n_params;
 

@@ -11,7 +11,7 @@
 
 typedef struct rest_stats {
     uint32_t settle, lead_in, seen; /* the first `settle` samples (filters ringing in) are not used */
-    double mean, m2; /* Welford */
+    double mean, m2;                /* Welford */
     double sd;
     int ready, from_cal;
 } rest_stats;

@@ -13,10 +13,10 @@ typedef struct sos_section {
 
 typedef struct sos_cascade {
     int n;
-    int prime;  /* start each run in steady state for its first sample (no start-up transient) */
+    int prime; /* start each run in steady state for its first sample (no start-up transient) */
     int primed;
-    int rectify;    /* filter |x| instead of x (the linear envelope's full-wave rectifier, in the same pass) */
-    int envelope;   /* the output is an envelope: never below 0 (a low-pass's undershoot after a sudden drop, or
+    int rectify;  /* filter |x| instead of x (the linear envelope's full-wave rectifier, in the same pass) */
+    int envelope; /* the output is an envelope: never below 0 (a low-pass's undershoot after a sudden drop, or
                      * its ringing with a cut-off near Nyquist, is cut there) and a lost sample comes out as 0 (lost
                      * counts as rest) instead of NaN */
     sos_section s[SOS_MAX];
@@ -44,8 +44,7 @@ void sos_process(sos_cascade *c, const double *in, double *out, uint32_t n);
 /* sos_process on `count` cascades (cascade k: in[k] -> out[k]). Up to four primed cascades with the same
  * number of sections and finite input run side by side as the lanes of one vector; the others go one by one.
  * A cascade alone (sos_process) runs the same steps on doubles, so the output is the same bits either way. */
-void sos_process_many(sos_cascade *const *c, uint32_t count, const double *const *in, double *const *out,
-                      uint32_t n);
+void sos_process_many(sos_cascade *const *c, uint32_t count, const double *const *in, double *const *out, uint32_t n);
 
 /* sos_process on up to four cascades whose samples are already side by side: x[4 i + k] is sample i of
  * cascade k (k < count), in place; lanes count..3 are scratch (overwritten). The same bits as sos_process

@@ -15,8 +15,8 @@ static void sos_op_process(void *self, const mf_sample *in, mf_sample *out, uint
     sos_process(self, in, out, n);
 }
 
-static void sos_op_process_many(void *const *selves, uint32_t count, const mf_sample *const *in,
-                                mf_sample *const *out, uint32_t n)
+static void sos_op_process_many(void *const *selves, uint32_t count, const mf_sample *const *in, mf_sample *const *out,
+                                uint32_t n)
 {
     sos_process_many((sos_cascade *const *)selves, count, in, out, n);
 }
@@ -26,7 +26,7 @@ static void sos_op_process_lanes(void *const *selves, uint32_t count, mf_sample 
     sos_process_lanes((sos_cascade *const *)selves, count, x, n);
 }
 
-#define SOS_FILTER_OPS \
+#define SOS_FILTER_OPS                                                                                                 \
     .process = sos_op_process, .process_many = sos_op_process_many, .process_lanes = sos_op_process_lanes
 
 #endif

@@ -272,50 +272,33 @@ static void print_key(FILE *out, const cfg_key *k, const char *indent)
     fputs(";\n", out);
 }
 
-static void print_destinations(FILE *out, const cfg_key *list)
+/* A list and one example item: the help of the list and of each item key, then the list with the item (commented
+ * out when `comment`, as for osc.destinations, which is empty by default). `indent` is the list's indentation. */
+static void print_list(FILE *out, const cfg_key *list, const char *indent, int comment)
 {
-    print_help(out, "  ", list, "destinations");
-    const char *item[8];
-    cfg_key_children("osc.destinations.[]", item, 8);
-    for (int i = 0; item[i]; i++) {
+    print_help(out, indent, list, cfg_key_leaf(list));
+    char parent[64];
+    snprintf(parent, sizeof parent, "%s.[]", list->path);
+    const char *item[16];
+    const cfg_key *k[16];
+    int n = cfg_key_children(parent, item, 16);
+    for (int i = 0; i < n; i++) {
         char path[96];
-        snprintf(path, sizeof path, "osc.destinations.[].%s", item[i]);
-        const cfg_key *k = cfg_key_find(path);
-        print_help(out, "  ", k, cfg_key_leaf(k));
+        snprintf(path, sizeof path, "%s.%s", parent, item[i]);
+        k[i] = cfg_key_find(path);
+        print_help(out, indent, k[i], item[i]);
     }
-    fputs("  destinations = (\n    # {", out);
-    for (int i = 0; item[i]; i++) {
-        char path[96];
-        snprintf(path, sizeof path, "osc.destinations.[].%s", item[i]);
-        const cfg_key *k = cfg_key_find(path);
-        fprintf(out, " %s = ", item[i]);
-        print_value(out, k);
+    fprintf(out, "%s%s = (\n%s  %s{", indent, cfg_key_leaf(list), indent, comment ? "# " : "");
+    for (int i = 0; i < n; i++) {
+        if (comment || i == 0)
+            fputc(' ', out);
+        else
+            fprintf(out, "\n%s    ", indent);
+        fprintf(out, "%s = ", item[i]);
+        print_value(out, k[i]);
         fputc(';', out);
     }
-    fputs(" }\n  );\n", out);
-}
-
-static void print_muscles(FILE *out, const cfg_key *list)
-{
-    print_help(out, "", list, "muscles");
-    const char *item[12];
-    cfg_key_children("muscles.[]", item, 12);
-    for (int i = 0; item[i]; i++) {
-        char path[96];
-        snprintf(path, sizeof path, "muscles.[].%s", item[i]);
-        const cfg_key *k = cfg_key_find(path);
-        print_help(out, "", k, item[i]);
-    }
-    fputs("muscles = (\n  {", out);
-    for (int i = 0; item[i]; i++) {
-        char path[96];
-        snprintf(path, sizeof path, "muscles.[].%s", item[i]);
-        const cfg_key *k = cfg_key_find(path);
-        fprintf(out, "%s%s = ", i ? "\n    " : " ", item[i]);
-        print_value(out, k);
-        fputc(';', out);
-    }
-    fputs("\n  }\n);\n", out);
+    fprintf(out, "%s}\n%s);\n", comment ? " " : "\n  ", indent);
 }
 
 void cfg_keys_print_reference(FILE *out)
@@ -330,7 +313,7 @@ void cfg_keys_print_reference(FILE *out)
         if (strchr(k->path, '.')) continue; /* printed inside their group */
         fputc('\n', out);
         if (strcmp(k->path, "muscles") == 0) {
-            print_muscles(out, k);
+            print_list(out, k, "", 0);
             continue;
         }
         print_help(out, "", k, k->path);
@@ -339,8 +322,8 @@ void cfg_keys_print_reference(FILE *out)
             const cfg_key *c = &keys[j];
             size_t pl = strlen(k->path);
             if (strncmp(c->path, k->path, pl) != 0 || c->path[pl] != '.' || strchr(c->path + pl + 1, '.')) continue;
-            if (c->type == CK_LIST && strcmp(c->path, "osc.destinations") == 0)
-                print_destinations(out, c);
+            if (c->type == CK_LIST)
+                print_list(out, c, "  ", 1);
             else
                 print_key(out, c, "  ");
         }

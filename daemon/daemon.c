@@ -27,6 +27,7 @@
 #include "runtime.h"
 #include "sources/source.h"
 #include "osc/subscribers.h"
+#include "session/patient.h"
 #define LOG_COMPONENT "daemon"
 
 typedef struct runtime {
@@ -54,6 +55,7 @@ struct daemon {
     uint64_t samples; /* the stream's sample clock, continuous across reloads */
     int32_t hb_seq;
     struct event *tick, *hb, *sig_int, *sig_term, *sig_hup;
+    patient pat; /* whose calibration and targets; kept in the session store */
     int exit_code;
 };
 
@@ -102,16 +104,77 @@ static void send_calib(daemon_t *d, int i, const struct sockaddr_in *to)
 
 static sys_state state_now(const daemon_t *d) { return sys_state_of(d->state, feedback_calibrating(&d->rt->fb)); }
 
-/* What a new subscriber needs: the muscles, each one's calibration and thresholds, the session state. */
+static void send_target(daemon_t *d, int i, const struct sockaddr_in *to)
+{
+    double lo, hi;
+    feedback_target_act(&d->rt->fb, i, &lo, &hi);
+    osc_sys_target(&d->rt->sys, to, i, lo, hi);
+}
+
+/* What a new subscriber needs: the patient, the muscles, each one's calibration, thresholds and target, the
+ * session state. */
 static void op_hello(void *ctx, const struct sockaddr_in *to)
 {
     daemon_t *d = ctx;
+    osc_sys_patient(&d->rt->sys, to, d->pat.id);
     osc_sys_muscles(&d->rt->sys, to);
     for (int i = 0; i < d->rt->addr.n; i++) {
         send_calib(d, i, to);
         send_threshold(d, i, to);
+        send_target(d, i, to);
     }
     osc_sys_session_state(&d->rt->sys, to, 0, "");
+}
+
+/* The patient's calibration (now in feedback) goes to the detectors; everyone hears of it and of the targets. */
+static void patient_loaded(daemon_t *d, int stored)
+{
+    for (int i = 0; i < d->rt->fb.n; i++) pipeline_set_calibration(d->rt->pl, i, &d->rt->fb.m[i].cal);
+    osc_sys_patient(&d->rt->sys, NULL, d->pat.id);
+    for (int i = 0; i < d->rt->addr.n; i++) {
+        send_calib(d, i, NULL);
+        send_target(d, i, NULL);
+    }
+    LOGI("patient '%s': %d of %d muscles with a stored calibration%s", d->pat.id, stored, d->rt->fb.n,
+         d->pat.st ? "" : " (the session store is not open: nothing is kept)");
+}
+
+static int op_patient(void *ctx, const char *id, char *err, size_t n)
+{
+    daemon_t *d = ctx;
+    if (feedback_calibrating(&d->rt->fb)) {
+        snprintf(err, n,
+                 "a calibration is running; cancel it (/ctl/calibrate/cancel) or wait, then choose the patient");
+        return -1;
+    }
+    int stored = patient_switch(&d->pat, id, &d->rt->fb, d->rt->cfg, err, n);
+    if (stored < 0) return -1;
+    patient_loaded(d, stored);
+    return 0;
+}
+
+static int op_target(void *ctx, int mi, double lo, double hi, char *err, size_t n)
+{
+    daemon_t *d = ctx;
+    feedback *fb = &d->rt->fb;
+    int first = mi < 0 ? 0 : mi, last = mi < 0 ? fb->n - 1 : mi;
+    for (int i = first; i <= last; i++) /* all or nothing */
+        if (!(fb->m[i].cal.mvc_uv > fb->m[i].cal.rest_uv)) {
+            snprintf(err, n,
+                     "muscle '%s' has no MVC calibration, and a target is a %% of it; calibrate the MVC first "
+                     "(/ctl/calibrate/mvc)",
+                     fb->names[i]);
+            return -1;
+        }
+    for (int i = first; i <= last; i++) {
+        feedback_set_target(fb, i, 1, lo, hi);
+        char e[400];
+        if (patient_save_target(&d->pat, fb, i, e, sizeof e) != 0)
+            LOGW("muscle '%s': target not kept: %s", fb->names[i], e);
+        LOGI("patient '%s', muscle '%s': target %g to %g %% MVC", d->pat.id, fb->names[i], lo, hi);
+        send_target(d, i, NULL);
+    }
+    return 0;
 }
 
 static void op_info(void *ctx, const struct sockaddr_in *to)
@@ -197,12 +260,25 @@ static void on_calibrated(void *ctx, int i, cal_kind kind, int ok, const char *w
         LOGI("muscle '%s': %s calibrated: rest %.2f uV (SD %.2f), MVC %.1f uV", d->rt->addr.names[i],
              cal_kind_name(kind), c->rest_uv, c->rest_sd_uv, c->mvc_uv);
         pipeline_set_calibration(d->rt->pl, i, c);
+        char e[400];
+        if (patient_save_calibration(&d->pat, &d->rt->fb, i, kind, e, sizeof e) != 0)
+            LOGW("muscle '%s': calibration not kept: %s", d->rt->addr.names[i], e);
         send_calib(d, i, NULL);
+        send_target(d, i, NULL); /* an MVC puts a target band in force */
     }
     if (!feedback_calibrating(&d->rt->fb)) send_heartbeat(d);
 }
 
-static const control_ops ctl_ops = {op_threshold, op_hello, op_info, op_reps_reset, op_calibrate, op_t_ms};
+static const control_ops ctl_ops = {
+    .threshold = op_threshold,
+    .hello = op_hello,
+    .info = op_info,
+    .reps_reset = op_reps_reset,
+    .calibrate = op_calibrate,
+    .t_ms = op_t_ms,
+    .patient = op_patient,
+    .target = op_target,
+};
 
 /* ---------------------------------------------------------------------------------------------- */
 
@@ -322,6 +398,14 @@ static void reload(daemon_t *d)
         osc_out_init(&d->out, control_fd(nctl), &d->subs);
     }
     wire_runtime(d, &old->fb);
+    if (strcmp(old->cfg->session.dir, nrt->cfg->session.dir) != 0) { /* another store: its patient */
+        patient_close(&d->pat);
+        if (patient_open(&d->pat, nrt->cfg) != 0) LOGE("session store: %s; nothing is kept", d->pat.store_error);
+        char perr[400];
+        int stored = patient_load(&d->pat, &d->rt->fb, nrt->cfg, perr, sizeof perr);
+        if (stored < 0) LOGE("patient '%s': %s", d->pat.id, perr);
+        patient_loaded(d, stored < 0 ? 0 : stored);
+    }
     runtime_free(old);
     d->state = SRC_IDLE;
     if (start_source(d) != 0) on_source_state(d, SRC_ERROR, "source could not start after reload");
@@ -408,6 +492,13 @@ int daemon_run(const char *cfg_path, const cli_opts *o, const char *exe_dir)
     struct timeval one_s = {1, 0};
     event_add(d->hb, &one_s);
     wire_runtime(d, NULL);
+    if (patient_open(&d->pat, d->rt->cfg) != 0)
+        LOGE("session store: %s; calibrations and targets are not kept until this is fixed (the stream goes on)",
+             d->pat.store_error);
+    char perr[400];
+    int stored = patient_load(&d->pat, &d->rt->fb, d->rt->cfg, perr, sizeof perr);
+    if (stored < 0) LOGE("patient '%s': %s", d->pat.id, perr);
+    patient_loaded(d, stored < 0 ? 0 : stored);
     LOGI("control on %s:%d, %d static destination(s), frames at %g Hz", inet_ntoa(d->rt->cfg->osc.control.sin_addr),
          ntohs(d->rt->cfg->osc.control.sin_port), d->rt->cfg->osc.n_dest, d->rt->cfg->osc.rate_hz);
     if (start_source(d) != 0) goto out;
@@ -426,6 +517,7 @@ out:
     if (d->sig_term) event_free(d->sig_term);
     if (d->sig_hup) event_free(d->sig_hup);
     control_free(d->ctl);
+    patient_close(&d->pat);
     runtime_free(d->rt);
     if (d->base) event_base_free(d->base);
     free(d);

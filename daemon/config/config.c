@@ -157,6 +157,15 @@ int config_parse_cidr(const char *s, cfg_cidr *out)
     return 0;
 }
 
+int config_patient_id_valid(const char *id)
+{
+    size_t len = strlen(id);
+    if (len == 0 || len >= CFG_PATIENT_MAX || id[0] == '.') return 0;
+    for (const char *p = id; *p; p++)
+        if (!(isalnum((unsigned char)*p) || *p == '-' || *p == '_' || *p == '.')) return 0;
+    return 1;
+}
+
 static int name_is_valid(const char *n)
 {
     if (!*n || !islower((unsigned char)n[0])) return 0;
@@ -674,6 +683,31 @@ static void read_stage(loader *L, const config_setting_t *m, const char *ctx, co
         read_plugin(L, s, pctx, p);
 }
 
+/* target_pct = [ low, high ] or [ low ] in % MVC. */
+static void read_target(loader *L, const config_setting_t *m, const char *ctx, cfg_muscle *mu)
+{
+    config_setting_t *t = config_setting_get_member(m, "target_pct");
+    if (!t) return;
+    int n = config_setting_is_array(t) ? config_setting_length(t) : 0;
+    double v[2] = {0, 100};
+    int ok = n == 1 || n == 2;
+    for (int i = 0; ok && i < n; i++) {
+        config_setting_t *e = config_setting_get_elem(t, (unsigned)i);
+        ok = is_number(e) && number_of(e) >= 0 && number_of(e) <= 100;
+        if (ok) v[i] = number_of(e);
+    }
+    if (!ok || v[0] > v[1]) {
+        diag_add(L->d, where(L, t),
+                 "%s.target_pct must be [ low, high ] or [ low ] in %% MVC, 0 <= low <= high <= 100, e.g. "
+                 "[ 20.0, 60.0 ]",
+                 ctx);
+        return;
+    }
+    mu->has_target = 1;
+    mu->target_lo_pct = v[0];
+    mu->target_hi_pct = v[1];
+}
+
 static void read_muscle(loader *L, const config_setting_t *m, int index)
 {
     config *c = L->c;
@@ -693,6 +727,7 @@ static void read_muscle(loader *L, const config_setting_t *m, int index)
     else
         get_int(L, m, ctx, "muscles.[].channel", &mu->channel);
     get_num(L, m, ctx, "muscles.[].rep_hold_s", &mu->rep_hold_s);
+    read_target(L, m, ctx, mu);
     read_filters(L, m, ctx, mu);
     read_stage(L, m, ctx, "envelope", "{ plugin = \"rms\"; window_ms = 100; }", &mu->envelope, mu);
     read_stage(L, m, ctx, "detector", "{ plugin = \"threshold\"; on = 15; off = 8; }", &mu->detector, mu);
@@ -770,6 +805,17 @@ static config_setting_t *add_value(config_setting_t *parent, const char *leaf, c
 
 /* Applies one "KEY=VALUE": replaces the file's setting, or adds a key of the schema the file lacks (creating its
  * group). Returns 0 or -1 (diag added). */
+static void read_patient(loader *L, const config_setting_t *sess)
+{
+    config *c = L->c;
+    if (get_str(L, sess, "session", "session.patient", c->session.patient, sizeof c->session.patient) != 0) return;
+    if (!config_patient_id_valid(c->session.patient))
+        diag_add(L->d, where(L, config_setting_get_member(sess, "patient")),
+                 "session.patient \"%s\" must be 1 to 63 letters, digits, '-', '_' or '.' (not starting with '.'): it "
+                 "names the patient's folder",
+                 c->session.patient);
+}
+
 static int apply_override(config_t *cf, const char *ov, diag *d)
 {
     char where_ov[CFG_WHERE_MAX], path[256], parent_path[256] = "";
@@ -878,6 +924,7 @@ static config *load(const char *path, const char *text, const char *const *overr
     read_osc(&L, config_lookup(&cf, "osc"));
     if (sess) check_keys(&L, sess, "session", "session");
     get_str(&L, sess, "session", "session.dir", c->session.dir, sizeof c->session.dir);
+    read_patient(&L, sess);
     read_plugins(&L, config_lookup(&cf, "plugins"), exe_dir);
     read_muscles(&L, config_lookup(&cf, "muscles"));
     default_columns(c);

@@ -20,6 +20,7 @@
 #define CFG_NAME_MAX 32
 #define CFG_WHERE_MAX 300
 #define CFG_MAX_COLUMNS 64
+#define CFG_PATIENT_MAX 64
 
 /* A column of a recording to replay (source.columns): by number, or by header name when index is 0. */
 typedef struct cfg_column {
@@ -56,6 +57,8 @@ typedef struct cfg_muscle {
     char where[CFG_WHERE_MAX];
     int channel; /* 1-based, as printed on amplifiers */
     double rep_hold_s;
+    int has_target; /* target_pct was given */
+    double target_lo_pct, target_hi_pct;
     int n_filters;
     cfg_plugin filters[CFG_MAX_FILTERS];
     cfg_plugin envelope;
@@ -106,6 +109,7 @@ typedef struct config {
     } osc;
     struct {
         char dir[PATH_MAX];
+        char patient[CFG_PATIENT_MAX];
     } session;
     int n_plugin_dirs;
     char plugin_dirs[CFG_MAX_PLUGIN_DIRS][PATH_MAX];
@@ -137,6 +141,8 @@ void config_hint(const char *key, const char *const *known, char *buf, size_t n)
 int config_parse_hostport(const char *s, struct sockaddr_in *out);
 /* Parses "0403:6015" or "0403:6015:DQ00ABCD" (source.usb: hex VID:PID[:serial]). Returns 0 or -1. */
 int config_parse_usb(const char *spec, int *vid, int *pid, char *serial, size_t n);
+/* A patient id: 1..63 letters, digits, '-', '_' or '.', not starting with '.' (it names a folder). */
+int config_patient_id_valid(const char *id);
 /* Parses "A.B.C.D/N" or "A.B.C.D". Returns 0 or -1. */
 int config_parse_cidr(const char *s, cfg_cidr *out);
 

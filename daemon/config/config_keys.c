@@ -90,7 +90,13 @@ static const cfg_key keys[] = {
 
     GROUP("session", "Session records."),
     STR("session.dir", "sessions", 0,
-        "Where session records go (a relative path is relative to the working directory).", NULL),
+        "The session store: the patients' calibrations and targets (myofeed.db), and their session records (a "
+        "relative path is relative to the working directory).",
+        NULL),
+    STR("session.patient", "default", 0,
+        "The patient whose calibration and targets are loaded at start (/emg/ctl/patient switches): letters, digits, "
+        "'-', '_' and '.'.",
+        NULL),
 
     GROUP("plugins", "Where plugins are found."),
     ARRAY("plugins.path", "[ \"$ORIGIN/../lib/myofeed/plugins\" ]", 0,
@@ -114,8 +120,14 @@ static const cfg_key keys[] = {
            "The detector plugin: cusum, adaptive, threshold, baseline-sd or double-threshold "
            "(/emg/ctl/threshold sets its on and off).",
            "{ plugin = \"cusum\"; on = 1.7; off = 1.7; h = 30.0; }"),
-    NUM("muscles.[].rep_hold_s", 0.5, 0, 600, "s", 0, "A contraction held at least this long counts as a repetition.",
+    NUM("muscles.[].rep_hold_s", 0.5, 0, 600, "s", 0,
+        "A repetition is a contraction held this long; with a target band in force (an MVC calibration and a target), "
+        "activation must stay in the band that long.",
         NULL),
+    ARRAY("muscles.[].target_pct", NULL, CK_EXAMPLE,
+          "The target band [low, high] in % MVC (high omitted: 100) used until the patient has one of their own "
+          "(/emg/ctl/target); it needs an MVC calibration to be in force.",
+          "[ 20.0, 60.0 ]"),
 };
 
 #define N_KEYS ((int)(sizeof keys / sizeof keys[0]))

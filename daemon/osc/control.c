@@ -261,6 +261,41 @@ static void m_calibrate(call *k)
     reply_ok(k);
 }
 
+static void m_patient(call *k)
+{
+    const char *id = k->str[0];
+    if (!config_patient_id_valid(id)) {
+        FAIL(k, "bad_arguments",
+             "patient id '%.80s' must be 1 to %d letters, digits, '-', '_' or '.' (not starting "
+             "with '.')",
+             id, CFG_PATIENT_MAX - 1);
+        return;
+    }
+    char err[300] = "";
+    if (!k->c->ops.patient || k->c->ops.patient(k->c->ctx, id, err, sizeof err) != 0) {
+        FAIL(k, "store", "%s", err[0] ? err : "choosing a patient is not possible now");
+        return;
+    }
+    reply_ok(k);
+}
+
+static void m_target(call *k)
+{
+    int m = muscle_arg(k, k->str[0]);
+    if (m < -1) return;
+    double lo = k->num[1], hi = k->argc > 2 ? k->num[2] : 100.0;
+    if (!isfinite(lo) || !isfinite(hi) || lo < 0 || hi > 100 || lo > hi) {
+        FAIL(k, "out_of_range", "target %g to %g %% MVC: need 0 <= low <= high <= 100", lo, hi);
+        return;
+    }
+    char err[300] = "";
+    if (!k->c->ops.target || k->c->ops.target(k->c->ctx, m, lo, hi, err, sizeof err) != 0) {
+        FAIL(k, "no_mvc", "%s", err[0] ? err : "targets are not possible now");
+        return;
+    }
+    reply_ok(k);
+}
+
 static void m_later(call *k) { FAIL(k, "not_implemented", "%s: session recording is not in this build yet", k->path); }
 
 typedef void (*method_fn)(call *k);
@@ -291,6 +326,9 @@ static const struct method {
     {"calibrate/mvc", "s", m_calibrate},
     {"calibrate/mvc", "sf", m_calibrate},
     {"calibrate/cancel", "", m_calibrate},
+    {"patient", "s", m_patient},
+    {"target", "sf", m_target},
+    {"target", "sff", m_target},
     {"session/start", "", m_later},
     {"session/start", "s", m_later},
     {"session/stop", "", m_later},

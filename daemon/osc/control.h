@@ -28,6 +28,12 @@ typedef struct control_ops {
     int (*calibrate)(void *ctx, int m, cal_kind kind, double seconds, char *err, size_t n);
     /* Milliseconds since the session start. */
     int32_t (*t_ms)(void *ctx);
+    /* Chooses the patient (id checked by config_patient_id_valid): loads their calibration and targets. 0 or -1
+     * with err. */
+    int (*patient)(void *ctx, const char *id, char *err, size_t n);
+    /* Sets the target band of muscle m (-1 = all) in % MVC (0 <= low <= high <= 100); every muscle it names
+     * needs an MVC calibration. 0, or -1 with err (nothing changed). */
+    int (*target)(void *ctx, int m, double low_pct, double high_pct, char *err, size_t n);
 } control_ops;
 
 typedef struct control control;

@@ -21,6 +21,7 @@ void osc_addr_build(osc_addr *a, const config *c)
     SET(a->info, "%s/sys/info", p);
     SET(a->subscribed, "%s/sys/subscribed", p);
     SET(a->session_state, "%s/session/state", p);
+    SET(a->patient, "%s/sys/patient", p);
     SET(a->ctl, "%s/ctl/", p);
     SET(a->ctl_calibrate_rest, "%s/ctl/calibrate/rest", p);
     SET(a->ctl_calibrate_mvc, "%s/ctl/calibrate/mvc", p);
@@ -38,6 +39,7 @@ void osc_addr_build(osc_addr *a, const config *c)
         SET(x->calib, "%s/%s/calib", p, m);
         SET(x->threshold, "%s/%s/threshold", p, m);
         SET(x->levels, "%s/%s/levels", p, m);
+        SET(x->target, "%s/%s/target", p, m);
         snprintf(a->name_buf[i], CFG_NAME_MAX, "%s", m);
         a->names[i] = a->name_buf[i];
     }

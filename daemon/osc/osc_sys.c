@@ -64,6 +64,16 @@ void osc_sys_calib(const osc_sys *s, const struct sockaddr_in *to, int m, double
     emit(s, to, TO_ALL, s->addr->m[m].calib, osc_msg("ff", rest_uv, mvc_uv));
 }
 
+void osc_sys_target(const osc_sys *s, const struct sockaddr_in *to, int m, double low_act, double high_act)
+{
+    emit(s, to, TO_ALL, s->addr->m[m].target, osc_msg("ff", low_act, high_act));
+}
+
+void osc_sys_patient(const osc_sys *s, const struct sockaddr_in *to, const char *id)
+{
+    emit(s, to, TO_ALL, s->addr->patient, osc_msg("s", id));
+}
+
 void osc_sys_session_state(const osc_sys *s, const struct sockaddr_in *to, int running, const char *id)
 {
     emit(s, to, TO_ALL, s->addr->session_state, osc_msg("is", running, id ? id : ""));

@@ -43,6 +43,10 @@ void osc_sys_threshold(const osc_sys *s, const struct sockaddr_in *to, int m, do
 void osc_sys_levels(const osc_sys *s, int m, double on_act, double off_act);
 /* /<m>/calib ff rest_uV, mvc_uV */
 void osc_sys_calib(const osc_sys *s, const struct sockaddr_in *to, int m, double rest_uv, double mvc_uv);
+/* /<m>/target ff low, high: the target band in activation units (0 0: none, e.g. before an MVC calibration) */
+void osc_sys_target(const osc_sys *s, const struct sockaddr_in *to, int m, double low_act, double high_act);
+/* /sys/patient s id */
+void osc_sys_patient(const osc_sys *s, const struct sockaddr_in *to, const char *id);
 /* /session/state is running, id */
 void osc_sys_session_state(const osc_sys *s, const struct sockaddr_in *to, int running, const char *id);
 /* /sys/info ssfiis version, source, sample_rate, muscles, subscribers, state */

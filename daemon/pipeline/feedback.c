@@ -31,6 +31,8 @@ void feedback_carry_over(feedback *f, const feedback *old)
                 f->m[i].seq = old->m[j].seq;
                 f->m[i].reps = old->m[j].reps;
                 f->m[i].cal = old->m[j].cal;
+                if (old->m[j].has_target)
+                    feedback_set_target(f, i, 1, old->m[j].target_lo_pct, old->m[j].target_hi_pct);
             }
 }
 
@@ -46,10 +48,45 @@ double feedback_hold_s(const feedback *f, int i)
     return m->active && f->now_sample > m->onset_sample ? (double)(f->now_sample - m->onset_sample) / f->fs : 0.0;
 }
 
+void feedback_set_target(feedback *f, int m, int has, double low_pct, double high_pct)
+{
+    fb_muscle *x = &f->m[m];
+    x->has_target = has;
+    x->target_lo_pct = has ? low_pct : 0;
+    x->target_hi_pct = has ? high_pct : 0;
+}
+
+/* The band's low edge in activation units, or -1 when no band is in force. */
+static double band_low(const fb_muscle *m)
+{
+    return m->has_target && m->cal.mvc_uv > m->cal.rest_uv ? m->target_lo_pct / 100.0 : -1.0;
+}
+
+int feedback_target_act(const feedback *f, int m, double *low_act, double *high_act)
+{
+    const fb_muscle *x = &f->m[m];
+    if (band_low(x) < 0) {
+        *low_act = *high_act = 0;
+        return 0;
+    }
+    *low_act = x->target_lo_pct / 100.0;
+    *high_act = x->target_hi_pct / 100.0;
+    return 1;
+}
+
+static void rep(feedback *f, int i, uint64_t sample)
+{
+    fb_muscle *m = &f->m[i];
+    m->reps++;
+    m->rep_done = 1;
+    if (f->ev.rep) f->ev.rep(f->ev.ctx, i, m->reps, sample);
+}
+
 static void onset(feedback *f, int i, uint64_t sample, uint64_t decided)
 {
     fb_muscle *m = &f->m[i];
     m->active = 1;
+    m->in_band = m->rep_done = 0;
     m->onset_sample = sample;
     m->peak_act = 0;
     m->seq++;
@@ -62,11 +99,30 @@ static void offset(feedback *f, int i, uint64_t sample, uint64_t decided)
     fb_muscle *m = &f->m[i];
     double hold = sample > m->onset_sample ? (double)(sample - m->onset_sample) / f->fs : 0.0;
     m->active = 0;
+    m->in_band = 0;
     f->events++;
     if (f->ev.offset) f->ev.offset(f->ev.ctx, i, m->seq, sample, decided, hold, m->peak_act);
-    if (hold >= m->rep_hold_s && f->signal_ok) {
-        m->reps++;
-        if (f->ev.rep) f->ev.rep(f->ev.ctx, i, m->reps, sample);
+    /* without a band in force, a contraction held long enough is a rep */
+    if (band_low(m) < 0 && hold >= m->rep_hold_s && f->signal_ok && !m->rep_done) rep(f, i, sample);
+}
+
+/* Samples from..to-1 of a block while muscle i is active: its peak, and with a band in force, the time activation
+ * has stayed in it (a rep once that reaches rep_hold_s, counted at that sample). */
+static void track_active(feedback *f, int i, const double *act, uint32_t from, uint32_t to, uint64_t first_sample)
+{
+    fb_muscle *m = &f->m[i];
+    double lo = band_low(m);
+    uint64_t hold = (uint64_t)(m->rep_hold_s * f->fs + 0.5);
+    for (uint32_t k = from; k < to; k++) {
+        if (act[k] > m->peak_act) m->peak_act = act[k];
+        if (lo < 0 || m->rep_done || !f->signal_ok) continue;
+        uint64_t at = first_sample + k;
+        if (act[k] >= lo) {
+            if (!m->in_band) m->in_band = 1, m->band_since = at;
+            if (at + 1 - m->band_since >= hold) rep(f, i, at);
+        } else {
+            m->in_band = 0;
+        }
     }
 }
 
@@ -149,9 +205,7 @@ void feedback_block(void *ctx, int i, const double *env, const double *act, uint
     if (n == 0) return;
     uint32_t k = 0;
     for (uint32_t t = 0; t < n_tr; t++) {
-        if (m->active) /* peak activation up to this decision */
-            for (; k <= tr[t].offset; k++)
-                if (act[k] > m->peak_act) m->peak_act = act[k];
+        if (m->active) track_active(f, i, act, k, tr[t].offset + 1, first_sample); /* up to this decision */
         k = tr[t].offset + 1;
         uint64_t decided = first_sample + tr[t].offset;
         uint64_t at = decided >= tr[t].delay ? decided - tr[t].delay : 0;
@@ -160,9 +214,7 @@ void feedback_block(void *ctx, int i, const double *env, const double *act, uint
         else if (!tr[t].on && m->active)
             offset(f, i, at, decided);
     }
-    if (m->active)
-        for (; k < n; k++)
-            if (act[k] > m->peak_act) m->peak_act = act[k];
+    if (m->active) track_active(f, i, act, k, n, first_sample);
     m->env = env[n - 1];
     m->act = f->signal_ok ? act[n - 1] : 0.0; /* fail-safe holds until the signal is back */
     if (m->cal_kind != CAL_NONE) calibration_feed(f, i, env, n);

@@ -29,6 +29,13 @@ typedef struct fb_muscle {
     int32_t seq;  /* contractions so far; onset and offset of one contraction share it */
     int32_t reps; /* contractions that met the target */
     double rep_hold_s;
+    /* the target band in % MVC (has_target), in force once an MVC calibration exists: then a rep is a contraction
+     * whose activation stays at or above the band's low edge for rep_hold_s; without it, a contraction held
+     * rep_hold_s (counted at its offset) */
+    int has_target;
+    double target_lo_pct, target_hi_pct;
+    int in_band, rep_done; /* this contraction: activation in the band now; already counted */
+    uint64_t band_since;   /* the sample activation entered the band */
     mf_calibration cal;
     /* a calibration in progress */
     cal_kind cal_kind;
@@ -57,6 +64,12 @@ void feedback_carry_over(feedback *f, const feedback *old);
 /* The pipeline sink: one processed block of muscle m. Emits onset/offset/rep at once. */
 void feedback_block(void *f, int m, const double *env, const double *act, uint32_t n, uint64_t first_sample,
                     const mf_transition *tr, uint32_t n_tr);
+
+/* Sets muscle m's target band in % MVC (0 <= low <= high); has = 0 clears it. */
+void feedback_set_target(feedback *f, int m, int has, double low_pct, double high_pct);
+/* The band in activation units (act = (env - rest) / (MVC - rest), so 20 % MVC is 0.2). Returns 1, or 0 with
+ * 0 0 when there is none in force (no target, or no MVC calibration yet). */
+int feedback_target_act(const feedback *f, int m, double *low_act, double *high_act);
 
 /* Hold time of muscle m now (0 when inactive). */
 double feedback_hold_s(const feedback *f, int m);

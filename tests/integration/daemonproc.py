@@ -1,5 +1,6 @@
 """daemonproc: start the real myofeedd for an integration test and stop it, every wait bounded."""
 import atexit
+import shutil
 import signal
 import subprocess
 import tempfile
@@ -19,13 +20,20 @@ def _kill_leftovers():
 
 
 class Daemon:
-    def __init__(self, exe, *extra, cfg, port=None, prefix="/emg"):
+    def __init__(self, exe, *extra, cfg, port=None, prefix="/emg", store=None):
         """Runs EXE -c CFG with the control port on loopback (a free one unless PORT is given); PREFIX is the
-        osc.prefix the daemon was given, for the readiness ping."""
+        osc.prefix the daemon was given, for the readiness ping. The session store is STORE, or a scratch folder of
+        its own (removed at stop), so no test sees another's patients."""
         self.port = port or oscmini.free_port()
         self.prefix = prefix
         self.err = tempfile.TemporaryFile()
+        self.scratch = None
+        if store is None and not any(str(a).startswith("session.dir=") for a in extra):
+            store = self.scratch = tempfile.mkdtemp(prefix="myofeed-store-")
+        self.store = store
         args = [exe, "-c", cfg, "-o", f"osc.control=127.0.0.1:{self.port}", *extra]
+        if store is not None:
+            args += ["-o", f"session.dir={store}"]
         self.proc = subprocess.Popen(args, stderr=self.err, stdout=subprocess.DEVNULL)
         _running.append(self.proc)
         self._wait_ready()
@@ -60,5 +68,8 @@ class Daemon:
                 raise AssertionError("daemon did not stop within 10 s of " + str(sig))
         if not self.err.closed:
             self.err_text = self.stderr()
+        if self.scratch:
+            shutil.rmtree(self.scratch, ignore_errors=True)
+            self.scratch = None
             self.err.close()
         return self.proc.returncode

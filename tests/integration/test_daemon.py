@@ -301,6 +301,103 @@ class TestLifecycle(unittest.TestCase):
         d.stop()
 
 
+class TestPatients(unittest.TestCase):
+    """Patients, calibration that lasts and targets in % MVC, against the real daemon and its session store."""
+
+    def setUp(self):
+        self.store = tempfile.mkdtemp(prefix="myofeed-patients-")
+        self.addCleanup(shutil.rmtree, self.store, True)
+
+    def hello(self, d, c):
+        """Subscribes and returns {path: args} of the last of each message in the first 0.6 s."""
+        c.send(d.port, "/emg/ctl/subscribe")
+        msgs = c.recv_all(0.6)
+        return {m[1]: m[3] for m in msgs}
+
+    def test_calibration_and_targets_are_kept_across_a_restart(self):
+        d = Daemon(store=self.store)
+        c = oscmini.Client()
+        try:
+            got = self.hello(d, c)
+            self.assertEqual(got["/emg/sys/patient"], ["default"])
+            self.assertEqual(got["/emg/hamstring_left/calib"], [0.0, 0.0])
+            self.assertEqual(got["/emg/hamstring_left/target"], [0.0, 0.0])
+            # a target needs an MVC: refused, nothing changes
+            c.send(d.port, "/emg/ctl/target", "hamstring_left", 20.0, 60.0)
+            err = c.wait_for("/emg/sys/error", 2)
+            self.assertEqual(err[3][:2], ["/emg/ctl/target", "no_mvc"])
+            self.assertIn("calibrate the MVC first", err[3][2])
+            # rest now (the patient rests until 2 s), MVC of the left curl (2-5 s)
+            c.send(d.port, "/emg/ctl/calibrate/rest", "all", 1)
+            msgs = c.recv_all(1.6)
+            c.send(d.port, "/emg/ctl/calibrate/mvc", "hamstring_left", 2)
+            for _ in range(5):
+                msgs += c.recv_all(0.5)
+                c.send(d.port, "/emg/ctl/subscribe")
+            cal = [m[3] for m in msgs if m[1] == "/emg/hamstring_left/calib"]
+            self.assertTrue(cal and cal[-1][1] > 5 * cal[-1][0] > 0, cal)
+            c.send(d.port, "/emg/ctl/target", "hamstring_left", 20.0, 60.0)
+            msgs = c.recv_all(0.5)
+            self.assertIn(["/emg/ctl/target"], [m[3] for m in msgs if m[1] == "/emg/sys/ok"])
+            self.assertIn([f32(0.2), f32(0.6)], [m[3] for m in msgs if m[1] == "/emg/hamstring_left/target"])
+            self.assertEqual(d.stop(), 0)
+            # a real restart on the same store: the same patient's calibration and target are back
+            d = Daemon(store=self.store)
+            got = self.hello(d, c)
+            self.assertEqual(got["/emg/sys/patient"], ["default"])
+            self.assertEqual(got["/emg/hamstring_left/calib"], cal[-1])
+            self.assertEqual(got["/emg/hamstring_left/target"], [f32(0.2), f32(0.6)])
+            self.assertEqual(got["/emg/glute_left/calib"][1], 0.0)  # rest only: no MVC, no band
+            self.assertEqual(got["/emg/glute_left/target"], [0.0, 0.0])
+            # another patient has none of it; choosing the first again brings it back
+            c.send(d.port, "/emg/ctl/patient", "p-002")
+            msgs = c.recv_all(0.5)
+            self.assertIn(["p-002"], [m[3] for m in msgs if m[1] == "/emg/sys/patient"])
+            self.assertIn([0.0, 0.0], [m[3] for m in msgs if m[1] == "/emg/hamstring_left/calib"])
+            c.send(d.port, "/emg/ctl/patient", "default")
+            msgs = c.recv_all(0.5)
+            self.assertIn(cal[-1], [m[3] for m in msgs if m[1] == "/emg/hamstring_left/calib"])
+            self.assertTrue(os.path.exists(os.path.join(self.store, "myofeed.db")))
+            self.assertEqual(os.stat(self.store).st_mode & 0o777, 0o700)
+            self.assertEqual(os.stat(os.path.join(self.store, "myofeed.db")).st_mode & 0o777, 0o600)
+        finally:
+            d.stop()
+            c.close()
+
+    def test_patient_and_target_with_bad_arguments_change_nothing(self):
+        d = Daemon(store=self.store)
+        c = oscmini.Client()
+        try:
+            self.hello(d, c)
+            cases = [
+                (("/emg/ctl/patient", "../etc"), "bad_arguments"),
+                (("/emg/ctl/patient", ""), "bad_arguments"),
+                (("/emg/ctl/patient", "x" * 64), "bad_arguments"),
+                (("/emg/ctl/patient", 7), "bad_arguments"),
+                (("/emg/ctl/patient",), "bad_arguments"),
+                (("/emg/ctl/target", "quadriceps", 20.0), "unknown_muscle"),
+                (("/emg/ctl/target", "all", 60.0, 20.0), "out_of_range"),
+                (("/emg/ctl/target", "all", -5.0), "out_of_range"),
+                (("/emg/ctl/target", "all", 20.0, 150.0), "out_of_range"),
+                (("/emg/ctl/target", "all", float("nan")), "out_of_range"),
+                (("/emg/ctl/target", "all"), "bad_arguments"),
+                (("/emg/ctl/target", "all", "high"), "bad_arguments"),
+                (("/emg/ctl/target", "all", 20.0), "no_mvc"),
+            ]
+            for args, code in cases:
+                c.send(d.port, *args)
+                err = c.wait_for("/emg/sys/error", 2)
+                self.assertIsNotNone(err, args)
+                self.assertEqual(err[3][1], code, (args, err))
+            c.send(d.port, "/emg/ctl/info")  # sends what a new subscriber gets
+            got = {m[1]: m[3] for m in c.recv_all(0.5)}
+            self.assertEqual(got["/emg/sys/patient"], ["default"])
+            self.assertEqual(got["/emg/glute_right/target"], [0.0, 0.0])
+        finally:
+            d.stop()
+            c.close()
+
+
 class TestWithLibloTools(unittest.TestCase):
     def test_oscdump_in_another_process_receives_frames_and_events(self):
         oscdump, oscsend = shutil.which("oscdump"), shutil.which("oscsend")

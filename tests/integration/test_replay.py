@@ -140,7 +140,10 @@ class TestReplay(unittest.TestCase):
         offline = sorted((e[0], e[1], e[2], e[3]) for e in events(out) if e[1] in ("onset", "offset"))
         port = oscmini.free_port()
         errf = tempfile.TemporaryFile()
-        d = subprocess.Popen([DAEMON, "-c", cfg, "-o", f"osc.control=127.0.0.1:{port}"], stderr=errf)
+        store = tempfile.mkdtemp(prefix="myofeed-store-")
+        self.addCleanup(shutil.rmtree, store, True)
+        d = subprocess.Popen([DAEMON, "-c", cfg, "-o", f"osc.control=127.0.0.1:{port}", "-o", f"session.dir={store}"],
+                             stderr=errf)
         try:
             msgs = []
             end = time.monotonic() + 8

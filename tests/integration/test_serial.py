@@ -59,7 +59,8 @@ class Rig:
         env = dict(os.environ, LD_PRELOAD=SHIM)
         env["ASAN_OPTIONS"] = env.get("ASAN_OPTIONS", "") + ":verify_asan_link_order=0"
         self.err = tempfile.TemporaryFile()
-        self.d = subprocess.Popen([DAEMON, "-c", cfg, "-o", f"osc.control=127.0.0.1:{self.port}"],
+        self.d = subprocess.Popen([DAEMON, "-c", cfg, "-o", f"osc.control=127.0.0.1:{self.port}",
+                                   "-o", f"session.dir={self.tmp}/store"],
                                   stderr=self.err, env=env)
         self.c = oscmini.Client()
         self.msgs = []

@@ -1,4 +1,4 @@
-/* test_recording.c: the EDF/BDF reader decodes data records itself (EDFlib opens and checks the file). Its
+/* test_reader.c: the EDF/BDF reader decodes data records itself (EDFlib opens and checks the file). Its
  * values must be exactly EDFlib's physical values (times the unit scale) for 16-bit EDF+ and 24-bit BDF+, with
  * signals of other rates and the annotation signal taking space in every record, a record boundary inside a
  * read, and a last partial read; the same through the reader thread (prefetch), which also stops cleanly

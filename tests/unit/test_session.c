@@ -1,0 +1,302 @@
+/* test_session.c: targets and repetitions on the synthetic patient run fast through the real default pipeline
+ * and feedback; the session store (SQLite): patients, calibrations in force, targets, schema version, reopening;
+ * the patient in the chair: load, switch, keep. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "helpers.h"
+#include "config/config.h"
+#include "pipeline/feedback.h"
+#include "pipeline/pipeline.h"
+#include "session/patient.h"
+#include "session/store.h"
+#include "sources/synth_patient.h"
+
+#define FS 2000.0
+#define NC 4
+
+typedef struct run {
+    config *c;
+    plugin_host *h;
+    pipeline *p;
+    feedback fb;
+    synth_patient *sp;
+    uint64_t samples;
+    int reps[NC];     /* reps counted */
+    double rep_t[NC]; /* time of the last rep, s */
+    int onsets[NC];
+} run;
+
+static void ev_onset(void *ctx, int m, int32_t seq, uint64_t sample, uint64_t decided)
+{
+    (void)seq, (void)sample, (void)decided;
+    ((run *)ctx)->onsets[m]++;
+}
+static void ev_rep(void *ctx, int m, int32_t count, uint64_t sample)
+{
+    run *r = ctx;
+    r->reps[m] = count;
+    r->rep_t[m] = (double)sample / FS;
+}
+
+static void start(run *r)
+{
+    memset(r, 0, sizeof *r);
+    diag d;
+    diag_init(&d);
+    r->c = config_load(NULL, NULL, 0, ".", &d);
+    assert_non_null(r->c);
+    r->h = built_in_plugins();
+    assert_non_null(r->h);
+    r->p = pipeline_build(r->c, r->h, FS, NC, &d);
+    assert_non_null(r->p);
+    feedback_init(&r->fb, r->c, FS, (feedback_events){ev_onset, NULL, ev_rep, r}, 0);
+    pipeline_set_sink(r->p, (pipeline_sink){feedback_block, &r->fb});
+    r->sp = synth_new(NC, FS, 1, 50.0);
+}
+
+static void stop(run *r)
+{
+    synth_free(r->sp);
+    pipeline_free(r->p);
+    plugin_host_free(r->h);
+    config_free(r->c);
+}
+
+/* Runs the synthetic patient until t_s. */
+static void until(run *r, double t_s)
+{
+    static double frames[512 * NC];
+    while ((double)r->samples < t_s * FS) {
+        synth_generate(r->sp, frames, 512);
+        pipeline_process(r->p, frames, 512, r->samples);
+        r->samples += 512;
+    }
+}
+
+static void calibrated(void *ctx, int m, cal_kind kind, int ok, const char *why)
+{
+    run *r = ctx;
+    (void)kind, (void)why;
+    assert_true(ok);
+    pipeline_set_calibration(r->p, m, &r->fb.m[m].cal);
+}
+
+/* Rest of every muscle over 0.5-1.5 s, then each one's MVC while it contracts (curls 2-5 and 6.5-9.5 s, bridge
+ * 11-16 s). */
+static void calibrate_all(run *r)
+{
+    r->fb.calibrated = calibrated;
+    r->fb.calibrated_ctx = r;
+    until(r, 0.5);
+    feedback_calibrate(&r->fb, -1, CAL_REST, 1.0);
+    until(r, 2.5);
+    feedback_calibrate(&r->fb, 0, CAL_MVC, 2.0);
+    until(r, 7.0);
+    feedback_calibrate(&r->fb, 1, CAL_MVC, 2.0);
+    until(r, 11.5);
+    feedback_calibrate(&r->fb, 2, CAL_MVC, 2.0);
+    feedback_calibrate(&r->fb, 3, CAL_MVC, 2.0);
+    until(r, 14.0);
+    for (int i = 0; i < NC; i++) assert_true(r->fb.m[i].cal.mvc_uv > 3 * r->fb.m[i].cal.rest_uv);
+}
+
+/* At a 20 % MVC target the glute bridge (31-36 s, the hamstrings co-contract at about a tenth) gives glute reps
+ * and no hamstring reps; the hamstrings' co-contraction is still a contraction (onsets). */
+static void test_no_rep_below_the_target(void **st)
+{
+    (void)st;
+    run r;
+    start(&r);
+    calibrate_all(&r);
+    for (int i = 0; i < NC; i++) feedback_set_target(&r.fb, i, 1, 20, 60);
+    double lo, hi;
+    assert_int_equal(feedback_target_act(&r.fb, 2, &lo, &hi), 1);
+    assert_true(lo == 0.2 && hi == 0.6);
+    until(&r, 30.0);
+    int reps0[NC], onsets0[NC];
+    memcpy(reps0, r.reps, sizeof reps0);
+    memcpy(onsets0, r.onsets, sizeof onsets0);
+    until(&r, 37.0);
+    assert_int_equal(r.reps[2] - reps0[2], 1); /* glutes: one rep each, during the hold */
+    assert_int_equal(r.reps[3] - reps0[3], 1);
+    assert_true(r.rep_t[2] > 31.0 && r.rep_t[2] < 32.5);
+    assert_int_equal(r.reps[0] - reps0[0], 0); /* hamstrings: none */
+    assert_int_equal(r.reps[1] - reps0[1], 0);
+    /* and the same patient's curls (22-25 s, 26.5-29.5 s) were hamstring reps at that target */
+    assert_true(reps0[0] >= 1 && reps0[1] >= 1);
+    stop(&r);
+}
+
+/* Without a target band (no target, or no MVC yet), a contraction held rep_hold_s is a rep: the hamstrings'
+ * co-contraction in the bridge counts. This is the old rule the target replaces. */
+static void test_without_a_band_a_held_contraction_is_a_rep(void **st)
+{
+    (void)st;
+    run r;
+    start(&r);
+    for (int i = 0; i < NC; i++) feedback_set_target(&r.fb, i, 1, 20, 60); /* set, but no MVC: not in force */
+    double lo, hi;
+    assert_int_equal(feedback_target_act(&r.fb, 0, &lo, &hi), 0);
+    assert_true(lo == 0 && hi == 0);
+    until(&r, 17.0);
+    assert_true(r.reps[2] == 1 && r.reps[3] == 1);
+    assert_true(r.reps[0] >= 1 && r.reps[1] >= 1);
+    stop(&r);
+}
+
+/* ---------------------------------------------------------------------------------------------- */
+
+static char *scratch(void)
+{
+    char *dir = strdup("/tmp/myofeed-store-XXXXXX");
+    assert_non_null(mkdtemp(dir));
+    return dir;
+}
+
+static void test_store_keeps_calibrations_and_targets(void **st)
+{
+    (void)st;
+    char *dir = scratch(), sub[300], err[400];
+    snprintf(sub, sizeof sub, "%s/store", dir);
+    store *s = store_open(sub, err, sizeof err);
+    assert_non_null(s);
+    struct stat sb;
+    assert_int_equal(stat(sub, &sb), 0);
+    assert_int_equal(sb.st_mode & 0777, 0700);
+    assert_int_equal(stat(store_path(s), &sb), 0);
+    assert_int_equal(sb.st_mode & 0777, 0600);
+    store_calib c;
+    assert_int_equal(store_load_calibration(s, "anna", "glute_left", &c, err, sizeof err), 0);
+    assert_int_equal(store_save_calibration(s, "anna", "glute_left", "rest", 3.5, 0.7, 0, err, sizeof err), 0);
+    assert_int_equal(store_save_calibration(s, "anna", "glute_left", "mvc", 3.5, 0.7, 180, err, sizeof err), 0);
+    assert_int_equal(store_save_calibration(s, "anna", "glute_left", "rest", 4.0, 0.8, 0, err, sizeof err), 0);
+    assert_int_equal(store_load_calibration(s, "anna", "glute_left", &c, err, sizeof err), 1);
+    assert_true(c.rest_uv == 4.0 && c.rest_sd_uv == 0.8 && c.mvc_uv == 180); /* the latest of each */
+    assert_true(strlen(c.rest_at) == 20 && c.rest_at[10] == 'T' && c.mvc_at[0] == '2');
+    assert_int_equal(store_load_calibration(s, "bob", "glute_left", &c, err, sizeof err), 0);
+    double lo, hi;
+    assert_int_equal(store_load_target(s, "anna", "glute_left", &lo, &hi, err, sizeof err), 0);
+    assert_int_equal(store_save_target(s, "anna", "glute_left", 20, 50, err, sizeof err), 0);
+    assert_int_equal(store_save_target(s, "anna", "glute_left", 25, 55, err, sizeof err), 0);
+    assert_int_equal(store_load_target(s, "anna", "glute_left", &lo, &hi, err, sizeof err), 1);
+    assert_true(lo == 25 && hi == 55);
+    assert_int_equal(store_patient(s, "../etc", err, sizeof err), -1);
+    assert_non_null(strstr(err, "patient id '../etc'"));
+    store_close(s);
+    /* reopened: everything is there, and the schema is at its version */
+    s = store_open(sub, err, sizeof err);
+    assert_non_null(s);
+    assert_int_equal(store_load_calibration(s, "anna", "glute_left", &c, err, sizeof err), 1);
+    assert_true(c.mvc_uv == 180);
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(store_path(s), &db), SQLITE_OK);
+    sqlite3_stmt *q;
+    assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &q, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(q, 0), STORE_SCHEMA_VERSION);
+    sqlite3_finalize(q);
+    assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &q, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    assert_string_equal((const char *)sqlite3_column_text(q, 0), "wal");
+    sqlite3_finalize(q);
+    /* a store from a newer myofeedd is refused, not damaged */
+    assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 99", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    store_close(s);
+    assert_null(store_open(sub, err, sizeof err));
+    assert_non_null(strstr(err, "schema version 99 is newer"));
+    /* a file where the folder should be */
+    char file[320];
+    snprintf(file, sizeof file, "%s/myofeed.db", sub);
+    assert_null(store_open(file, err, sizeof err));
+    assert_non_null(strstr(err, "session.dir"));
+    free(dir);
+}
+
+static void test_the_patient_in_the_chair(void **st)
+{
+    (void)st;
+    char *dir = scratch(), err[400], ov_dir[320];
+    snprintf(ov_dir, sizeof ov_dir, "session.dir=%s", dir);
+    const char *ov[] = {ov_dir, "muscles.[2].target_pct=15"}; /* -o cannot set arrays: checked below */
+    diag d;
+    diag_init(&d);
+    config *c = config_load(NULL, ov, 1, ".", &d);
+    assert_non_null(c);
+    assert_string_equal(c->session.patient, "default");
+    patient p;
+    assert_int_equal(patient_open(&p, c), 0);
+    feedback fb;
+    feedback_init(&fb, c, FS, (feedback_events){0}, 0);
+    assert_int_equal(patient_load(&p, &fb, c, err, sizeof err), 0);
+    fb.m[1].cal = (mf_calibration){2.0, 90.0, 0.5};
+    assert_int_equal(patient_save_calibration(&p, &fb, 1, CAL_REST, err, sizeof err), 0);
+    assert_int_equal(patient_save_calibration(&p, &fb, 1, CAL_MVC, err, sizeof err), 0);
+    feedback_set_target(&fb, 1, 1, 30, 70);
+    assert_int_equal(patient_save_target(&p, &fb, 1, err, sizeof err), 0);
+    /* another patient has nothing; back again, all is there */
+    assert_int_equal(patient_switch(&p, "p-002", &fb, c, err, sizeof err), 0);
+    assert_true(fb.m[1].cal.mvc_uv == 0 && !fb.m[1].has_target);
+    assert_int_equal(patient_switch(&p, "default", &fb, c, err, sizeof err), 1);
+    assert_true(fb.m[1].cal.rest_uv == 2.0 && fb.m[1].cal.mvc_uv == 90.0 && fb.m[1].cal.rest_sd_uv == 0.5);
+    assert_true(fb.m[1].has_target && fb.m[1].target_lo_pct == 30 && fb.m[1].target_hi_pct == 70);
+    patient_close(&p);
+    config_free(c);
+    /* a store that cannot be opened: the patient keeps nothing, and says why */
+    char bad[400];
+    snprintf(bad, sizeof bad, "session.dir=%s/no/such/parent", dir);
+    const char *ov2[] = {bad};
+    diag_init(&d);
+    c = config_load(NULL, ov2, 1, ".", &d);
+    assert_int_equal(patient_open(&p, c), -1);
+    assert_non_null(strstr(p.store_error, "cannot create the session folder"));
+    feedback_init(&fb, c, FS, (feedback_events){0}, 0);
+    assert_int_equal(patient_load(&p, &fb, c, err, sizeof err), 0);
+    assert_int_equal(patient_save_calibration(&p, &fb, 0, CAL_REST, err, sizeof err), -1);
+    assert_non_null(strstr(err, "not kept"));
+    config_free(c);
+    free(dir);
+}
+
+/* target_pct in the configuration: the band used until the patient has one; bad bands are refused with FILE:LINE. */
+static void test_configured_targets(void **st)
+{
+    (void)st;
+    diag d;
+    diag_init(&d);
+    config *c = config_load(write_temp("t.cfg", default_with("channel = 3;", "channel = 3; target_pct = [ 25, 75 ];")),
+                            NULL, 0, ".", &d);
+    assert_non_null(c);
+    assert_true(c->muscles[2].has_target && c->muscles[2].target_lo_pct == 25 && c->muscles[2].target_hi_pct == 75);
+    assert_false(c->muscles[0].has_target);
+    config_free(c);
+    diag_init(&d);
+    assert_null(config_load(write_temp("t.cfg", default_with("channel = 3;", "channel = 3; target_pct = [ 80, 20 ];")),
+                            NULL, 0, ".", &d));
+    assert_true(diag_has(&d, "t.cfg:", "muscles.[2].target_pct must be [ low, high ]", (const char *)NULL));
+    diag_init(&d);
+    assert_null(config_load(write_temp("t.cfg", default_with("patient = \"default\";", "patient = \"../x\";")), NULL, 0,
+                            ".", &d));
+    assert_true(diag_has(&d, "session.patient \"../x\" must be", (const char *)NULL));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_no_rep_below_the_target),
+        cmocka_unit_test(test_without_a_band_a_held_contraction_is_a_rep),
+        cmocka_unit_test(test_store_keeps_calibrations_and_targets),
+        cmocka_unit_test(test_the_patient_in_the_chair),
+        cmocka_unit_test(test_configured_targets),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

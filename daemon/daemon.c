@@ -55,7 +55,13 @@ struct daemon {
     uint64_t samples; /* the stream's sample clock, continuous across reloads */
     int32_t hb_seq;
     struct event *tick, *hb, *sig_int, *sig_term, *sig_hup;
-    patient pat; /* whose calibration and targets; kept in the session store */
+    patient pat;       /* whose calibration and targets; kept in the session store */
+    struct {           /* the calibration in progress, for /calib/state */
+        cal_kind kind; /* CAL_NONE: none */
+        int muscle;    /* -1: all */
+        uint64_t end;  /* sample it ends at */
+        int refused;   /* some muscle's result was refused */
+    } cal;
     int exit_code;
 };
 
@@ -226,12 +232,24 @@ static int32_t op_t_ms(void *ctx)
 
 static void send_heartbeat(daemon_t *d);
 
+/* /calib/state: what is being calibrated and how long it has to go (the monitor counts down from it). */
+static void send_calib_state(daemon_t *d, const char *state)
+{
+    const feedback *fb = &d->rt->fb;
+    double left = d->cal.end > fb->now_sample ? (double)(d->cal.end - fb->now_sample) / d->rt->fs : 0.0;
+    osc_sys_calib_state(&d->rt->sys, d->cal.kind == CAL_REST ? "rest" : "mvc",
+                        d->cal.muscle < 0 ? "all" : d->rt->addr.names[d->cal.muscle],
+                        strcmp(state, "running") ? 0.0 : left, state);
+}
+
 static int op_calibrate(void *ctx, int mi, cal_kind kind, double seconds, char *err, size_t n)
 {
     daemon_t *d = ctx;
     if (kind == CAL_NONE) {
         feedback_calibrate_cancel(&d->rt->fb);
         LOGI("calibration cancelled");
+        if (d->cal.kind != CAL_NONE) send_calib_state(d, "cancelled");
+        d->cal.kind = CAL_NONE;
         send_heartbeat(d);
         return 0;
     }
@@ -241,20 +259,25 @@ static int op_calibrate(void *ctx, int mi, cal_kind kind, double seconds, char *
         return -1;
     }
     feedback_calibrate(&d->rt->fb, mi, kind, seconds);
+    d->cal.kind = kind;
+    d->cal.muscle = mi;
+    uint64_t from = d->rt->fb.now_sample > d->rt->fb.settled ? d->rt->fb.now_sample : d->rt->fb.settled;
+    d->cal.end = from + (uint64_t)(seconds * d->rt->fs);
+    d->cal.refused = 0;
+    send_calib_state(d, "running");
     LOGI("calibrating %s of %s for %g s", cal_kind_name(kind), mi < 0 ? "all muscles" : d->rt->addr.names[mi], seconds);
     send_heartbeat(d);
     return 0;
 }
 
 /* A calibration ended (from feedback): the detector gets it, clients hear of it. */
-static void on_calibrated(void *ctx, int i, cal_kind kind, int ok, const char *why)
+static void on_calibrated(void *ctx, int i, cal_kind kind, int ok, const char *code, const char *why)
 {
     daemon_t *d = ctx;
     if (!ok) {
-        LOGW("calibration refused: %s", why);
+        LOGW("calibration refused (%s): %s", code, why);
         osc_sys_error(&d->rt->sys, NULL,
-                      kind == CAL_REST ? d->rt->addr.ctl_calibrate_rest : d->rt->addr.ctl_calibrate_mvc, "implausible",
-                      why);
+                      kind == CAL_REST ? d->rt->addr.ctl_calibrate_rest : d->rt->addr.ctl_calibrate_mvc, code, why);
     } else {
         const mf_calibration *c = &d->rt->fb.m[i].cal;
         LOGI("muscle '%s': %s calibrated: rest %.2f uV (SD %.2f), MVC %.1f uV", d->rt->addr.names[i],
@@ -266,7 +289,12 @@ static void on_calibrated(void *ctx, int i, cal_kind kind, int ok, const char *w
         send_calib(d, i, NULL);
         send_target(d, i, NULL); /* an MVC puts a target band in force */
     }
-    if (!feedback_calibrating(&d->rt->fb)) send_heartbeat(d);
+    if (!ok) d->cal.refused = 1;
+    if (!feedback_calibrating(&d->rt->fb)) {
+        if (d->cal.kind != CAL_NONE) send_calib_state(d, d->cal.refused ? "refused" : "done");
+        d->cal.kind = CAL_NONE;
+        send_heartbeat(d);
+    }
 }
 
 static const control_ops ctl_ops = {
@@ -334,6 +362,7 @@ static void on_heartbeat(evutil_socket_t fd, short what, void *arg)
     if (gone) LOGI("%d subscriber lease(s) expired", gone);
     send_heartbeat(d);
     send_levels(d);
+    if (d->cal.kind != CAL_NONE && feedback_calibrating(&d->rt->fb)) send_calib_state(d, "running");
 }
 
 static int start_source(daemon_t *d)

@@ -22,6 +22,7 @@ void osc_addr_build(osc_addr *a, const config *c)
     SET(a->subscribed, "%s/sys/subscribed", p);
     SET(a->session_state, "%s/session/state", p);
     SET(a->patient, "%s/sys/patient", p);
+    SET(a->calib_state, "%s/calib/state", p);
     SET(a->ctl, "%s/ctl/", p);
     SET(a->ctl_calibrate_rest, "%s/ctl/calibrate/rest", p);
     SET(a->ctl_calibrate_mvc, "%s/ctl/calibrate/mvc", p);

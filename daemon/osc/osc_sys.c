@@ -69,6 +69,11 @@ void osc_sys_target(const osc_sys *s, const struct sockaddr_in *to, int m, doubl
     emit(s, to, TO_ALL, s->addr->m[m].target, osc_msg("ff", low_act, high_act));
 }
 
+void osc_sys_calib_state(const osc_sys *s, const char *kind, const char *muscle, double left_s, const char *state)
+{
+    emit(s, NULL, TO_ALL, s->addr->calib_state, osc_msg("ssfs", kind, muscle, left_s, state));
+}
+
 void osc_sys_patient(const osc_sys *s, const struct sockaddr_in *to, const char *id)
 {
     emit(s, to, TO_ALL, s->addr->patient, osc_msg("s", id));

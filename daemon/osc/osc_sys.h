@@ -45,6 +45,9 @@ void osc_sys_levels(const osc_sys *s, int m, double on_act, double off_act);
 void osc_sys_calib(const osc_sys *s, const struct sockaddr_in *to, int m, double rest_uv, double mvc_uv);
 /* /<m>/target ff low, high: the target band in activation units (0 0: none, e.g. before an MVC calibration) */
 void osc_sys_target(const osc_sys *s, const struct sockaddr_in *to, int m, double low_act, double high_act);
+/* /calib/state ssfs kind ("rest" | "mvc"), muscle (a name or "all"), seconds left, state ("running", "done",
+ * "refused" when a muscle's result was refused, "cancelled") */
+void osc_sys_calib_state(const osc_sys *s, const char *kind, const char *muscle, double left_s, const char *state);
 /* /sys/patient s id */
 void osc_sys_patient(const osc_sys *s, const struct sockaddr_in *to, const char *id);
 /* /session/state is running, id */

@@ -14,6 +14,7 @@ void feedback_init(feedback *f, const config *c, double fs, feedback_events ev, 
     f->fs = fs;
     f->t0_sample = f->now_sample = t0_sample;
     f->signal_ok = 1;
+    f->settled = t0_sample + (uint64_t)(FEEDBACK_SETTLE_S * fs);
     f->ev = ev;
     for (int i = 0; i < f->n; i++) {
         f->m[i].rep_hold_s = c->muscles[i].rep_hold_s;
@@ -25,6 +26,7 @@ void feedback_carry_over(feedback *f, const feedback *old)
 {
     f->t0_sample = old->t0_sample;
     f->now_sample = old->now_sample;
+    f->settled = old->settled;
     for (int i = 0; i < f->n; i++)
         for (int j = 0; j < old->n; j++)
             if (strcmp(f->names[i], old->names[j]) == 0) {
@@ -135,6 +137,7 @@ void feedback_calibrate(feedback *f, int m, cal_kind kind, double seconds)
         x->cal_left = (uint64_t)(seconds * f->fs);
         x->cal_n = 0;
         x->cal_sum = x->cal_sumsq = x->cal_ema = x->cal_peak = 0;
+        rest_check_start(&x->rest, f->fs);
     }
 }
 
@@ -155,11 +158,17 @@ static void calibration_done(feedback *f, int i)
     fb_muscle *x = &f->m[i];
     cal_kind kind = x->cal_kind;
     x->cal_kind = CAL_NONE;
-    char why[200] = "";
+    char why[400] = "";
+    const char *code = "";
     int ok = 1;
+    if (kind == CAL_REST) x->last_rest = rest_check_verdict(&x->rest, f->fs, f->names[i], why, sizeof why);
     if (x->cal_n == 0) {
         ok = 0;
+        code = "no_signal";
         snprintf(why, sizeof why, "muscle '%s': no valid signal during the calibration", f->names[i]);
+    } else if (kind == CAL_REST && !x->last_rest.at_rest) {
+        ok = 0; /* the old rest stays */
+        code = "not_at_rest";
     } else if (kind == CAL_REST) {
         double mean = x->cal_sum / (double)x->cal_n;
         double var = x->cal_sumsq / (double)x->cal_n - mean * mean;
@@ -170,6 +179,7 @@ static void calibration_done(feedback *f, int i)
         double floor_uv = x->cal.rest_uv + 5 * x->cal.rest_sd_uv;
         if (x->cal_peak < floor_uv || x->cal_peak < 1.5 * x->cal.rest_uv || x->cal_peak < 5.0) {
             ok = 0;
+            code = "implausible";
             snprintf(why, sizeof why,
                      "muscle '%s': the MVC (%.1f uV) is not clearly above rest (%.1f uV); check the electrodes and "
                      "ask for a maximal contraction, then calibrate again",
@@ -178,14 +188,17 @@ static void calibration_done(feedback *f, int i)
             x->cal.mvc_uv = x->cal_peak;
         }
     }
-    if (f->calibrated) f->calibrated(f->calibrated_ctx, i, kind, ok, why);
+    if (f->calibrated) f->calibrated(f->calibrated_ctx, i, kind, ok, code, why);
 }
 
-static void calibration_feed(feedback *f, int i, const double *env, uint32_t n)
+static void calibration_feed(feedback *f, int i, const double *env, uint32_t n, uint64_t first_sample)
 {
     fb_muscle *x = &f->m[i];
     const double a = 1.0 - exp(-1.0 / (0.1 * f->fs)); /* 100 ms average for the MVC */
-    for (uint32_t k = 0; k < n && x->cal_left; k++, x->cal_left--) {
+    uint32_t k = first_sample >= f->settled      ? 0
+                 : f->settled - first_sample < n ? (uint32_t)(f->settled - first_sample)
+                                                 : n;
+    for (; k < n && x->cal_left; k++, x->cal_left--) {
         double e = env[k];
         if (!isfinite(e)) continue;
         x->cal_n++;
@@ -193,6 +206,7 @@ static void calibration_feed(feedback *f, int i, const double *env, uint32_t n)
         x->cal_sumsq += e * e;
         x->cal_ema += a * (e - x->cal_ema);
         if (x->cal_ema > x->cal_peak) x->cal_peak = x->cal_ema;
+        if (x->cal_kind == CAL_REST) rest_check_feed(&x->rest, e, x->active);
     }
     if (!x->cal_left) calibration_done(f, i);
 }
@@ -217,7 +231,7 @@ void feedback_block(void *ctx, int i, const double *env, const double *act, uint
     if (m->active) track_active(f, i, act, k, n, first_sample);
     m->env = env[n - 1];
     m->act = f->signal_ok ? act[n - 1] : 0.0; /* fail-safe holds until the signal is back */
-    if (m->cal_kind != CAL_NONE) calibration_feed(f, i, env, n);
+    if (m->cal_kind != CAL_NONE) calibration_feed(f, i, env, n, first_sample);
     if (first_sample + n > f->now_sample) f->now_sample = first_sample + n;
 }
 
@@ -232,4 +246,8 @@ void feedback_signal_lost(feedback *f)
     }
 }
 
-void feedback_signal_back(feedback *f) { f->signal_ok = 1; }
+void feedback_signal_back(feedback *f)
+{
+    f->signal_ok = 1;
+    f->settled = f->now_sample + (uint64_t)(FEEDBACK_SETTLE_S * f->fs); /* the pipeline was reset */
+}

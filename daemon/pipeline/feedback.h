@@ -10,6 +10,7 @@
 
 #include "config/config.h"
 #include "pipeline/calibration.h"
+#include "pipeline/rest_check.h"
 
 typedef struct feedback_events {
     void (*onset)(void *ctx, int m, int32_t seq, uint64_t sample, uint64_t decided);
@@ -18,8 +19,10 @@ typedef struct feedback_events {
     void *ctx;
 } feedback_events;
 
-/* Called when a calibration of muscle m ends: ok = 1 and m's calibration set, or ok = 0 with why. */
-typedef void (*feedback_calibrated_fn)(void *ctx, int m, cal_kind kind, int ok, const char *why);
+/* Called when a calibration of muscle m ends: ok = 1 and m's calibration set, or ok = 0 with an error code
+ * ("not_at_rest": the muscle contracted during a rest calibration; "implausible": an MVC not clearly above rest;
+ * "no_signal") and why. The old calibration is kept when ok = 0. */
+typedef void (*feedback_calibrated_fn)(void *ctx, int m, cal_kind kind, int ok, const char *code, const char *why);
 
 typedef struct fb_muscle {
     double env, act;
@@ -41,6 +44,8 @@ typedef struct fb_muscle {
     cal_kind cal_kind;
     uint64_t cal_left, cal_n;
     double cal_sum, cal_sumsq, cal_ema, cal_peak;
+    rest_check rest;        /* a rest calibration: was the muscle at rest? */
+    rest_verdict last_rest; /* the verdict of the last rest calibration (for logs and tests) */
 } fb_muscle;
 
 typedef struct feedback {
@@ -49,6 +54,7 @@ typedef struct feedback {
     uint64_t t0_sample;  /* session start on the sample clock */
     uint64_t now_sample; /* one past the last sample seen */
     int signal_ok;
+    uint64_t settled; /* the filters have settled from this sample on (a calibration collects only after it) */
     fb_muscle m[CFG_MAX_MUSCLES];
     char names[CFG_MAX_MUSCLES][CFG_NAME_MAX];
     feedback_events ev;
@@ -78,7 +84,11 @@ double feedback_hold_s(const feedback *f, int m);
 void feedback_signal_lost(feedback *f);
 void feedback_signal_back(feedback *f);
 
-/* Calibration of muscle m (-1 = all) over `seconds` of the coming signal: rest = mean and SD of the
+/* After the stream starts or comes back, the filters settle for this long (a notch at Q 30 rings for ~0.5 s):
+ * a calibration's window starts after it. */
+#define FEEDBACK_SETTLE_S 0.5
+
+/* Calibration of muscle m (-1 = all) over `seconds` of the coming signal (from the filters' settling on): rest = mean and SD of the
  * envelope (the patient relaxed); MVC = the highest 100 ms average of the envelope (maximal effort). An MVC
  * not clearly above rest is refused and the old calibration kept. */
 void feedback_calibrate(feedback *f, int m, cal_kind kind, double seconds);

@@ -364,6 +364,37 @@ class TestPatients(unittest.TestCase):
             d.stop()
             c.close()
 
+    def test_a_rest_calibration_while_contracting_is_refused(self):
+        t0 = time.monotonic()
+        d = Daemon(store=self.store)
+        c = oscmini.Client()
+        try:
+            self.hello(d, c)
+            c.send(d.port, "/emg/ctl/calibrate/rest", "hamstring_left", 1)  # at rest (0.6-1.6 s): accepted
+            msgs = c.recv_all(1.8)
+            states = [m[3] for m in msgs if m[1] == "/emg/calib/state"]
+            self.assertEqual(states[0][:2], ["rest", "hamstring_left"])
+            self.assertEqual(states[0][3], "running")
+            self.assertTrue(0.5 < states[0][2] <= 1.5, states)
+            self.assertEqual(states[-1][3], "done")
+            rest = [m[3] for m in msgs if m[1] == "/emg/hamstring_left/calib"][-1]
+            time.sleep(max(0.0, 2.6 - (time.monotonic() - t0)))  # the left curl holds from 2 to 5 s
+            c.send(d.port, "/emg/ctl/subscribe")
+            c.send(d.port, "/emg/ctl/calibrate/rest", "hamstring_left", 1.5)
+            msgs = c.recv_all(2.2)
+            errs = [m[3] for m in msgs if m[1] == "/emg/sys/error"]
+            self.assertTrue(errs, [m[1] for m in msgs][:20])
+            self.assertEqual(errs[-1][:2], ["/emg/ctl/calibrate/rest", "not_at_rest"])
+            self.assertIn("hamstring_left", errs[-1][2])
+            self.assertEqual([m[3][3] for m in msgs if m[1] == "/emg/calib/state"][-1], "refused")
+            self.assertNotIn("/emg/hamstring_left/calib", [m[1] for m in msgs])  # the old one stays
+            c.send(d.port, "/emg/ctl/info")
+            got = {m[1]: m[3] for m in c.recv_all(0.5)}
+            self.assertEqual(got["/emg/hamstring_left/calib"], rest)
+        finally:
+            d.stop()
+            c.close()
+
     def test_patient_and_target_with_bad_arguments_change_nothing(self):
         d = Daemon(store=self.store)
         c = oscmini.Client()

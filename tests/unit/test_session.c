@@ -18,6 +18,7 @@
 #include "pipeline/pipeline.h"
 #include "session/patient.h"
 #include "session/store.h"
+#include "sources/reader.h"
 #include "sources/synth_patient.h"
 
 #define FS 2000.0
@@ -82,10 +83,10 @@ static void until(run *r, double t_s)
     }
 }
 
-static void calibrated(void *ctx, int m, cal_kind kind, int ok, const char *why)
+static void calibrated(void *ctx, int m, cal_kind kind, int ok, const char *code, const char *why)
 {
     run *r = ctx;
-    (void)kind, (void)why;
+    (void)kind, (void)why, (void)code;
     assert_true(ok);
     pipeline_set_calibration(r->p, m, &r->fb.m[m].cal);
 }
@@ -151,6 +152,105 @@ static void test_without_a_band_a_held_contraction_is_a_rep(void **st)
     assert_true(r.reps[2] == 1 && r.reps[3] == 1);
     assert_true(r.reps[0] >= 1 && r.reps[1] >= 1);
     stop(&r);
+}
+
+/* A rest calibration is refused with not_at_rest when the muscle contracts in it, and the old one stays. */
+typedef struct verdicts {
+    int n, ok;
+    char code[32], why[400];
+} verdicts;
+
+static void note(void *ctx, int m, cal_kind kind, int ok, const char *code, const char *why)
+{
+    (void)m, (void)kind;
+    verdicts *v = ctx;
+    v->n++;
+    v->ok = ok;
+    snprintf(v->code, sizeof v->code, "%s", code);
+    snprintf(v->why, sizeof v->why, "%s", why);
+}
+
+static void test_rest_calibration_while_contracting_is_refused_generated(void **st)
+{
+    (void)st;
+    run r;
+    start(&r);
+    verdicts v = {0};
+    r.fb.calibrated = note;
+    r.fb.calibrated_ctx = &v;
+    until(&r, 0.5);
+    feedback_calibrate(&r.fb, 0, CAL_REST, 1.0); /* at rest: accepted */
+    until(&r, 1.6);
+    assert_int_equal(v.n, 1);
+    assert_true(v.ok);
+    mf_calibration before = r.fb.m[0].cal;
+    assert_true(before.rest_uv > 0 && before.rest_uv < 5);
+    until(&r, 2.6);
+    feedback_calibrate(&r.fb, 0, CAL_REST, 2.0); /* the left curl holds 2-5 s: refused */
+    until(&r, 4.7);
+    assert_int_equal(v.n, 2);
+    assert_false(v.ok);
+    assert_string_equal(v.code, "not_at_rest");
+    assert_non_null(strstr(v.why, "muscle 'hamstring_left' contracted during the rest calibration"));
+    assert_true(r.fb.m[0].cal.rest_uv == before.rest_uv && r.fb.m[0].cal.rest_sd_uv == before.rest_sd_uv);
+    feedback_calibrate(&r.fb, 0, CAL_REST, 2.0); /* the curl ends at 5 s inside this one: a burst, refused */
+    until(&r, 6.8);
+    assert_int_equal(v.n, 3);
+    assert_string_equal(v.code, "not_at_rest");
+    stop(&r);
+}
+
+/* The same on a real recording: UCI 5Npie, biceps femoris, during a standing knee flexion (6.49-8.37 s by the
+ * knee goniometer); and accepted on BioSPPy's rest recording. */
+static void calibrate_recording(const char *file, int column, double scale, double at, double secs, verdicts *v)
+{
+    const char *data = getenv("MYOFEED_DATA_DIR");
+    if (!data) fail_msg("set MYOFEED_DATA_DIR to ../shared/data/emg (ctest does)");
+    char path[600], err[600];
+    snprintf(path, sizeof path, "%s/%s", data, file);
+    cfg_column col = {column, ""};
+    reader *rd = reader_open(path, &col, 1, scale, 1000.0, err, sizeof err);
+    if (!rd) fail_msg("%s", err);
+    double fs = reader_rate(rd);
+    diag d;
+    diag_init(&d);
+    config *c = config_load(NULL, NULL, 0, ".", &d);
+    c->n_muscles = 1;
+    plugin_host *h = built_in_plugins();
+    pipeline *p = pipeline_build(c, h, fs, 1, &d);
+    assert_non_null(p);
+    feedback fb;
+    feedback_init(&fb, c, fs, (feedback_events){0}, 0);
+    fb.calibrated = note;
+    fb.calibrated_ctx = v;
+    pipeline_set_sink(p, (pipeline_sink){feedback_block, &fb});
+    double x[1000];
+    uint64_t n = 0;
+    uint32_t got;
+    int started = 0;
+    while ((got = reader_read(rd, x, 250)) > 0) {
+        if (!started && (double)n >= at * fs) feedback_calibrate(&fb, 0, CAL_REST, secs), started = 1;
+        pipeline_process(p, x, got, n);
+        n += got;
+    }
+    reader_close(rd);
+    pipeline_free(p);
+    plugin_host_free(h);
+    config_free(c);
+}
+
+static void test_rest_calibration_while_contracting_is_refused_real(void **st)
+{
+    (void)st;
+    verdicts v = {0};
+    calibrate_recording("uci_lower_limb/5Npie.txt", 2, 1000.0, 6.6, 1.5, &v); /* mV to uV */
+    assert_int_equal(v.n, 1);
+    assert_false(v.ok);
+    assert_string_equal(v.code, "not_at_rest");
+    memset(&v, 0, sizeof v);
+    calibrate_recording("biosppy/emg.txt", 1, 1.0, 5.0, 5.0, &v); /* its first 35 s are rest */
+    assert_int_equal(v.n, 1);
+    assert_true(v.ok);
 }
 
 /* ---------------------------------------------------------------------------------------------- */
@@ -294,6 +394,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_no_rep_below_the_target),
         cmocka_unit_test(test_without_a_band_a_held_contraction_is_a_rep),
+        cmocka_unit_test(test_rest_calibration_while_contracting_is_refused_generated),
+        cmocka_unit_test(test_rest_calibration_while_contracting_is_refused_real),
         cmocka_unit_test(test_store_keeps_calibrations_and_targets),
         cmocka_unit_test(test_the_patient_in_the_chair),
         cmocka_unit_test(test_configured_targets),

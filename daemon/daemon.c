@@ -39,6 +39,8 @@ typedef struct runtime {
     feedback fb;
     osc_feedback ofb;
     osc_sys sys;
+    spectrum spec[CFG_MAX_MUSCLES]; /* each muscle's repetitions' frequency measures */
+    int n_spec;
 } runtime;
 
 struct daemon {
@@ -70,6 +72,7 @@ struct daemon {
 static void runtime_free(runtime *rt)
 {
     if (!rt) return;
+    for (int i = 0; i < rt->n_spec; i++) spectrum_free(&rt->spec[i]);
     runtime_core_free(&rt->core);
     free(rt);
 }
@@ -91,6 +94,14 @@ static runtime *runtime_build(const char *path, const cli_opts *o, const char *e
     rt->pl = rt->core.pl;
     rt->fs = rt->core.fs;
     osc_addr_build(&rt->addr, rt->cfg);
+    for (; rt->n_spec < rt->cfg->n_muscles; rt->n_spec++) {
+        char err[300];
+        if (spectrum_init(&rt->spec[rt->n_spec], rt->fs, err, sizeof err) != 0) {
+            diag_add(d, rt->cfg->path, "muscle '%s': %s", rt->cfg->muscles[rt->n_spec].name, err);
+            runtime_free(rt);
+            return NULL;
+        }
+    }
     return rt;
 }
 
@@ -220,8 +231,7 @@ static int op_threshold(void *ctx, int mi, double on, double off, char *err, siz
 static void op_reps_reset(void *ctx, int mi)
 {
     daemon_t *d = ctx;
-    for (int i = 0; i < d->rt->addr.n; i++)
-        if (mi < 0 || mi == i) d->rt->fb.m[i].reps = 0;
+    feedback_reps_reset(&d->rt->fb, mi);
 }
 
 static int32_t op_t_ms(void *ctx)
@@ -388,7 +398,8 @@ static void wire_runtime(daemon_t *d, const feedback *old_fb)
     rt->fb.calibrated_ctx = d;
     if (old_fb) feedback_carry_over(&rt->fb, old_fb);
     for (int i = 0; i < rt->fb.n; i++) pipeline_set_calibration(rt->pl, i, &rt->fb.m[i].cal);
-    pipeline_set_sink(rt->pl, (pipeline_sink){feedback_block, &rt->fb});
+    for (int i = 0; i < rt->fb.n; i++) feedback_set_spectrum(&rt->fb, i, &rt->spec[i]);
+    pipeline_set_sink(rt->pl, (pipeline_sink){feedback_block, &rt->fb, feedback_filtered});
     osc_out_set_dests(&d->out, rt->cfg->osc.dest, rt->cfg->osc.n_dest);
     control_configure(d->ctl, rt->cfg, &rt->addr, &d->subs, &d->out, ctl_ops, d);
     struct timeval tv = {0, (suseconds_t)(1e6 / rt->cfg->osc.rate_hz)};

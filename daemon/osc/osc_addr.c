@@ -41,6 +41,8 @@ void osc_addr_build(osc_addr *a, const config *c)
         SET(x->threshold, "%s/%s/threshold", p, m);
         SET(x->levels, "%s/%s/levels", p, m);
         SET(x->target, "%s/%s/target", p, m);
+        SET(x->repstat, "%s/%s/repstat", p, m);
+        SET(x->fatigue, "%s/%s/fatigue", p, m);
         snprintf(a->name_buf[i], CFG_NAME_MAX, "%s", m);
         a->names[i] = a->name_buf[i];
     }

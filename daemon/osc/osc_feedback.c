@@ -22,7 +22,22 @@ static void ev_rep(void *ctx, int m, int32_t count, uint64_t sample)
     osc_out_send(o->out, TO_ALL, o->addr->m[m].rep, osc_msg("ii", (int)count, (int)feedback_t_ms(o->fb, sample)));
 }
 
-feedback_events osc_feedback_events(osc_feedback *o) { return (feedback_events){ev_onset, ev_offset, ev_rep, o}; }
+/* /<m>/repstat iffff rep, peak % MVC, mean % MVC, time to target s, median frequency Hz; then, from the second
+ * rep with a median frequency on, /<m>/fatigue ff its trend in Hz per rep and % per rep. */
+static void ev_repstat(void *ctx, int m, const fb_repstat *r)
+{
+    osc_feedback *o = ctx;
+    osc_out_send(o->out, TO_ALL, o->addr->m[m].repstat,
+                 osc_msg("iffff", (int)r->rep, r->peak_pct, r->mean_pct, r->time_to_target_s, r->median_hz));
+    if (r->fatigue_hz_per_rep != 0 || r->fatigue_pct_per_rep != 0)
+        osc_out_send(o->out, TO_ALL, o->addr->m[m].fatigue,
+                     osc_msg("ff", r->fatigue_hz_per_rep, r->fatigue_pct_per_rep));
+}
+
+feedback_events osc_feedback_events(osc_feedback *o)
+{
+    return (feedback_events){ev_onset, ev_offset, ev_rep, o, ev_repstat};
+}
 
 void osc_feedback_tick(const osc_feedback *o)
 {

@@ -32,6 +32,8 @@ void feedback_carry_over(feedback *f, const feedback *old)
             if (strcmp(f->names[i], old->names[j]) == 0) {
                 f->m[i].seq = old->m[j].seq;
                 f->m[i].reps = old->m[j].reps;
+                f->m[i].n_mdf = old->m[j].n_mdf;
+                memcpy(f->m[i].mdf, old->m[j].mdf, sizeof f->m[i].mdf);
                 f->m[i].cal = old->m[j].cal;
                 if (old->m[j].has_target)
                     feedback_set_target(f, i, 1, old->m[j].target_lo_pct, old->m[j].target_hi_pct);
@@ -76,6 +78,42 @@ int feedback_target_act(const feedback *f, int m, double *low_act, double *high_
     return 1;
 }
 
+void feedback_set_spectrum(feedback *f, int m, spectrum *s) { f->m[m].spec = s; }
+
+void feedback_filtered(void *ctx, int m, const double *x, uint32_t n, uint64_t first_sample)
+{
+    (void)first_sample;
+    feedback *f = ctx;
+    fb_muscle *x_m = &f->m[m];
+    if (x_m->active && x_m->spec) spectrum_feed(x_m->spec, x, n);
+}
+
+void feedback_reps_reset(feedback *f, int m)
+{
+    for (int i = 0; i < f->n; i++)
+        if (m < 0 || m == i) f->m[i].reps = 0, f->m[i].n_mdf = 0;
+}
+
+/* The contraction that just ended made a rep: what it was, and the fatigue trend with it. */
+static void report_rep(feedback *f, int i, uint64_t end)
+{
+    fb_muscle *m = &f->m[i];
+    if (!f->ev.repstat) return;
+    fb_repstat r = {m->reps, end, 100 * m->peak_act, m->act_n ? 100 * m->act_sum / (double)m->act_n : 0, -1, 0, 0,
+                    0,       0};
+    if (m->first_in_band) r.time_to_target_s = (double)(m->first_in_band - m->onset_sample) / f->fs;
+    if (m->spec && spectrum_result(m->spec, &r.median_hz, &r.mean_hz) > 0 && m->n_mdf < FB_MDF_HISTORY)
+        m->mdf[m->n_mdf++] = (float)r.median_hz;
+    if (m->n_mdf >= 2) {
+        double x[FB_MDF_HISTORY], y[FB_MDF_HISTORY], my = 0, mx = 0;
+        for (int k = 0; k < m->n_mdf; k++) x[k] = k + 1, y[k] = m->mdf[k], my += y[k], mx += x[k];
+        r.fatigue_hz_per_rep = spectrum_slope(x, y, m->n_mdf);
+        double first = my / m->n_mdf - r.fatigue_hz_per_rep * (mx / m->n_mdf - 1); /* the fit at rep 1 */
+        r.fatigue_pct_per_rep = first > 0 ? 100 * r.fatigue_hz_per_rep / first : 0;
+    }
+    f->ev.repstat(f->ev.ctx, i, &r);
+}
+
 static void rep(feedback *f, int i, uint64_t sample)
 {
     fb_muscle *m = &f->m[i];
@@ -89,6 +127,10 @@ static void onset(feedback *f, int i, uint64_t sample, uint64_t decided)
     fb_muscle *m = &f->m[i];
     m->active = 1;
     m->in_band = m->rep_done = 0;
+    m->first_in_band = 0;
+    m->act_sum = 0;
+    m->act_n = 0;
+    if (m->spec) spectrum_reset(m->spec);
     m->onset_sample = sample;
     m->peak_act = 0;
     m->seq++;
@@ -106,6 +148,7 @@ static void offset(feedback *f, int i, uint64_t sample, uint64_t decided)
     if (f->ev.offset) f->ev.offset(f->ev.ctx, i, m->seq, sample, decided, hold, m->peak_act);
     /* without a band in force, a contraction held long enough is a rep */
     if (band_low(m) < 0 && hold >= m->rep_hold_s && f->signal_ok && !m->rep_done) rep(f, i, sample);
+    if (m->rep_done && f->signal_ok) report_rep(f, i, sample);
 }
 
 /* Samples from..to-1 of a block while muscle i is active: its peak, and with a band in force, the time activation
@@ -117,10 +160,13 @@ static void track_active(feedback *f, int i, const double *act, uint32_t from, u
     uint64_t hold = (uint64_t)(m->rep_hold_s * f->fs + 0.5);
     for (uint32_t k = from; k < to; k++) {
         if (act[k] > m->peak_act) m->peak_act = act[k];
+        m->act_sum += act[k];
+        m->act_n++;
         if (lo < 0 || m->rep_done || !f->signal_ok) continue;
         uint64_t at = first_sample + k;
         if (act[k] >= lo) {
             if (!m->in_band) m->in_band = 1, m->band_since = at;
+            if (!m->first_in_band) m->first_in_band = at;
             if (at + 1 - m->band_since >= hold) rep(f, i, at);
         } else {
             m->in_band = 0;

@@ -11,13 +11,29 @@
 #include "config/config.h"
 #include "pipeline/calibration.h"
 #include "pipeline/rest_check.h"
+#include "pipeline/spectrum.h"
+
+/* What one repetition was, sent when its contraction ends. Percentages are % MVC when an MVC calibration exists
+ * (activation x 100 otherwise). */
+typedef struct fb_repstat {
+    int32_t rep;
+    uint64_t sample;            /* the contraction's end */
+    double peak_pct, mean_pct;  /* over the contraction */
+    double time_to_target_s;    /* onset to the band's low edge; -1 without a band */
+    double median_hz, mean_hz;  /* of the filtered signal over the contraction; 0 when not measured */
+    double fatigue_hz_per_rep;  /* least-squares slope of the median frequency over this set's reps (0 before 2) */
+    double fatigue_pct_per_rep; /* the same as % of the fitted first rep's median frequency */
+} fb_repstat;
 
 typedef struct feedback_events {
     void (*onset)(void *ctx, int m, int32_t seq, uint64_t sample, uint64_t decided);
     void (*offset)(void *ctx, int m, int32_t seq, uint64_t sample, uint64_t decided, double hold_s, double peak_act);
     void (*rep)(void *ctx, int m, int32_t count, uint64_t sample);
     void *ctx;
+    void (*repstat)(void *ctx, int m, const fb_repstat *r); /* optional */
 } feedback_events;
+
+#define FB_MDF_HISTORY 256 /* reps whose median frequency the fatigue trend fits */
 
 /* Called when a calibration of muscle m ends: ok = 1 and m's calibration set, or ok = 0 with an error code
  * ("not_at_rest": the muscle contracted during a rest calibration; "implausible": an MVC not clearly above rest;
@@ -37,8 +53,14 @@ typedef struct fb_muscle {
      * rep_hold_s (counted at its offset) */
     int has_target;
     double target_lo_pct, target_hi_pct;
-    int in_band, rep_done; /* this contraction: activation in the band now; already counted */
-    uint64_t band_since;   /* the sample activation entered the band */
+    int in_band, rep_done;  /* this contraction: activation in the band now; already counted */
+    uint64_t band_since;    /* the sample activation entered the band */
+    uint64_t first_in_band; /* this contraction: the first sample in the band (0: not yet) */
+    double act_sum;         /* this contraction: activation summed, for its mean */
+    uint64_t act_n;
+    spectrum *spec; /* not owned; NULL: no frequency measures (feedback_set_spectrum) */
+    int n_mdf;      /* reps with a median frequency in this set */
+    float mdf[FB_MDF_HISTORY];
     mf_calibration cal;
     /* a calibration in progress */
     cal_kind cal_kind;
@@ -76,6 +98,14 @@ void feedback_set_target(feedback *f, int m, int has, double low_pct, double hig
 /* The band in activation units (act = (env - rest) / (MVC - rest), so 20 % MVC is 0.2). Returns 1, or 0 with
  * 0 0 when there is none in force (no target, or no MVC calibration yet). */
 int feedback_target_act(const feedback *f, int m, double *low_act, double *high_act);
+
+/* Gives muscle m a spectrum (owned by the caller, made for this rate) for its repetitions' median and mean
+ * frequency; NULL: none. */
+void feedback_set_spectrum(feedback *f, int m, spectrum *s);
+/* The pipeline's filtered-samples sink (pipeline_sink.filtered): feeds the spectrum of an active muscle. */
+void feedback_filtered(void *f, int m, const double *x, uint32_t n, uint64_t first_sample);
+/* Resets muscle m's repetition count and fatigue trend (-1: all). */
+void feedback_reps_reset(feedback *f, int m);
 
 /* Hold time of muscle m now (0 when inactive). */
 double feedback_hold_s(const feedback *f, int m);

@@ -261,8 +261,17 @@ static void run_lanes(const pipeline *p, const step *s, uint32_t n)
 static void run_lanes_envelope(const pipeline *p, const step *s, uint32_t n)
 {
     const lane_group *g = &p->groups[s->group];
-    s->calls.process_lanes(s->insts, s->count, g->x, n);
     chain *ch = &p->m[g->first];
+    if (p->sink.filtered) { /* the filtered samples, before the envelope overwrites them in the lanes */
+        if (g->count == 4) {
+            double *const out[4] = {ch[0].x, ch[1].x, ch[2].x, ch[3].x};
+            lanes_deinterleave4(g->x, 4, 0, out, n);
+        } else {
+            for (int l = 0; l < g->count; l++)
+                for (uint32_t i = 0; i < n; i++) ch[l].x[i] = g->x[4 * i + (uint32_t)l];
+        }
+    }
+    s->calls.process_lanes(s->insts, s->count, g->x, n);
     if (g->count == 4) {
         double *const out[4] = {ch[0].e, ch[1].e, ch[2].e, ch[3].e};
         lanes_deinterleave4(g->x, 4, 0, out, n);
@@ -405,6 +414,7 @@ void pipeline_process(pipeline *p, const double *frames, uint32_t n_frames, uint
         lap(p, 2 + CFG_MAX_FILTERS, &t0);
         for (int i = 0; i < p->n; i++) {
             chain *ch = &p->m[i];
+            if (p->sink.filtered) p->sink.filtered(p->sink.ctx, i, ch->x, n, first_sample);
             p->sink.block(p->sink.ctx, i, ch->e, ch->a, n, first_sample, ch->tr, ch->nt);
         }
         lap(p, 0, &t0);

@@ -19,6 +19,9 @@ typedef struct pipeline_sink {
     void (*block)(void *ctx, int m, const double *env, const double *act, uint32_t n, uint64_t first_sample,
                   const mf_transition *tr, uint32_t n_tr);
     void *ctx;
+    /* Optional (NULL: not wanted, and not copied out of the lanes): the same block of muscle m after its filters,
+     * before the envelope (uV), called just before block(). */
+    void (*filtered)(void *ctx, int m, const double *x, uint32_t n, uint64_t first_sample);
 } pipeline_sink;
 
 typedef struct pipeline pipeline;

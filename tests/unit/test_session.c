@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <math.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +35,9 @@ typedef struct run {
     int reps[NC];     /* reps counted */
     double rep_t[NC]; /* time of the last rep, s */
     int onsets[NC];
+    spectrum spec[NC];
+    int n_stats[NC];
+    fb_repstat stats[NC][8];
 } run;
 
 static void ev_onset(void *ctx, int m, int32_t seq, uint64_t sample, uint64_t decided)
@@ -41,6 +45,12 @@ static void ev_onset(void *ctx, int m, int32_t seq, uint64_t sample, uint64_t de
     (void)seq, (void)sample, (void)decided;
     ((run *)ctx)->onsets[m]++;
 }
+static void ev_repstat(void *ctx, int m, const fb_repstat *st)
+{
+    run *r = ctx;
+    if (r->n_stats[m] < 8) r->stats[m][r->n_stats[m]++] = *st;
+}
+
 static void ev_rep(void *ctx, int m, int32_t count, uint64_t sample)
 {
     run *r = ctx;
@@ -59,13 +69,19 @@ static void start(run *r)
     assert_non_null(r->h);
     r->p = pipeline_build(r->c, r->h, FS, NC, &d);
     assert_non_null(r->p);
-    feedback_init(&r->fb, r->c, FS, (feedback_events){ev_onset, NULL, ev_rep, r}, 0);
-    pipeline_set_sink(r->p, (pipeline_sink){feedback_block, &r->fb});
+    feedback_init(&r->fb, r->c, FS, (feedback_events){ev_onset, NULL, ev_rep, r, ev_repstat}, 0);
+    char err[200];
+    for (int i = 0; i < NC; i++) {
+        assert_int_equal(spectrum_init(&r->spec[i], FS, err, sizeof err), 0);
+        feedback_set_spectrum(&r->fb, i, &r->spec[i]);
+    }
+    pipeline_set_sink(r->p, (pipeline_sink){feedback_block, &r->fb, feedback_filtered});
     r->sp = synth_new(NC, FS, 1, 50.0);
 }
 
 static void stop(run *r)
 {
+    for (int i = 0; i < NC; i++) spectrum_free(&r->spec[i]);
     synth_free(r->sp);
     pipeline_free(r->p);
     plugin_host_free(r->h);
@@ -135,6 +151,44 @@ static void test_no_rep_below_the_target(void **st)
     /* and the same patient's curls (22-25 s, 26.5-29.5 s) were hamstring reps at that target */
     assert_true(reps0[0] >= 1 && reps0[1] >= 1);
     stop(&r);
+}
+
+/* After each rep its statistics: peak and mean % MVC, time to target, and the median frequency of the filtered
+ * signal (the synthetic patient's EMG is noise band-passed 20-350 Hz); lanes or not, the same numbers. */
+static void test_repstat_after_each_rep(void **st)
+{
+    (void)st;
+    fb_repstat first[2][NC];
+    for (int lanes = 1; lanes >= 0; lanes--) {
+        run r;
+        start(&r);
+        assert_int_equal(pipeline_use_lanes(r.p, lanes), 0);
+        calibrate_all(&r);
+        for (int i = 0; i < NC; i++) feedback_set_target(&r.fb, i, 1, 20, 60);
+        memset(r.n_stats, 0, sizeof r.n_stats);
+        feedback_reps_reset(&r.fb, -1); /* a new set: reps and the fatigue trend from 1 */
+        until(&r, 57.0);                /* two more cycles: curls at 22-25 and 42-45 s, bridges at 31-36 and 51-56 s */
+        for (int m = 0; m < NC; m++) {
+            assert_true(r.n_stats[m] >= 2 && r.n_stats[m] <= 3);
+            const fb_repstat *a = &r.stats[m][0], *b = &r.stats[m][1];
+            assert_true(a->rep == 1 && b->rep == 2);
+            assert_true(a->peak_pct > 60 && a->peak_pct <= 100);
+            assert_true(a->mean_pct > 20 && a->mean_pct < a->peak_pct);
+            assert_true(a->time_to_target_s >= 0 && a->time_to_target_s < 4);
+            assert_true(b->time_to_target_s >= 0 && b->time_to_target_s < 0.5);
+            assert_true(a->median_hz > 60 && a->median_hz < 250 && a->mean_hz > 60 && a->mean_hz < 250);
+            assert_true(a->fatigue_hz_per_rep == 0 && b->fatigue_hz_per_rep != 0); /* a trend from two reps on */
+            assert_true(fabs(b->fatigue_hz_per_rep - (b->median_hz - a->median_hz)) < 1e-3);
+            first[lanes][m] = *a;
+        }
+        stop(&r);
+    }
+    for (int m = 0; m < NC; m++) {
+        const fb_repstat *a = &first[0][m], *b = &first[1][m];
+        assert_true(a->rep == b->rep && a->sample == b->sample && a->peak_pct == b->peak_pct &&
+                    a->mean_pct == b->mean_pct && a->time_to_target_s == b->time_to_target_s);
+        assert_true(a->median_hz == b->median_hz && a->mean_hz == b->mean_hz); /* the same filtered bits */
+    }
 }
 
 /* Without a target band (no target, or no MVC yet), a contraction held rep_hold_s is a rep: the hamstrings'
@@ -394,6 +448,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_no_rep_below_the_target),
         cmocka_unit_test(test_without_a_band_a_held_contraction_is_a_rep),
+        cmocka_unit_test(test_repstat_after_each_rep),
         cmocka_unit_test(test_rest_calibration_while_contracting_is_refused_generated),
         cmocka_unit_test(test_rest_calibration_while_contracting_is_refused_real),
         cmocka_unit_test(test_store_keeps_calibrations_and_targets),

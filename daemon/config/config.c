@@ -683,6 +683,8 @@ static void read_stage(loader *L, const config_setting_t *m, const char *ctx, co
         read_plugin(L, s, pctx, p);
 }
 
+static void read_target(loader *L, const config_setting_t *m, const char *ctx, cfg_muscle *mu);
+
 /* target_pct = [ low, high ] or [ low ] in % MVC. */
 static void read_target(loader *L, const config_setting_t *m, const char *ctx, cfg_muscle *mu)
 {
@@ -732,6 +734,115 @@ static void read_muscle(loader *L, const config_setting_t *m, int index)
     read_stage(L, m, ctx, "envelope", "{ plugin = \"rms\"; window_ms = 100; }", &mu->envelope, mu);
     read_stage(L, m, ctx, "detector", "{ plugin = \"threshold\"; on = 15; off = 8; }", &mu->detector, mu);
     c->n_muscles++;
+}
+
+/* An array of muscle names (protocols.[].muscles or .relax) into names; returns the count. */
+static int read_names(loader *L, const config_setting_t *a, const char *at, const char *ctx, const char *key,
+                      char (*names)[CFG_NAME_MAX], int required)
+{
+    if (!a) {
+        if (required) diag_add(L->d, at, "%s needs %s = [ \"muscle\", ... ]", ctx, key);
+        return 0;
+    }
+    int n = config_setting_is_array(a) ? config_setting_length(a) : -1;
+    if (n < 0 || n > CFG_PROTOCOL_MUSCLES || (required && n == 0)) {
+        diag_add(L->d, where(L, a), "%s.%s must be an array of 1 to %d muscle names, e.g. [ \"glute_left\" ]", ctx, key,
+                 CFG_PROTOCOL_MUSCLES);
+        return 0;
+    }
+    int k = 0;
+    for (int i = 0; i < n; i++) {
+        config_setting_t *e = config_setting_get_elem(a, (unsigned)i);
+        const char *v = config_setting_type(e) == CONFIG_TYPE_STRING ? config_setting_get_string(e) : "";
+        if (!name_is_valid(v) || strlen(v) >= CFG_NAME_MAX) {
+            diag_add(L->d, where(L, e), "%s.%s entries must be muscle names (a-z, 0-9, '_')", ctx, key);
+            continue;
+        }
+        snprintf(names[k++], CFG_NAME_MAX, "%s", v);
+    }
+    return k;
+}
+
+static void read_protocol(loader *L, const config_setting_t *g, int index, cfg_protocol *p)
+{
+    char ctx[48];
+    snprintf(ctx, sizeof ctx, "protocols.[%d]", index);
+    memset(p, 0, sizeof *p);
+    snprintf(p->where, sizeof p->where, "%s", where(L, g));
+    if (!config_setting_is_group(g)) {
+        diag_add(L->d, p->where, "%s must be a group { name = \"...\"; muscles = [ ... ]; ... }", ctx);
+        return;
+    }
+    check_keys(L, g, "protocols.[]", ctx);
+    if (!config_setting_get_member(g, "name"))
+        diag_add(L->d, p->where, "%s needs name = \"...\"", ctx);
+    else if (get_str(L, g, ctx, "protocols.[].name", p->name, sizeof p->name) == 0 && !name_is_valid(p->name))
+        diag_add(L->d, where(L, config_setting_get_member(g, "name")),
+                 "protocol name \"%s\" must start with a lower-case letter and use only a-z, 0-9 and '_'", p->name);
+    p->n_muscles = read_names(L, config_setting_get_member(g, "muscles"), p->where, ctx, "muscles", p->muscles, 1);
+    p->n_relax = read_names(L, config_setting_get_member(g, "relax"), p->where, ctx, "relax", p->relax, 0);
+    config_setting_t *alt = config_setting_get_member(g, "alternate");
+    if (alt && config_setting_type(alt) != CONFIG_TYPE_BOOL)
+        diag_add(L->d, where(L, alt), "%s.alternate must be true or false", ctx);
+    p->alternate = alt && config_setting_type(alt) == CONFIG_TYPE_BOOL && config_setting_get_bool(alt);
+    get_num(L, g, ctx, "protocols.[].relax_limit_pct", &p->relax_limit_pct);
+    get_num(L, g, ctx, "protocols.[].hold_s", &p->hold_s);
+    get_num(L, g, ctx, "protocols.[].reach_s", &p->reach_s);
+    get_num(L, g, ctx, "protocols.[].rest_s", &p->rest_s);
+    get_num(L, g, ctx, "protocols.[].set_rest_s", &p->set_rest_s);
+    get_num(L, g, ctx, "protocols.[].get_ready_s", &p->get_ready_s);
+    get_int(L, g, ctx, "protocols.[].reps", &p->reps);
+    get_int(L, g, ctx, "protocols.[].sets", &p->sets);
+    cfg_muscle band = {0};
+    read_target(L, g, ctx, &band);
+    p->target_lo_pct = band.has_target ? band.target_lo_pct : -1; /* -1: each muscle's own */
+    p->target_hi_pct = band.has_target ? band.target_hi_pct : -1;
+}
+
+static void read_protocols(loader *L, const config_setting_t *pl)
+{
+    config *c = L->c;
+    if (!pl) return;
+    if (!config_setting_is_list(pl)) {
+        diag_add(L->d, where(L, pl), "protocols must be a list ( { name = \"...\"; muscles = [ ... ]; ... }, ... )");
+        return;
+    }
+    for (int i = 0; i < config_setting_length(pl); i++) {
+        if (c->n_protocols >= CFG_MAX_PROTOCOLS) {
+            diag_add(L->d, where(L, pl), "more than %d protocols", CFG_MAX_PROTOCOLS);
+            break;
+        }
+        cfg_protocol *p = &c->protocols[c->n_protocols];
+        read_protocol(L, config_setting_get_elem(pl, (unsigned)i), i, p);
+        for (int k = 0; k < c->n_protocols; k++)
+            if (p->name[0] && strcmp(c->protocols[k].name, p->name) == 0)
+                diag_add(L->d, p->where, "protocol name \"%s\" is used twice (first at %s)", p->name,
+                         c->protocols[k].where);
+        c->n_protocols++;
+    }
+}
+
+/* The shipped protocols (config/protocols.cfg, compiled in), for a file that has none. */
+static void builtin_protocols(loader *L)
+{
+    config_t pc;
+    config_init(&pc);
+    config_set_options(&pc, CONFIG_OPTION_AUTOCONVERT);
+    if (config_read_string(&pc, embedded_protocols)) {
+        read_protocols(L, config_lookup(&pc, "protocols"));
+        L->c->protocols_builtin = 1;
+    } else {
+        diag_add(L->d, "config/protocols.cfg (built in)", "%s at line %d; rebuild myofeedd", config_error_text(&pc),
+                 config_error_line(&pc));
+    }
+    config_destroy(&pc);
+}
+
+const cfg_protocol *config_protocol(const config *c, const char *name)
+{
+    for (int i = 0; i < c->n_protocols; i++)
+        if (strcmp(c->protocols[i].name, name) == 0) return &c->protocols[i];
+    return NULL;
 }
 
 static void read_muscles(loader *L, const config_setting_t *ml)
@@ -927,6 +1038,11 @@ static config *load(const char *path, const char *text, const char *const *overr
     read_patient(&L, sess);
     read_plugins(&L, config_lookup(&cf, "plugins"), exe_dir);
     read_muscles(&L, config_lookup(&cf, "muscles"));
+    config_setting_t *protocols = config_lookup(&cf, "protocols");
+    if (protocols && (!config_setting_is_list(protocols) || config_setting_length(protocols) > 0))
+        read_protocols(&L, protocols);
+    else
+        builtin_protocols(&L);
     default_columns(c);
     if (d->n && !partial) goto fail;
     config_destroy(&cf);

@@ -65,6 +65,22 @@ typedef struct cfg_muscle {
     cfg_plugin detector;
 } cfg_muscle;
 
+#define CFG_MAX_PROTOCOLS 16
+#define CFG_PROTOCOL_MUSCLES 8
+
+/* An exercise protocol (protocols = ( ... ), or config/protocols.cfg's when the file has none). */
+typedef struct cfg_protocol {
+    char name[CFG_NAME_MAX];
+    char where[CFG_WHERE_MAX];
+    int n_muscles, n_relax;
+    char muscles[CFG_PROTOCOL_MUSCLES][CFG_NAME_MAX]; /* the muscles that work */
+    char relax[CFG_PROTOCOL_MUSCLES][CFG_NAME_MAX];   /* the muscles that must stay relaxed */
+    int alternate;                                    /* reps take the muscles in turn */
+    double relax_limit_pct, target_lo_pct, target_hi_pct;
+    double hold_s, reach_s, rest_s, set_rest_s, get_ready_s;
+    int reps, sets;
+} cfg_protocol;
+
 typedef struct cfg_dest {
     char host[64];
     struct sockaddr_in addr;
@@ -115,10 +131,18 @@ typedef struct config {
     char plugin_dirs[CFG_MAX_PLUGIN_DIRS][PATH_MAX];
     int n_muscles;
     cfg_muscle muscles[CFG_MAX_MUSCLES];
+    int n_protocols;
+    int protocols_builtin; /* the file had none: config/protocols.cfg's */
+    cfg_protocol protocols[CFG_MAX_PROTOCOLS];
 } config;
 
 /* The text of config/myofeed.cfg, compiled in (embedded_config.c, generated at build time). */
 extern const char embedded_config[];
+/* The text of config/protocols.cfg: the protocols of a configuration that has none. */
+extern const char embedded_protocols[];
+
+/* The protocol called name, or NULL. */
+const cfg_protocol *config_protocol(const config *c, const char *name);
 
 /* Reads `path` (or the embedded default when path is NULL), applies the -o overrides
  * ("KEY=VALUE" strings) and validates the structure. Returns a new config (free with config_free)

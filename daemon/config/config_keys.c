@@ -34,6 +34,10 @@ static const char *const profiles[] = {"frame", "muscles", "full", NULL};
     {                                                                                                                  \
         path, CK_NUMBER, def, NULL, min, max, unit, NULL, flags, help, example                                         \
     }
+#define BOOL(path, def, flags, help)                                                                                   \
+    {                                                                                                                  \
+        path, CK_BOOL, def, NULL, 0, 1, "", NULL, flags, help, NULL                                                    \
+    }
 #define PLUGIN(path, flags, help, example)                                                                             \
     {                                                                                                                  \
         path, CK_PLUGIN, 0, NULL, 0, 0, "", NULL, flags, help, example                                                 \
@@ -103,6 +107,32 @@ static const cfg_key keys[] = {
           "Directories searched for <name>.so, in order. \"$ORIGIN\" is the directory of myofeedd itself; relative "
           "paths are relative to this file.",
           NULL),
+
+    LIST("protocols", CK_EXAMPLE,
+         "Named exercise protocols (/emg/ctl/protocol/start s name). Without any (no key, or an empty list), the five "
+         "in "
+         "config/protocols.cfg: hamstring_curl, glute_bridge, clamshell, sit_to_stand, prone_hip_extension.",
+         NULL),
+    STR("protocols.[].name", "", CK_REQUIRED | CK_EXAMPLE, "The protocol's name: a-z, 0-9 and '_'.", "\"my_bridge\""),
+    ARRAY("protocols.[].muscles", NULL, CK_REQUIRED | CK_EXAMPLE, "The muscles that work (names from muscles).",
+          "[ \"glute_left\", \"glute_right\" ]"),
+    BOOL("protocols.[].alternate", 0, CK_EXAMPLE,
+         "Reps take the muscles in turn (left, right, ...) instead of all at once."),
+    ARRAY("protocols.[].relax", NULL, CK_EXAMPLE, "Muscles that must stay relaxed during work.",
+          "[ \"hamstring_left\", \"hamstring_right\" ]"),
+    NUM("protocols.[].relax_limit_pct", 20, 0, 100, "% MVC", CK_EXAMPLE,
+        "A relax muscle above this during work gets /emg/<m>/relax.", NULL),
+    ARRAY("protocols.[].target_pct", NULL, CK_EXAMPLE,
+          "The band [low, high] in % MVC the working muscles aim for (default: each muscle's own target).",
+          "[ 20.0, 60.0 ]"),
+    NUM("protocols.[].hold_s", 5, 0.5, 120, "s", CK_EXAMPLE, "How long activation must stay in the band for a rep.",
+        NULL),
+    NUM("protocols.[].reach_s", 2, 0, 30, "s", CK_EXAMPLE, "Time to reach the band, added to the work phase.", NULL),
+    NUM("protocols.[].rest_s", 5, 0, 600, "s", CK_EXAMPLE, "Rest after each rep.", NULL),
+    INT("protocols.[].reps", 10, 1, 100, "", CK_EXAMPLE, "Reps per set.", NULL),
+    INT("protocols.[].sets", 1, 1, 20, "", CK_EXAMPLE, "How many sets of reps.", NULL),
+    NUM("protocols.[].set_rest_s", 60, 0, 1800, "s", CK_EXAMPLE, "Rest between sets.", NULL),
+    NUM("protocols.[].get_ready_s", 3, 0, 60, "s", CK_EXAMPLE, "Time to get ready before the first rep.", NULL),
 
     LIST("muscles", CK_REQUIRED,
          "One entry per electrode pair. Chain per muscle: filters (in order) -> envelope -> detector; their "
@@ -324,8 +354,8 @@ void cfg_keys_print_reference(FILE *out)
         const cfg_key *k = &keys[i];
         if (strchr(k->path, '.')) continue; /* printed inside their group */
         fputc('\n', out);
-        if (strcmp(k->path, "muscles") == 0) {
-            print_list(out, k, "", 0);
+        if (k->type == CK_LIST) { /* muscles as an example to keep, protocols commented out */
+            print_list(out, k, "", (k->flags & CK_EXAMPLE) != 0);
             continue;
         }
         print_help(out, "", k, k->path);

@@ -80,6 +80,14 @@ int feedback_target_act(const feedback *f, int m, double *low_act, double *high_
 
 void feedback_set_spectrum(feedback *f, int m, spectrum *s) { f->m[m].spec = s; }
 
+void feedback_gate(feedback *f, int on, uint32_t mask)
+{
+    f->gate_on = on;
+    f->gate_mask = mask;
+}
+
+static int may_count(const feedback *f, int i) { return f->signal_ok && (!f->gate_on || (f->gate_mask >> i & 1u)); }
+
 void feedback_filtered(void *ctx, int m, const double *x, uint32_t n, uint64_t first_sample)
 {
     (void)first_sample;
@@ -91,14 +99,18 @@ void feedback_filtered(void *ctx, int m, const double *x, uint32_t n, uint64_t f
 void feedback_reps_reset(feedback *f, int m)
 {
     for (int i = 0; i < f->n; i++)
-        if (m < 0 || m == i) f->m[i].reps = 0, f->m[i].n_mdf = 0;
+        if (m < 0 || m == i) {
+            f->m[i].reps = 0;
+            f->m[i].n_mdf = 0;
+            f->m[i].rep_done = f->m[i].active; /* a contraction in progress belongs to the old count */
+        }
 }
 
 /* The contraction that just ended made a rep: what it was, and the fatigue trend with it. */
 static void report_rep(feedback *f, int i, uint64_t end)
 {
     fb_muscle *m = &f->m[i];
-    if (!f->ev.repstat) return;
+    if (!f->ev.repstat || m->reps == 0) return; /* counted before a reset: not this set's */
     fb_repstat r = {m->reps, end, 100 * m->peak_act, m->act_n ? 100 * m->act_sum / (double)m->act_n : 0, -1, 0, 0,
                     0,       0};
     if (m->first_in_band) r.time_to_target_s = (double)(m->first_in_band - m->onset_sample) / f->fs;
@@ -146,13 +158,11 @@ static void offset(feedback *f, int i, uint64_t sample, uint64_t decided)
     m->in_band = 0;
     f->events++;
     if (f->ev.offset) f->ev.offset(f->ev.ctx, i, m->seq, sample, decided, hold, m->peak_act);
-    /* without a band in force, a contraction held long enough is a rep */
-    if (band_low(m) < 0 && hold >= m->rep_hold_s && f->signal_ok && !m->rep_done) rep(f, i, sample);
     if (m->rep_done && f->signal_ok) report_rep(f, i, sample);
 }
 
-/* Samples from..to-1 of a block while muscle i is active: its peak, and with a band in force, the time activation
- * has stayed in it (a rep once that reaches rep_hold_s, counted at that sample). */
+/* Samples from..to-1 of a block while muscle i is active: its peak, and the rep once the contraction has been held
+ * rep_hold_s (counted at that sample): with a band in force, held in the band; without one, held at all. */
 static void track_active(feedback *f, int i, const double *act, uint32_t from, uint32_t to, uint64_t first_sample)
 {
     fb_muscle *m = &f->m[i];
@@ -162,8 +172,12 @@ static void track_active(feedback *f, int i, const double *act, uint32_t from, u
         if (act[k] > m->peak_act) m->peak_act = act[k];
         m->act_sum += act[k];
         m->act_n++;
-        if (lo < 0 || m->rep_done || !f->signal_ok) continue;
+        if (m->rep_done || !may_count(f, i)) continue;
         uint64_t at = first_sample + k;
+        if (lo < 0) { /* without a band in force, a contraction held long enough is a rep */
+            if (at + 1 >= m->onset_sample + hold) rep(f, i, at);
+            continue;
+        }
         if (act[k] >= lo) {
             if (!m->in_band) m->in_band = 1, m->band_since = at;
             if (!m->first_in_band) m->first_in_band = at;

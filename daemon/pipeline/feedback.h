@@ -50,7 +50,7 @@ typedef struct fb_muscle {
     double rep_hold_s;
     /* the target band in % MVC (has_target), in force once an MVC calibration exists: then a rep is a contraction
      * whose activation stays at or above the band's low edge for rep_hold_s; without it, a contraction held
-     * rep_hold_s (counted at its offset) */
+     * rep_hold_s. Either way the rep is counted at the sample the hold completes. */
     int has_target;
     double target_lo_pct, target_hi_pct;
     int in_band, rep_done;  /* this contraction: activation in the band now; already counted */
@@ -77,6 +77,8 @@ typedef struct feedback {
     uint64_t now_sample; /* one past the last sample seen */
     int signal_ok;
     uint64_t settled; /* the filters have settled from this sample on (a calibration collects only after it) */
+    int gate_on;      /* a protocol runs: only the muscles in gate_mask may count a rep now */
+    uint32_t gate_mask;
     fb_muscle m[CFG_MAX_MUSCLES];
     char names[CFG_MAX_MUSCLES][CFG_NAME_MAX];
     feedback_events ev;
@@ -104,6 +106,9 @@ int feedback_target_act(const feedback *f, int m, double *low_act, double *high_
 void feedback_set_spectrum(feedback *f, int m, spectrum *s);
 /* The pipeline's filtered-samples sink (pipeline_sink.filtered): feeds the spectrum of an active muscle. */
 void feedback_filtered(void *f, int m, const double *x, uint32_t n, uint64_t first_sample);
+/* While on, only muscles whose bit is set in mask may count a rep (a protocol's work phase); off: every muscle. */
+void feedback_gate(feedback *f, int on, uint32_t mask);
+
 /* Resets muscle m's repetition count and fatigue trend (-1: all). */
 void feedback_reps_reset(feedback *f, int m);
 

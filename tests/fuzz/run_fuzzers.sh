@@ -18,7 +18,7 @@ for dec in openbci_cyton openeeg_p2 bitalino ascii; do
 done
 d=$src/daemon
 core="$d/osc/control.c $d/osc/osc_out.c $d/osc/osc_sys.c $d/osc/osc_addr.c $d/osc/subscribers.c $d/config/config.c $d/base/diag.c \
-      $d/config/config_keys.c $d/base/log.c $d/base/clock.c $build/daemon/embedded_config.c"
+      $d/config/config_keys.c $d/base/log.c $d/base/clock.c $build/daemon/embedded_config.c $build/daemon/embedded_protocols.c"
 # shellcheck disable=SC2086
 "$CC" $flags -D_DEFAULT_SOURCE -DMYOFEED_VERSION=\"fuzz\" $(pkg-config --cflags liblo libevent libconfig libserialport) \
   "$src/tests/fuzz/fuzz_control.c" $core -o "$out/fuzz_control" \
@@ -26,7 +26,7 @@ core="$d/osc/control.c $d/osc/osc_out.c $d/osc/osc_sys.c $d/osc/osc_addr.c $d/os
 # the configuration loader
 # shellcheck disable=SC2086
 "$CC" $flags -D_DEFAULT_SOURCE $(pkg-config --cflags libconfig) "$src/tests/fuzz/fuzz_config.c" \
-  "$d/config/config.c" "$d/config/config_keys.c" "$d/base/diag.c" "$d/base/log.c" "$build/daemon/embedded_config.c" \
+  "$d/config/config.c" "$d/config/config_keys.c" "$d/base/diag.c" "$d/base/log.c" "$build/daemon/embedded_config.c" "$build/daemon/embedded_protocols.c" \
   -o "$out/fuzz_config" $(pkg-config --libs libconfig) -lm
 # the default chain's plugins, each from its own source with its entry renamed, and their DSP helpers
 dsp="-ffp-contract=fast -fno-math-errno -fno-trapping-math"

@@ -8,13 +8,14 @@ import subprocess
 import sys
 import tempfile
 
-FIX = "fix: myofeedd --print-config, then paste its sections from '# source:' to '# muscles:' into config/myofeed.cfg"
+MUSCLES = "# muscles: One entry per electrode pair"  # the muscles list's own help (protocols have a muscles key too)
+FIX = "fix: scripts/update-config.sh (pastes myofeedd --print-config's sections into config/myofeed.cfg), then rebuild"
 
 
 def daemon_sections(text, what):
     try:
         a = text.index("# source:")
-        b = text.index("# muscles:") if "# muscles:" in text else text.index("# One entry per electrode pair.")
+        b = text.index(MUSCLES) if MUSCLES in text else text.index("# One entry per electrode pair.")
     except ValueError:
         sys.exit(f"FAIL: {what} has no '# source:' ... muscles sections")
     return text[a:b]
@@ -36,7 +37,7 @@ def main(daemon, src):
     # every muscle key is named in the file's muscles part
     muscles = cfg[cfg.index("muscles = ("):]
     comment = cfg[cfg.index("# One entry per electrode pair."):cfg.index("muscles = (")]
-    keys = [line.split(":")[0].lstrip("# ").strip() for line in ref[ref.index("# muscles:"):].splitlines()
+    keys = [line.split(":")[0].lstrip("# ").strip() for line in ref[ref.index(MUSCLES):].splitlines()
             if line.startswith("# ") and ":" in line and not line.startswith("#  ")]
     keys = [k for k in keys if k and k != "muscles" and " " not in k]
     for k in keys:

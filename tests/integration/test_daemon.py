@@ -459,7 +459,7 @@ class TestCommandLine(unittest.TestCase):
 
     def test_check_config_accepts_every_example_config(self):
         for name in sorted(os.listdir(os.path.join(SRC, "config"))):
-            if name.endswith(".cfg"):
+            if name.endswith(".cfg") and name != "protocols.cfg":  # a part every configuration gets, not one
                 p = self.run_cli("-c", os.path.join(SRC, "config", name), "--check-config")
                 self.assertEqual(p.returncode, 0, (name, p.stderr))
                 self.assertIn(b"configuration OK", p.stdout)

@@ -110,7 +110,7 @@ static void test_duplicate_muscle_names_are_rejected(void **st)
 {
     (void)st;
     diag d;
-    assert_null(load_text(default_with("\"hamstring_right\"", "\"hamstring_left\""), &d));
+    assert_null(load_text(default_with("name = \"hamstring_right\"", "name = \"hamstring_left\""), &d));
     assert_true(diag_has(&d, "t.cfg:", "muscle name \"hamstring_left\" is used twice (first at ", (const char *)NULL));
 }
 
@@ -118,9 +118,9 @@ static void test_bad_muscle_names_are_rejected(void **st)
 {
     (void)st;
     diag d;
-    assert_null(load_text(default_with("\"glute_left\"", "\"Glute Left\""), &d));
+    assert_null(load_text(default_with("name = \"glute_left\"", "name = \"Glute Left\""), &d));
     assert_true(diag_has(&d, "muscle name \"Glute Left\" must start with a lower-case letter", (const char *)NULL));
-    assert_null(load_text(default_with("\"glute_left\"", "\"frame\""), &d));
+    assert_null(load_text(default_with("name = \"glute_left\"", "name = \"frame\""), &d));
     assert_true(diag_has(&d, "muscle name \"frame\"", (const char *)NULL));
 }
 

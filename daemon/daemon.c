@@ -28,6 +28,7 @@
 #include "sources/source.h"
 #include "osc/subscribers.h"
 #include "session/patient.h"
+#include "session/protocol.h"
 #define LOG_COMPONENT "daemon"
 
 typedef struct runtime {
@@ -57,12 +58,14 @@ struct daemon {
     uint64_t samples; /* the stream's sample clock, continuous across reloads */
     int32_t hb_seq;
     struct event *tick, *hb, *sig_int, *sig_term, *sig_hup;
-    patient pat;       /* whose calibration and targets; kept in the session store */
-    struct {           /* the calibration in progress, for /calib/state */
-        cal_kind kind; /* CAL_NONE: none */
-        int muscle;    /* -1: all */
-        uint64_t end;  /* sample it ends at */
-        int refused;   /* some muscle's result was refused */
+    patient pat;        /* whose calibration and targets; kept in the session store */
+    protocol_run proto; /* the exercise protocol running, if any */
+    uint32_t ticks;     /* frame ticks, for the relax warnings' pace */
+    struct {            /* the calibration in progress, for /calib/state */
+        cal_kind kind;  /* CAL_NONE: none */
+        int muscle;     /* -1: all */
+        uint64_t end;   /* sample it ends at */
+        int refused;    /* some muscle's result was refused */
     } cal;
     int exit_code;
 };
@@ -162,6 +165,11 @@ static int op_patient(void *ctx, const char *id, char *err, size_t n)
     if (feedback_calibrating(&d->rt->fb)) {
         snprintf(err, n,
                  "a calibration is running; cancel it (/ctl/calibrate/cancel) or wait, then choose the patient");
+        return -1;
+    }
+    if (protocol_running(&d->proto)) {
+        snprintf(err, n, "protocol '%s' is running; stop it (/ctl/protocol/stop), then choose the patient",
+                 d->proto.p->name);
         return -1;
     }
     int stored = patient_switch(&d->pat, id, &d->rt->fb, d->rt->cfg, err, n);
@@ -307,6 +315,95 @@ static void on_calibrated(void *ctx, int i, cal_kind kind, int ok, const char *c
     }
 }
 
+/* The cue of the protocol now (its phase, seconds left, rep and set). */
+static void send_cue(daemon_t *d)
+{
+    const protocol_run *r = &d->proto;
+    osc_sys_cue(&d->rt->sys, proto_phase_name(r->phase), protocol_left_s(r, d->samples), r->rep, r->set);
+}
+
+/* What the synthetic patient does now: it follows the protocol's cues (the working muscles contract in work phases,
+ * at source.effort_pct, and every source.fail_every-th attempt falls short); without a protocol, its own cycle. */
+static void tell_patient(daemon_t *d)
+{
+    if (!d->src || !d->src->ops->follow) return;
+    const protocol_run *r = &d->proto;
+    const config *c = d->rt->cfg;
+    double level[CFG_MAX_MUSCLES] = {0};
+    int following = protocol_running(r);
+    if (following && r->phase == PH_WORK && !r->paused) {
+        /* a failing attempt: the working muscles barely engage and the ones to keep relaxed take over */
+        int fails = c->source.fail_every > 0 && r->attempts % c->source.fail_every == 0;
+        double effort = c->source.effort_pct / 100.0;
+        for (int k = 0; k < r->n_relax; k++) level[r->relax[k]] = (fails ? 0.8 : 0.05) * effort;
+        for (int i = 0; i < d->rt->fb.n; i++)
+            if (r->now_mask >> i & 1u) level[i] = (fails ? 0.1 : 1.0) * effort;
+    }
+    double ch_level[64] = {0};
+    for (int i = 0; i < c->n_muscles; i++) ch_level[c->muscles[i].channel - 1] = level[i];
+    d->src->ops->follow(d->src, following, ch_level, 64);
+}
+
+static int op_protocol(void *ctx, const char *action, const char *name, const char **code, char *err, size_t n)
+{
+    daemon_t *d = ctx;
+    protocol_run *r = &d->proto;
+    if (strcmp(action, "start") == 0) {
+        const cfg_protocol *p = config_protocol(d->rt->cfg, name);
+        if (!p) {
+            *code = "unknown_protocol";
+            size_t off = (size_t)snprintf(err, n, "no protocol '%.60s'; the configuration has:", name);
+            for (int i = 0; i < d->rt->cfg->n_protocols && off < n; i++)
+                off += (size_t)snprintf(err + off, n - off, " %s", d->rt->cfg->protocols[i].name);
+            return -1;
+        }
+        *code = "busy";
+        if (protocol_start(r, p, &d->rt->fb, d->rt->fs, d->samples, err, n) != 0) return -1;
+        LOGI("protocol '%s' started for patient '%s': %d x %d reps, hold %g s", p->name, d->pat.id, p->sets, p->reps,
+             p->hold_s);
+    } else if (strcmp(action, "stop") == 0) {
+        if (!protocol_running(r)) {
+            snprintf(err, n, "no protocol is running");
+            return -1;
+        }
+        LOGI("protocol '%s' stopped at set %d, rep %d (%d of %d attempts held)", r->p->name, r->set, r->rep,
+             r->successes, r->attempts);
+        protocol_stop(r, &d->rt->fb);
+        r->phase = PH_DONE;
+    } else if (strcmp(action, "pause") == 0) {
+        if (protocol_pause(r, &d->rt->fb, d->samples) != 0) {
+            *code = protocol_running(r) ? "not_paused" : "not_running";
+            snprintf(err, n, "%s", protocol_running(r) ? "the protocol is already paused" : "no protocol is running");
+            return -1;
+        }
+    } else {
+        if (protocol_resume(r, &d->rt->fb, d->samples) != 0) {
+            *code = protocol_running(r) ? "not_paused" : "not_running";
+            snprintf(err, n, "%s", protocol_running(r) ? "the protocol is not paused" : "no protocol is running");
+            return -1;
+        }
+    }
+    send_cue(d);
+    tell_patient(d);
+    return 0;
+}
+
+/* After each block: the protocol's timeline. */
+static void protocol_step_now(daemon_t *d)
+{
+    protocol_step st = protocol_advance(&d->proto, &d->rt->fb, d->samples);
+    if (st.work_ended) {
+        for (int k = 0; k < st.n_pairs; k++) osc_sys_symmetry(&d->rt->sys, st.pair[k], st.symmetry_pct[k]);
+        if (st.has_coactivation) osc_sys_coactivation(&d->rt->sys, st.coactivation);
+    }
+    if (st.changed) {
+        send_cue(d);
+        tell_patient(d);
+    }
+    if (st.finished)
+        LOGI("protocol done: %d of %d attempts held for the hold time", d->proto.successes, d->proto.attempts);
+}
+
 static const control_ops ctl_ops = {
     .threshold = op_threshold,
     .hello = op_hello,
@@ -316,6 +413,7 @@ static const control_ops ctl_ops = {
     .t_ms = op_t_ms,
     .patient = op_patient,
     .target = op_target,
+    .protocol = op_protocol,
 };
 
 /* ---------------------------------------------------------------------------------------------- */
@@ -325,6 +423,7 @@ static void on_frames(void *ctx, const double *frames, uint32_t n)
     daemon_t *d = ctx;
     pipeline_process(d->rt->pl, frames, n, d->samples);
     d->samples += n;
+    if (protocol_running(&d->proto)) protocol_step_now(d);
 }
 
 static void send_heartbeat(daemon_t *d) { osc_sys_heartbeat(&d->rt->sys, ++d->hb_seq, state_now(d)); }
@@ -353,6 +452,11 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
     (void)fd, (void)what;
     daemon_t *d = arg;
     osc_feedback_tick(&d->rt->ofb);
+    if (protocol_running(&d->proto) && d->ticks++ % 5 == 0) { /* relax warnings at a tenth of a second */
+        int ex[CFG_PROTOCOL_MUSCLES];
+        int k = protocol_relax_exceeded(&d->proto, &d->rt->fb, ex, CFG_PROTOCOL_MUSCLES);
+        for (int j = 0; j < k; j++) osc_sys_relax(&d->rt->sys, ex[j], d->rt->fb.m[ex[j]].act);
+    }
 }
 
 /* /emg/<m>/levels ff: where the detector's on and off levels lie on the activation scale, for displays. */
@@ -373,6 +477,7 @@ static void on_heartbeat(evutil_socket_t fd, short what, void *arg)
     send_heartbeat(d);
     send_levels(d);
     if (d->cal.kind != CAL_NONE && feedback_calibrating(&d->rt->fb)) send_calib_state(d, "running");
+    if (protocol_running(&d->proto)) send_cue(d);
 }
 
 static int start_source(daemon_t *d)
@@ -430,6 +535,12 @@ static void reload(daemon_t *d)
     }
     source_free(d->src);
     d->src = NULL;
+    if (protocol_running(&d->proto)) { /* its muscles and timings may have changed: it stops */
+        LOGW("reload: protocol '%s' stopped; start it again", d->proto.p->name);
+        protocol_stop(&d->proto, &d->rt->fb);
+        d->proto.phase = PH_DONE;
+        send_cue(d);
+    }
     runtime *old = d->rt;
     d->rt = nrt;
     if (nctl != d->ctl) {

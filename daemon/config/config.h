@@ -104,6 +104,8 @@ typedef struct config {
         int channels;
         char file[PATH_MAX];
         double speed;
+        double effort_pct; /* synthetic: in a protocol's work phases */
+        int fail_every;
         uint32_t seed;
         int n_columns;
         cfg_column columns[CFG_MAX_COLUMNS];

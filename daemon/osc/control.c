@@ -296,6 +296,19 @@ static void m_target(call *k)
     reply_ok(k);
 }
 
+static void m_protocol(call *k)
+{
+    const char *action = strrchr(k->path, '/') + 1;
+    const char *code = "not_running";
+    char err[400] = "";
+    if (!k->c->ops.protocol ||
+        k->c->ops.protocol(k->c->ctx, action, k->argc ? k->str[0] : "", &code, err, sizeof err) != 0) {
+        FAIL(k, code, "%s", err[0] ? err : "protocols are not possible now");
+        return;
+    }
+    reply_ok(k);
+}
+
 static void m_later(call *k) { FAIL(k, "not_implemented", "%s: session recording is not in this build yet", k->path); }
 
 typedef void (*method_fn)(call *k);
@@ -329,6 +342,10 @@ static const struct method {
     {"patient", "s", m_patient},
     {"target", "sf", m_target},
     {"target", "sff", m_target},
+    {"protocol/start", "s", m_protocol},
+    {"protocol/pause", "", m_protocol},
+    {"protocol/resume", "", m_protocol},
+    {"protocol/stop", "", m_protocol},
     {"session/start", "", m_later},
     {"session/start", "s", m_later},
     {"session/stop", "", m_later},

@@ -23,6 +23,9 @@ void osc_addr_build(osc_addr *a, const config *c)
     SET(a->session_state, "%s/session/state", p);
     SET(a->patient, "%s/sys/patient", p);
     SET(a->calib_state, "%s/calib/state", p);
+    SET(a->cue, "%s/session/cue", p);
+    SET(a->symmetry, "%s/session/symmetry", p);
+    SET(a->coactivation, "%s/session/coactivation", p);
     SET(a->ctl, "%s/ctl/", p);
     SET(a->ctl_calibrate_rest, "%s/ctl/calibrate/rest", p);
     SET(a->ctl_calibrate_mvc, "%s/ctl/calibrate/mvc", p);
@@ -43,6 +46,7 @@ void osc_addr_build(osc_addr *a, const config *c)
         SET(x->target, "%s/%s/target", p, m);
         SET(x->repstat, "%s/%s/repstat", p, m);
         SET(x->fatigue, "%s/%s/fatigue", p, m);
+        SET(x->relax, "%s/%s/relax", p, m);
         snprintf(a->name_buf[i], CFG_NAME_MAX, "%s", m);
         a->names[i] = a->name_buf[i];
     }

@@ -11,7 +11,7 @@ typedef struct osc_addr_muscle {
     char act[OSC_ADDR_MAX], env[OSC_ADDR_MAX], active[OSC_ADDR_MAX], hold[OSC_ADDR_MAX];
     char onset[OSC_ADDR_MAX], offset[OSC_ADDR_MAX], rep[OSC_ADDR_MAX], calib[OSC_ADDR_MAX];
     char threshold[OSC_ADDR_MAX], levels[OSC_ADDR_MAX], target[OSC_ADDR_MAX];
-    char repstat[OSC_ADDR_MAX], fatigue[OSC_ADDR_MAX];
+    char repstat[OSC_ADDR_MAX], fatigue[OSC_ADDR_MAX], relax[OSC_ADDR_MAX];
 } osc_addr_muscle;
 
 typedef struct osc_addr {
@@ -20,6 +20,7 @@ typedef struct osc_addr {
     char heartbeat[OSC_ADDR_MAX], muscles[OSC_ADDR_MAX], ok[OSC_ADDR_MAX], error[OSC_ADDR_MAX];
     char pong[OSC_ADDR_MAX], info[OSC_ADDR_MAX], subscribed[OSC_ADDR_MAX], session_state[OSC_ADDR_MAX];
     char patient[OSC_ADDR_MAX], calib_state[OSC_ADDR_MAX];
+    char cue[OSC_ADDR_MAX], symmetry[OSC_ADDR_MAX], coactivation[OSC_ADDR_MAX];
     char ctl[OSC_ADDR_MAX];                                                 /* prefix + "/ctl/" */
     char ctl_calibrate_rest[OSC_ADDR_MAX], ctl_calibrate_mvc[OSC_ADDR_MAX]; /* named in late calibration errors */
     int n;

@@ -74,6 +74,26 @@ void osc_sys_calib_state(const osc_sys *s, const char *kind, const char *muscle,
     emit(s, NULL, TO_ALL, s->addr->calib_state, osc_msg("ssfs", kind, muscle, left_s, state));
 }
 
+void osc_sys_cue(const osc_sys *s, const char *phase, double left_s, int rep, int set)
+{
+    emit(s, NULL, TO_ALL, s->addr->cue, osc_msg("sfii", phase, left_s, rep, set));
+}
+
+void osc_sys_relax(const osc_sys *s, int m, double act)
+{
+    emit(s, NULL, TO_ALL, s->addr->m[m].relax, osc_msg("f", act));
+}
+
+void osc_sys_symmetry(const osc_sys *s, const char *pair, double pct)
+{
+    emit(s, NULL, TO_ALL, s->addr->symmetry, osc_msg("sf", pair, pct));
+}
+
+void osc_sys_coactivation(const osc_sys *s, double ratio)
+{
+    emit(s, NULL, TO_ALL, s->addr->coactivation, osc_msg("f", ratio));
+}
+
 void osc_sys_patient(const osc_sys *s, const struct sockaddr_in *to, const char *id)
 {
     emit(s, to, TO_ALL, s->addr->patient, osc_msg("s", id));

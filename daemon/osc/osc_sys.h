@@ -48,6 +48,13 @@ void osc_sys_target(const osc_sys *s, const struct sockaddr_in *to, int m, doubl
 /* /calib/state ssfs kind ("rest" | "mvc"), muscle (a name or "all"), seconds left, state ("running", "done",
  * "refused" when a muscle's result was refused, "cancelled") */
 void osc_sys_calib_state(const osc_sys *s, const char *kind, const char *muscle, double left_s, const char *state);
+/* /session/cue sfii phase, seconds left, rep, set */
+void osc_sys_cue(const osc_sys *s, const char *phase, double left_s, int rep, int set);
+/* /<m>/relax f activation: a muscle that must stay relaxed is above its limit */
+void osc_sys_relax(const osc_sys *s, int m, double act);
+/* /session/symmetry sf pair ("hamstring"), 100 (L - R) / mean(L, R) %; /session/coactivation f hamstring:glute */
+void osc_sys_symmetry(const osc_sys *s, const char *pair, double pct);
+void osc_sys_coactivation(const osc_sys *s, double ratio);
 /* /sys/patient s id */
 void osc_sys_patient(const osc_sys *s, const struct sockaddr_in *to, const char *id);
 /* /session/state is running, id */

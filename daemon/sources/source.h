@@ -25,6 +25,9 @@ struct source_ops {
     double (*sample_rate)(const source *s);
     const char *(*describe)(const source *s);
     void (*free)(source *s);
+    /* Optional (the synthetic patient): follow a protocol's cues. following 0: its own cycle; 1: channel c
+     * contracts at level[c] (0..1 of its curl strength; 0 rests). */
+    void (*follow)(source *s, int following, const double *level, int n);
 };
 
 struct source {

@@ -1,6 +1,7 @@
-/* source_synthetic.c: delivers the synthetic patient in real time. A 5 ms timer generates as many
- * frames as the monotonic clock says are due, so the rate holds exactly over hours without drift;
- * after a stall (suspended process) at most 1 s is generated at once. */
+/* source_synthetic.c: delivers the synthetic patient in real time (or source.speed times it). A 5 ms timer
+ * generates as many frames as the monotonic clock says are due, so the rate holds exactly over hours without
+ * drift; after a stall (suspended process) at most 1 s is generated at once. It follows a protocol's cues when
+ * told to (source_ops.follow). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -23,6 +24,7 @@ typedef struct synth_source {
     double t0; /* clock_mono_s() at start */
     uint64_t sent;
     double *buf;
+    double speed; /* x real time; 0 as fast as possible */
     char desc[96];
 } synth_source;
 
@@ -30,8 +32,8 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
 {
     (void)fd, (void)what;
     synth_source *s = arg;
-    uint64_t due = (uint64_t)((clock_mono_s() - s->t0) * s->fs);
-    if (due > s->sent + (uint64_t)s->fs) s->sent = due - (uint64_t)s->fs; /* skip a long stall */
+    uint64_t due = s->speed > 0 ? (uint64_t)((clock_mono_s() - s->t0) * s->fs * s->speed) : s->sent + 16 * CHUNK;
+    if (s->speed == 1.0 && due > s->sent + (uint64_t)s->fs) s->sent = due - (uint64_t)s->fs; /* skip a long stall */
     while (s->sent < due) {
         uint32_t n = due - s->sent > CHUNK ? CHUNK : (uint32_t)(due - s->sent);
         synth_generate(s->patient, s->buf, n);
@@ -53,7 +55,12 @@ static void syn_free(source *b)
     free(s);
 }
 
-static const struct source_ops ops = {syn_channels, syn_rate, syn_describe, syn_free};
+static void syn_follow(source *b, int following, const double *level, int n)
+{
+    synth_follow(((synth_source *)b)->patient, following, level, n);
+}
+
+static const struct source_ops ops = {syn_channels, syn_rate, syn_describe, syn_free, syn_follow};
 
 source *source_synthetic_new(struct event_base *base, const config *c, source_sink sink, char *err, size_t n)
 {
@@ -62,12 +69,14 @@ source *source_synthetic_new(struct event_base *base, const config *c, source_si
     s->base.ops = &ops;
     s->nc = c->source.channels;
     s->fs = c->source.sample_rate;
+    s->speed = c->source.speed;
     s->sink = sink;
     s->patient = synth_new(s->nc, s->fs, c->source.seed, 50.0);
     s->buf = malloc(sizeof(double) * CHUNK * (size_t)s->nc);
     s->timer = event_new(base, -1, EV_PERSIST, on_timer, s);
     if (!s->patient || !s->buf || !s->timer) goto oom;
-    snprintf(s->desc, sizeof s->desc, "synthetic patient, %d channels at %g Hz, seed %u", s->nc, s->fs, c->source.seed);
+    snprintf(s->desc, sizeof s->desc, "synthetic patient, %d channels at %g Hz, seed %u%s", s->nc, s->fs,
+             c->source.seed, s->speed == 1.0 ? "" : ", not in real time");
     s->t0 = clock_mono_s();
     struct timeval tv = {0, 5000};
     event_add(s->timer, &tv);

@@ -11,6 +11,7 @@
 
 typedef struct synth_chan {
     sos_cascade shape;
+    double level, cmd; /* following: the envelope now and where it goes */
     double amp_uv, dc_uv, drift_uv, drift_phase, mains_phase;
 } synth_chan;
 
@@ -20,6 +21,7 @@ struct synth_patient {
     uint64_t n; /* samples generated */
     uint64_t rng;
     uint32_t seed;
+    int following;
     synth_chan *ch;
 };
 
@@ -69,6 +71,12 @@ synth_patient *synth_new(int channels, double fs, uint32_t seed, double mains_hz
     return s;
 }
 
+void synth_follow(synth_patient *s, int following, const double *level, int n)
+{
+    s->following = following;
+    for (int c = 0; c < s->nc; c++) s->ch[c].cmd = following && c < n ? level[c] : 0.0;
+}
+
 void synth_free(synth_patient *s)
 {
     if (!s) return;
@@ -115,7 +123,15 @@ void synth_generate(synth_patient *s, double *frames, uint32_t n)
             synth_chan *k = &s->ch[c];
             double w = gauss(&s->rng), shaped;
             sos_process(&k->shape, &w, &shaped, 1);
-            double env = synth_envelope(s, c, t);
+            double env;
+            if (s->following) { /* towards the commanded level in RAMP_S */
+                double step = 1.0 / (RAMP_S * s->fs);
+                k->level += k->cmd > k->level ? fmin(step, k->cmd - k->level) : -fmin(step, k->level - k->cmd);
+                env = k->level;
+            } else {
+                env = synth_envelope(s, c, t);
+                k->level = env;
+            }
             double x = env * k->amp_uv * shaped + 2.0 * gauss(&s->rng);
             x += mains * cos(k->mains_phase) + k->dc_uv + k->drift_uv * sin(2 * M_PI * 0.05 * t + k->drift_phase);
             frames[(size_t)i * (size_t)nc + (size_t)c] = x;

@@ -15,6 +15,9 @@ typedef struct synth_patient synth_patient;
 
 synth_patient *synth_new(int channels, double fs, uint32_t seed, double mains_hz);
 void synth_free(synth_patient *s);
+/* Follow commands instead of the fixed cycle: channel c's envelope ramps (150 ms) to level[c]; following 0 goes
+ * back to the cycle. */
+void synth_follow(synth_patient *s, int following, const double *level, int n);
 /* Writes n interleaved frames (channels values each, uV) and advances time. */
 void synth_generate(synth_patient *s, double *frames, uint32_t n);
 

@@ -429,6 +429,97 @@ class TestPatients(unittest.TestCase):
             c.close()
 
 
+class TestProtocols(unittest.TestCase):
+    """Exercise protocols on the synthetic patient, who follows the cues, as fast as the daemon can run it."""
+
+    def test_a_whole_protocol_in_fast_replay(self):
+        d = Daemon("-o", "source.speed=0")
+        c = oscmini.Client()
+        try:
+            c.send(d.port, "/emg/ctl/subscribe", "frame")
+            self.assertIsNotNone(c.wait_for("/emg/sys/subscribed", 2))
+            c.recv_all(0.2)
+            c.send(d.port, "/emg/ctl/protocol/start", "sit_to_stand")  # 2 sets of 8, hold 2 s, both glutes
+            msgs = c.recv_all(20, stop=lambda m: m[1] == "/emg/session/cue" and m[3][0] == "done")
+            after = c.recv_all(0.3)  # the last reps' statistics come when their contractions end, after "done"
+            self.assertIn(["/emg/ctl/protocol/start"], [m[3] for m in msgs if m[1] == "/emg/sys/ok"])
+            msgs = msgs[[i for i, m in enumerate(msgs) if m[1] == "/emg/session/cue"][0]:]  # from the first cue on
+            cues = [m[3] for m in msgs if m[1] == "/emg/session/cue"]
+            changes = [cues[0]] + [b for a, b in zip(cues, cues[1:]) if (a[0], a[2], a[3]) != (b[0], b[2], b[3])]
+            want = [("get_ready", 1, 1)]
+            for st in (1, 2):
+                for rep in range(1, 9):
+                    want.append(("work", rep, st))
+                    if rep < 8:
+                        want.append(("rest", rep, st))
+                if st == 1:
+                    want.append(("set_rest", 8, 1))
+            want.append(("done", 8, 2))
+            self.assertEqual([(c0[0], c0[2], c0[3]) for c0 in changes], want)
+            work = [c0 for c0 in changes if c0[0] == "work"]
+            self.assertTrue(all(abs(w[1] - 4.0) < 0.01 for w in work), work[:3])  # reach 2 s + hold 2 s
+            # every work phase a rep of each glute (without an MVC the patient's held contraction counts), numbered
+            # from 1 by the protocol, with its statistics after it
+            for m in ("glute_left", "glute_right"):
+                reps = [x[3][0] for x in msgs if x[1] == f"/emg/{m}/rep"]
+                self.assertEqual(reps, list(range(1, 17)), m)
+                stats = [x[3] for x in msgs + after if x[1] == f"/emg/{m}/repstat"]
+                stats = stats[[st[0] for st in stats].index(1):][:16]
+                self.assertEqual([st[0] for st in stats], list(range(1, 17)))
+                for st in stats:
+                    self.assertTrue(0 < st[2] <= st[1] <= 100 and st[3] == -1.0 and 60 < st[4] < 300, st)
+                self.assertGreaterEqual(len([x for x in msgs + after if x[1] == f"/emg/{m}/fatigue"]), 15)
+            self.assertNotIn("/emg/hamstring_left/rep", [x[1] for x in msgs])  # not its protocol
+            sym = [x[3] for x in msgs if x[1] == "/emg/session/symmetry"]
+            self.assertEqual(len(sym), 16)
+            self.assertTrue(all(s0[0] == "glute" and abs(s0[1]) < 60 for s0 in sym), sym)
+            self.assertEqual(len([x for x in msgs if x[1] == "/emg/session/coactivation"]), 16)
+        finally:
+            d.stop()
+            c.close()
+
+    def test_protocol_messages_with_bad_arguments_change_nothing(self):
+        d = Daemon()
+        c = oscmini.Client()
+        try:
+            c.send(d.port, "/emg/ctl/subscribe", "frame")
+            c.wait_for("/emg/sys/subscribed", 2)
+            cases = [
+                (("/emg/ctl/protocol/start", "lunges"), "unknown_protocol"),
+                (("/emg/ctl/protocol/start", 3), "bad_arguments"),
+                (("/emg/ctl/protocol/start",), "bad_arguments"),
+                (("/emg/ctl/protocol/pause",), "not_running"),
+                (("/emg/ctl/protocol/resume",), "not_running"),
+                (("/emg/ctl/protocol/stop",), "not_running"),
+                (("/emg/ctl/protocol/stop", "now"), "bad_arguments"),
+            ]
+            for args, code in cases:
+                c.send(d.port, *args)
+                err = c.wait_for("/emg/sys/error", 2)
+                self.assertIsNotNone(err, args)
+                self.assertEqual(err[3][1], code, (args, err))
+            self.assertIn("glute_bridge", err[3][2] if code == "unknown_protocol" else "glute_bridge")
+            c.send(d.port, "/emg/ctl/protocol/start", "glute_bridge")
+            self.assertIsNotNone(c.wait_for("/emg/session/cue", 2))
+            for args, code in [(("/emg/ctl/protocol/start", "clamshell"), "busy"),
+                               (("/emg/ctl/protocol/resume",), "not_paused"),
+                               (("/emg/ctl/patient", "p2"), "store")]:
+                c.send(d.port, *args)
+                err = c.wait_for("/emg/sys/error", 2)
+                self.assertEqual(err[3][1], code, (args, err))
+            c.send(d.port, "/emg/ctl/protocol/pause")
+            msgs = c.recv_all(1.5)
+            cues = [m[3] for m in msgs if m[1] == "/emg/session/cue"]
+            self.assertTrue(len(cues) >= 2 and cues[-1][1] == cues[0][1], cues)  # the clock stands still
+            c.send(d.port, "/emg/ctl/protocol/stop")
+            msgs = c.recv_all(0.5)
+            self.assertIn(["/emg/ctl/protocol/stop"], [m[3] for m in msgs if m[1] == "/emg/sys/ok"])
+            self.assertEqual([m[3][0] for m in msgs if m[1] == "/emg/session/cue"][-1], "done")
+        finally:
+            d.stop()
+            c.close()
+
+
 class TestWithLibloTools(unittest.TestCase):
     def test_oscdump_in_another_process_receives_frames_and_events(self):
         oscdump, oscsend = shutil.which("oscdump"), shutil.which("oscsend")

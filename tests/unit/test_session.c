@@ -18,6 +18,7 @@
 #include "pipeline/feedback.h"
 #include "pipeline/pipeline.h"
 #include "session/patient.h"
+#include "session/protocol.h"
 #include "session/store.h"
 #include "sources/reader.h"
 #include "sources/synth_patient.h"
@@ -307,6 +308,75 @@ static void test_rest_calibration_while_contracting_is_refused_real(void **st)
     assert_true(v.ok);
 }
 
+/* A protocol with a band in force: the synthetic patient follows its cues (as the daemon tells it), every fourth
+ * attempt falls short with the hamstrings taking over: that attempt is no rep, and the hamstrings, which must stay
+ * relaxed in a glute bridge, are reported above their limit. */
+static void follow_cues(run *r, const protocol_run *pr)
+{
+    double level[NC] = {0};
+    if (pr->p && pr->phase == PH_WORK) {
+        int fails = pr->attempts % 4 == 0;
+        for (int k = 0; k < pr->n_relax; k++) level[pr->relax[k]] = fails ? 0.5 : 0.03;
+        for (int i = 0; i < NC; i++)
+            if (pr->now_mask >> i & 1u) level[i] = fails ? 0.06 : 0.6;
+    }
+    synth_follow(r->sp, pr->p != NULL, level, NC);
+}
+
+static void test_a_protocol_with_a_band(void **st)
+{
+    (void)st;
+    run r;
+    start(&r);
+    calibrate_all(&r);
+    until(&r, 17.0); /* the cycle's bridge ends */
+    const cfg_protocol *gb = config_protocol(r.c, "glute_bridge");
+    assert_non_null(gb);
+    assert_true(r.c->protocols_builtin && r.c->n_protocols == 5);
+    protocol_run pr = {0};
+    char err[300];
+    feedback_set_target(&r.fb, 2, 1, 30, 70); /* the glute's own band, for after the protocol */
+    assert_int_equal(protocol_start(&pr, gb, &r.fb, FS, r.samples, err, sizeof err), 0);
+    assert_int_equal(protocol_start(&pr, gb, &r.fb, FS, r.samples, err, sizeof err), -1); /* one at a time */
+    double lo, hi;
+    assert_int_equal(feedback_target_act(&r.fb, 2, &lo, &hi), 1);
+    assert_true(lo == 0.2 && hi == 0.6); /* the protocol's band */
+    follow_cues(&r, &pr);
+    int relax_work_phases = 0, works = 0, was_work = 0, saw_relax = 0;
+    memset(r.reps, 0, sizeof r.reps);
+    while (pr.p && r.samples < (uint64_t)(400 * FS)) {
+        until(&r, (double)r.samples / FS + 0.05);
+        protocol_step s = protocol_advance(&pr, &r.fb, r.samples);
+        int ex[8];
+        if (protocol_relax_exceeded(&pr, &r.fb, ex, 8) > 0) saw_relax = 1;
+        if (s.work_ended) {
+            works++;
+            relax_work_phases += saw_relax;
+            saw_relax = 0;
+            assert_int_equal(s.n_pairs, 1);
+            assert_string_equal(s.pair[0], "glute");
+            assert_true(s.has_coactivation);
+        }
+        if (s.changed) follow_cues(&r, &pr);
+        was_work = pr.phase == PH_WORK;
+    }
+    (void)was_work;
+    assert_null(pr.p); /* done */
+    assert_int_equal(works, 20);
+    assert_int_equal(pr.attempts, 20);
+    assert_int_equal(pr.successes, 15); /* every fourth attempt falls short */
+    assert_int_equal(r.reps[2], 15);
+    assert_int_equal(r.reps[3], 15);
+    assert_int_equal(r.reps[0], 0); /* the hamstrings never count in a glute bridge */
+    assert_int_equal(relax_work_phases, 5);
+    /* the muscles have their own band and hold back */
+    assert_int_equal(feedback_target_act(&r.fb, 2, &lo, &hi), 1);
+    assert_true(lo == 0.3 && hi == 0.7 && r.fb.m[2].rep_hold_s == 0.5);
+    assert_int_equal(feedback_target_act(&r.fb, 3, &lo, &hi), 0); /* it had none */
+    assert_false(r.fb.gate_on);
+    stop(&r);
+}
+
 /* ---------------------------------------------------------------------------------------------- */
 
 static char *scratch(void)
@@ -449,6 +519,7 @@ int main(void)
         cmocka_unit_test(test_no_rep_below_the_target),
         cmocka_unit_test(test_without_a_band_a_held_contraction_is_a_rep),
         cmocka_unit_test(test_repstat_after_each_rep),
+        cmocka_unit_test(test_a_protocol_with_a_band),
         cmocka_unit_test(test_rest_calibration_while_contracting_is_refused_generated),
         cmocka_unit_test(test_rest_calibration_while_contracting_is_refused_real),
         cmocka_unit_test(test_store_keeps_calibrations_and_targets),

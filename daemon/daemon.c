@@ -27,6 +27,7 @@
 #include "runtime.h"
 #include "sources/source.h"
 #include "osc/subscribers.h"
+#include "session/check.h"
 #include "session/patient.h"
 #include "session/protocol.h"
 #define LOG_COMPONENT "daemon"
@@ -60,6 +61,7 @@ struct daemon {
     struct event *tick, *hb, *sig_int, *sig_term, *sig_hup;
     patient pat;        /* whose calibration and targets; kept in the session store */
     protocol_run proto; /* the exercise protocol running, if any */
+    check chk;          /* a signal check, while it runs */
     uint32_t ticks;     /* frame ticks, for the relax warnings' pace */
     struct {            /* the calibration in progress, for /calib/state */
         cal_kind kind;  /* CAL_NONE: none */
@@ -404,6 +406,32 @@ static void protocol_step_now(daemon_t *d)
         LOGI("protocol done: %d of %d attempts held for the hold time", d->proto.successes, d->proto.attempts);
 }
 
+static int op_check(void *ctx, double seconds, char *err, size_t n)
+{
+    daemon_t *d = ctx;
+    if (d->state != SRC_STREAMING) {
+        snprintf(err, n, "no signal to check (state %s); connect the amplifier first",
+                 sys_state_name(sys_state_of(d->state, 0)));
+        return -1;
+    }
+    if (d->chk.running) {
+        snprintf(err, n, "a signal check is running; wait for its results");
+        return -1;
+    }
+    check_start(&d->chk, d->rt->cfg, d->rt->fs, seconds);
+    LOGI("signal check of %d muscles for %g s: the patient should rest", d->rt->addr.n, seconds);
+    return 0;
+}
+
+static void check_done(daemon_t *d)
+{
+    for (int i = 0; i < d->rt->addr.n; i++) {
+        check_result r = check_result_of(&d->chk, i, d->rt->addr.names[i]);
+        osc_sys_quality(&d->rt->sys, i, r.noise_uv, r.mains_ratio, r.clipped_pct, r.verdict, r.advice);
+        LOGI("signal check: %s", r.advice);
+    }
+}
+
 static const control_ops ctl_ops = {
     .threshold = op_threshold,
     .hello = op_hello,
@@ -414,6 +442,7 @@ static const control_ops ctl_ops = {
     .patient = op_patient,
     .target = op_target,
     .protocol = op_protocol,
+    .check = op_check,
 };
 
 /* ---------------------------------------------------------------------------------------------- */
@@ -423,6 +452,7 @@ static void on_frames(void *ctx, const double *frames, uint32_t n)
     daemon_t *d = ctx;
     pipeline_process(d->rt->pl, frames, n, d->samples);
     d->samples += n;
+    if (d->chk.running && check_frames(&d->chk, frames, n, d->rt->core.channels)) check_done(d);
     if (protocol_running(&d->proto)) protocol_step_now(d);
 }
 
@@ -493,6 +523,21 @@ static int start_source(daemon_t *d)
     return 0;
 }
 
+/* The pipeline's sink: feedback, and a signal check while one runs. */
+static void on_block(void *ctx, int m, const double *env, const double *act, uint32_t n, uint64_t first,
+                     const mf_transition *tr, uint32_t n_tr)
+{
+    daemon_t *d = ctx;
+    feedback_block(&d->rt->fb, m, env, act, n, first, tr, n_tr);
+}
+
+static void on_filtered(void *ctx, int m, const double *x, uint32_t n, uint64_t first)
+{
+    daemon_t *d = ctx;
+    feedback_filtered(&d->rt->fb, m, x, n, first);
+    if (d->chk.running) check_filtered(&d->chk, m, x, n);
+}
+
 static void wire_runtime(daemon_t *d, const feedback *old_fb)
 {
     runtime *rt = d->rt;
@@ -504,7 +549,8 @@ static void wire_runtime(daemon_t *d, const feedback *old_fb)
     if (old_fb) feedback_carry_over(&rt->fb, old_fb);
     for (int i = 0; i < rt->fb.n; i++) pipeline_set_calibration(rt->pl, i, &rt->fb.m[i].cal);
     for (int i = 0; i < rt->fb.n; i++) feedback_set_spectrum(&rt->fb, i, &rt->spec[i]);
-    pipeline_set_sink(rt->pl, (pipeline_sink){feedback_block, &rt->fb, feedback_filtered});
+    pipeline_set_sink(rt->pl, (pipeline_sink){on_block, d, on_filtered});
+    d->chk.running = 0;
     osc_out_set_dests(&d->out, rt->cfg->osc.dest, rt->cfg->osc.n_dest);
     control_configure(d->ctl, rt->cfg, &rt->addr, &d->subs, &d->out, ctl_ops, d);
     struct timeval tv = {0, (suseconds_t)(1e6 / rt->cfg->osc.rate_hz)};

@@ -309,6 +309,21 @@ static void m_protocol(call *k)
     reply_ok(k);
 }
 
+static void m_check(call *k)
+{
+    double secs = k->argc ? k->num[0] : 3.0;
+    if (!(secs >= 1 && secs <= 30)) {
+        FAIL(k, "out_of_range", "signal check time %g s must be 1 to 30 s", secs);
+        return;
+    }
+    char err[300] = "";
+    if (!k->c->ops.check || k->c->ops.check(k->c->ctx, secs, err, sizeof err) != 0) {
+        FAIL(k, "not_streaming", "%s", err[0] ? err : "a signal check is not possible now");
+        return;
+    }
+    reply_ok(k);
+}
+
 static void m_later(call *k) { FAIL(k, "not_implemented", "%s: session recording is not in this build yet", k->path); }
 
 typedef void (*method_fn)(call *k);
@@ -346,6 +361,8 @@ static const struct method {
     {"protocol/pause", "", m_protocol},
     {"protocol/resume", "", m_protocol},
     {"protocol/stop", "", m_protocol},
+    {"check", "", m_check},
+    {"check", "f", m_check},
     {"session/start", "", m_later},
     {"session/start", "s", m_later},
     {"session/stop", "", m_later},

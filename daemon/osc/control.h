@@ -37,6 +37,8 @@ typedef struct control_ops {
     /* A protocol: "start" (name), "pause", "resume" or "stop". 0, or -1 with a code (unknown_protocol, busy,
      * not_running, not_paused) and err. */
     int (*protocol)(void *ctx, const char *action, const char *name, const char **code, char *err, size_t n);
+    /* Starts a signal check of every muscle over seconds (1-30). 0, or -1 with err. */
+    int (*check)(void *ctx, double seconds, char *err, size_t n);
 } control_ops;
 
 typedef struct control control;

@@ -47,6 +47,8 @@ void osc_addr_build(osc_addr *a, const config *c)
         SET(x->repstat, "%s/%s/repstat", p, m);
         SET(x->fatigue, "%s/%s/fatigue", p, m);
         SET(x->relax, "%s/%s/relax", p, m);
+        SET(x->quality, "%s/%s/quality", p, m);
+        SET(x->advice, "%s/%s/advice", p, m);
         snprintf(a->name_buf[i], CFG_NAME_MAX, "%s", m);
         a->names[i] = a->name_buf[i];
     }

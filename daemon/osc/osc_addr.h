@@ -12,6 +12,7 @@ typedef struct osc_addr_muscle {
     char onset[OSC_ADDR_MAX], offset[OSC_ADDR_MAX], rep[OSC_ADDR_MAX], calib[OSC_ADDR_MAX];
     char threshold[OSC_ADDR_MAX], levels[OSC_ADDR_MAX], target[OSC_ADDR_MAX];
     char repstat[OSC_ADDR_MAX], fatigue[OSC_ADDR_MAX], relax[OSC_ADDR_MAX];
+    char quality[OSC_ADDR_MAX], advice[OSC_ADDR_MAX];
 } osc_addr_muscle;
 
 typedef struct osc_addr {

@@ -94,6 +94,13 @@ void osc_sys_coactivation(const osc_sys *s, double ratio)
     emit(s, NULL, TO_ALL, s->addr->coactivation, osc_msg("f", ratio));
 }
 
+void osc_sys_quality(const osc_sys *s, int m, double noise_uv, double mains_ratio, double clipped_pct,
+                     const char *verdict, const char *advice)
+{
+    emit(s, NULL, TO_ALL, s->addr->m[m].quality, osc_msg("fffs", noise_uv, mains_ratio, clipped_pct, verdict));
+    emit(s, NULL, TO_ALL, s->addr->m[m].advice, osc_msg("s", advice));
+}
+
 void osc_sys_patient(const osc_sys *s, const struct sockaddr_in *to, const char *id)
 {
     emit(s, to, TO_ALL, s->addr->patient, osc_msg("s", id));

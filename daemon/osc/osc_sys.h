@@ -55,6 +55,9 @@ void osc_sys_relax(const osc_sys *s, int m, double act);
 /* /session/symmetry sf pair ("hamstring"), 100 (L - R) / mean(L, R) %; /session/coactivation f hamstring:glute */
 void osc_sys_symmetry(const osc_sys *s, const char *pair, double pct);
 void osc_sys_coactivation(const osc_sys *s, double ratio);
+/* /<m>/quality fffs rest noise uV RMS, mains ratio, clipped %, verdict; then /<m>/advice s in words */
+void osc_sys_quality(const osc_sys *s, int m, double noise_uv, double mains_ratio, double clipped_pct,
+                     const char *verdict, const char *advice);
 /* /sys/patient s id */
 void osc_sys_patient(const osc_sys *s, const struct sockaddr_in *to, const char *id);
 /* /session/state is running, id */

@@ -478,6 +478,33 @@ class TestProtocols(unittest.TestCase):
             d.stop()
             c.close()
 
+    def test_the_signal_check(self):
+        d = Daemon()
+        c = oscmini.Client()
+        try:
+            c.send(d.port, "/emg/ctl/subscribe", "frame")
+            c.wait_for("/emg/sys/subscribed", 2)
+            for args, code in [(("/emg/ctl/check", 0.5), "out_of_range"), (("/emg/ctl/check", "long"), "bad_arguments"),
+                               (("/emg/ctl/check", 90), "out_of_range")]:
+                c.send(d.port, *args)
+                err = c.wait_for("/emg/sys/error", 2)
+                self.assertEqual(err[3][1], code, (args, err))
+            c.send(d.port, "/emg/ctl/check", 1)  # the synthetic patient rests until 2 s
+            msgs = c.recv_all(1.8)
+            self.assertIn(["/emg/ctl/check"], [m[3] for m in msgs if m[1] == "/emg/sys/ok"])
+            for m in MUSCLES:
+                q = [x for x in msgs if x[1] == f"/emg/{m}/quality"]
+                self.assertEqual(len(q), 1, m)
+                self.assertEqual(q[0][2], "fffs")
+                noise, mains, clipped, verdict = q[0][3]
+                self.assertEqual(verdict, "good", q[0])
+                self.assertTrue(0.3 < noise < 5 and clipped == 0 and mains < 30, q[0])
+                advice = [x[3][0] for x in msgs if x[1] == f"/emg/{m}/advice"]
+                self.assertTrue(advice and advice[0].startswith(f"{m}: good"), advice)
+        finally:
+            d.stop()
+            c.close()
+
     def test_protocol_messages_with_bad_arguments_change_nothing(self):
         d = Daemon()
         c = oscmini.Client()

@@ -17,6 +17,7 @@
 #include "config/config.h"
 #include "pipeline/feedback.h"
 #include "pipeline/pipeline.h"
+#include "session/check.h"
 #include "session/patient.h"
 #include "session/protocol.h"
 #include "session/store.h"
@@ -377,6 +378,57 @@ static void test_a_protocol_with_a_band(void **st)
     stop(&r);
 }
 
+/* The signal check's verdicts on made signals: rest noise (good), a flat line (lead_off), a clipping amplifier
+ * (saturated), strong hum (mains), too much noise at rest (check_electrode). Raw and "filtered" here are the same
+ * made signal with its hum or offset where it belongs. */
+static void test_signal_check_verdicts(void **st)
+{
+    (void)st;
+    diag d;
+    diag_init(&d);
+    config *c = config_load(NULL, NULL, 0, ".", &d);
+    c->n_muscles = 4;
+    const char *want[5][2] = {{"good", ""},
+                              {"lead_off", "check that the electrodes on m1 are connected"},
+                              {"saturated", "clipped; check the electrode on m2"},
+                              {"mains", "50 Hz hum"},
+                              {"check_electrode", "check the electrode on m4"}};
+    for (int v = 0; v < 5; v++) {
+        check k;
+        check_start(&k, c, FS, 2.0);
+        uint64_t rng = 99 + (uint64_t)v;
+        static double frames[512 * 4], filt[512];
+        int done = 0;
+        for (uint64_t t = 0; !done; t += 512) {
+            for (int i = 0; i < 512; i++) {
+                rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+                double g = ((double)(rng >> 11) / 9007199254740992.0 - 0.5) * 3.4; /* ~1 uV RMS */
+                double x = g, f = g, tt = (double)(t + (uint64_t)i) / FS;
+                if (v == 1) x = f = 0; /* nothing connected */
+                if (v == 2) {          /* an amplifier that clips at +-50 uV on a strong contraction */
+                    x = 80 * g;
+                    x = x > 50 ? 50 : x < -50 ? -50 : x;
+                    f = x;
+                }
+                if (v == 3) x += 60 * sin(2 * M_PI * 50 * tt);
+                if (v == 4) x = f = 15 * g;
+                for (int m = 0; m < 4; m++) frames[i * 4 + m] = x;
+                filt[i] = f;
+            }
+            for (int m = 0; m < 4; m++) check_filtered(&k, m, filt, 512);
+            done = check_frames(&k, frames, 512, 4);
+        }
+        char name[8];
+        snprintf(name, sizeof name, "m%d", v);
+        check_result r = check_result_of(&k, 0, name);
+        assert_string_equal(r.verdict, want[v][0]);
+        assert_non_null(strstr(r.advice, want[v][1]));
+        if (v == 0) assert_true(r.noise_uv > 0.7 && r.noise_uv < 1.3 && r.clipped_pct == 0 && r.mains_ratio < 1);
+        if (v == 3) assert_true(r.mains_hz == 50 && fabs(r.mains_ratio - 60 / sqrt(2) / r.noise_uv) < 1);
+    }
+    config_free(c);
+}
+
 /* ---------------------------------------------------------------------------------------------- */
 
 static char *scratch(void)
@@ -520,6 +572,7 @@ int main(void)
         cmocka_unit_test(test_without_a_band_a_held_contraction_is_a_rep),
         cmocka_unit_test(test_repstat_after_each_rep),
         cmocka_unit_test(test_a_protocol_with_a_band),
+        cmocka_unit_test(test_signal_check_verdicts),
         cmocka_unit_test(test_rest_calibration_while_contracting_is_refused_generated),
         cmocka_unit_test(test_rest_calibration_while_contracting_is_refused_real),
         cmocka_unit_test(test_store_keeps_calibrations_and_targets),

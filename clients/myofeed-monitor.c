@@ -1,8 +1,11 @@
 /* myofeed-monitor: the therapist's screen (ncurses). One row per muscle: a live activation bar with the
  * detector's on/off levels marked on the envelope scale, active state, hold time, repetitions and
- * calibration; the daemon's state, session, cue and last message. Keys send control messages:
+ * calibration, the target band ([ ] on the bar, from /emg/<m>/target); the daemon's state, session, the
+ * protocol's cue (phase, seconds left, rep and set), a calibration's countdown ("relax" / "push as hard as you
+ * can"), relax warnings and the last message. Keys send control messages:
  *   up/down select a muscle     +/- raise/lower its thresholds 10 %     a  apply to all muscles
- *   r calibrate rest (5 s)      m calibrate MVC (5 s)     c cancel calibration
+ *   r calibrate rest (5 s)      m calibrate MVC (5 s)     g guided: rest, then MVC of the selected muscle
+ *   c cancel calibration        1-5 start a shipped protocol    space pause/resume    x stop the protocol
  *   s start/stop a session      k add a marker            q quit
  * It renews its subscription every 3 s, so it survives the daemon restarting, and shows NO SIGNAL and
  * NO DAEMON plainly.   myofeed-monitor [-c HOST:PORT]   (default 127.0.0.1:17700) */
@@ -25,6 +28,12 @@ typedef struct mon {
     float act[MAXM], env[MAXM], hold[MAXM], on[MAXM], off[MAXM], rest[MAXM], mvc[MAXM], peak_env[MAXM];
     float lon[MAXM], loff[MAXM];
     int have_levels[MAXM];
+    float tlo[MAXM], thi[MAXM]; /* target band in activation units; 0 0: none */
+    double relax_until[MAXM];   /* a relax warning shows until then */
+    char calib[96];             /* the countdown line of a calibration */
+    int guided;                 /* the guided calibration: 1 rest running, 2 MVC next */
+    char guided_muscle[32];
+    int paused;
     int active[MAXM], reps[MAXM];
     char state[32], session[64], cue[96];
     int session_running;
@@ -80,9 +89,30 @@ static int on_msg(const char *path, const char *types, lo_arg **argv, int argc, 
     } else if (!strcmp(path, "/emg/session/state") && argc == 2) {
         m->session_running = I(argv[0]);
         snprintf(m->session, sizeof m->session, "%s", S(argv[1]));
+    } else if (!strcmp(path, "/emg/session/cue") && argc == 4 && !strcmp(types, "sfii")) {
+        const char *ph = S(argv[0]);
+        const char *say = !strcmp(ph, "work")        ? "WORK: reach the band and hold"
+                          : !strcmp(ph, "rest")      ? "rest"
+                          : !strcmp(ph, "set_rest")  ? "rest between sets"
+                          : !strcmp(ph, "get_ready") ? "get ready"
+                                                     : ph;
+        if (!strcmp(ph, "done"))
+            snprintf(m->cue, sizeof m->cue, "done: set %d, rep %d", I(argv[3]), I(argv[2]));
+        else
+            snprintf(m->cue, sizeof m->cue, "%s  %.0f s  rep %d  set %d%s", say, F(argv[1]), I(argv[2]), I(argv[3]),
+                     m->paused ? "  (paused)" : "");
     } else if (!strcmp(path, "/emg/session/cue") && argc >= 1 && types[0] == 's') {
-        /* seam for session protocols (a later issue): the daemon's current instruction to the patient */
         snprintf(m->cue, sizeof m->cue, "%s", S(argv[0]));
+    } else if (!strcmp(path, "/emg/calib/state") && argc == 4 && !strcmp(types, "ssfs")) {
+        int rest = !strcmp(S(argv[0]), "rest");
+        const char *st = S(argv[3]);
+        if (!strcmp(st, "running"))
+            snprintf(m->calib, sizeof m->calib, "%s %s: %.0f s", rest ? "RELAX completely" : "PUSH AS HARD AS YOU CAN",
+                     S(argv[1]), ceil(F(argv[2])));
+        else
+            snprintf(m->calib, sizeof m->calib, "%s calibration of %s: %s", rest ? "rest" : "MVC", S(argv[1]), st);
+        if (m->guided == 1 && rest && !strcmp(st, "done")) m->guided = 2;
+        if (m->guided && strcmp(st, "running") && (strcmp(st, "done") || m->guided == 3)) m->guided = 0;
     } else if (!strcmp(path, "/emg/frame/act")) {
         for (int i = 0; i < argc && i < m->n; i++) m->act[i] = F(argv[i]);
     } else if (!strncmp(path, "/emg/", 5)) {
@@ -104,6 +134,10 @@ static int on_msg(const char *path, const char *types, lo_arg **argv, int argc, 
             m->on[i] = F(argv[0]), m->off[i] = F(argv[1]);
         else if (!strcmp(leaf, "calib") && argc == 2)
             m->rest[i] = F(argv[0]), m->mvc[i] = F(argv[1]);
+        else if (!strcmp(leaf, "target") && argc == 2)
+            m->tlo[i] = F(argv[0]), m->thi[i] = F(argv[1]);
+        else if (!strcmp(leaf, "relax") && argc == 1)
+            m->relax_until[i] = now_s() + 0.5;
         else if (!strcmp(leaf, "levels") && argc == 2) {
             m->lon[i] = F(argv[0]);
             m->loff[i] = F(argv[1]);
@@ -135,6 +169,7 @@ static void draw(const mon *m, const char *target)
         if (!ok) attroff(A_REVERSE | A_BOLD);
         mvprintw(1, 40, "session: %s", m->session_running ? m->session : "not running");
         mvprintw(2, 0, " cue: %s", m->cue[0] ? m->cue : "-");
+        if (m->calib[0]) mvprintw(2, 60, "%s", m->calib);
     }
     int bar = cols - 62;
     if (bar < 10) bar = 10;
@@ -147,17 +182,27 @@ static void draw(const mon *m, const char *target)
         mvprintw(4 + i, 0, "%c%-17s [", i == m->sel ? '>' : ' ', m->name[i]);
         for (int k = 0; k < bar; k++) addch(k < fill ? (m->active[i] && ok ? '#' : '=') : ' ');
         /* the detector's on and off levels on the activation scale (/emg/<m>/levels, 1 Hz) */
-        if (m->have_levels[i]) {
+        if (m->thi[i] > 0) { /* the target band: what the patient aims for */
+            int lo = (int)lroundf(m->tlo[i] * bar), hi = (int)lroundf(m->thi[i] * bar);
+            if (hi >= bar) hi = bar - 1;
+            if (lo >= 0 && lo < bar) mvaddch(4 + i, 20 + lo, '[');
+            if (hi > lo) mvaddch(4 + i, 20 + hi, ']');
+        } else if (m->have_levels[i]) {
             int pon = (int)lroundf(m->lon[i] * bar), poff = (int)lroundf(m->loff[i] * bar);
             if (poff >= 0 && poff < bar) mvaddch(4 + i, 20 + poff, ':');
             if (pon >= 0 && pon < bar) mvaddch(4 + i, 20 + pon, '|');
         }
-        mvprintw(4 + i, 20 + bar, "] %3.0f%% %-6s %5.1fs %4d  %.0f/%.0f", a * 100, m->active[i] && ok ? "ACTIVE" : "",
-                 m->hold[i], m->reps[i], m->rest[i], m->mvc[i]);
+        mvprintw(4 + i, 20 + bar, "] %3.0f%% %-6s %5.1fs %4d  %.0f/%.0f%s", a * 100,
+                 t < m->relax_until[i] ? "RELAX!"
+                 : m->active[i] && ok  ? "ACTIVE"
+                                       : "",
+                 m->hold[i], m->reps[i], m->rest[i], m->mvc[i], m->thi[i] > 0 ? "" : " (no target)");
         if (i == m->sel) attroff(A_BOLD);
     }
     mvprintw(rows - 2, 0, "%s", m->status);
-    mvprintw(rows - 1, 0, "up/down select  +/- threshold  a all  r rest  m MVC  c cancel  s session  k marker  q quit");
+    mvprintw(rows - 1, 0,
+             "up/down  +/- threshold  r rest  m MVC  g guided  c cancel  1-5 protocol  spc pause  x stop  "
+             "s session  k marker  q quit");
     refresh();
 }
 
@@ -222,7 +267,36 @@ int main(int argc, char **argv)
             }
             case 'r': lo_send_from(d, s, LO_TT_IMMEDIATE, "/emg/ctl/calibrate/rest", "sf", "all", 5.0f); break;
             case 'm': lo_send_from(d, s, LO_TT_IMMEDIATE, "/emg/ctl/calibrate/mvc", "sf", mname, 5.0f); break;
-            case 'c': lo_send_from(d, s, LO_TT_IMMEDIATE, "/emg/ctl/calibrate/cancel", ""); break;
+            case 'c':
+                m.guided = 0;
+                lo_send_from(d, s, LO_TT_IMMEDIATE, "/emg/ctl/calibrate/cancel", "");
+                break;
+            case 'g': /* guided: the patient relaxes for 5 s, then pushes as hard as they can for 5 s */
+                snprintf(m.guided_muscle, sizeof m.guided_muscle, "%s", mname);
+                m.guided = 1;
+                lo_send_from(d, s, LO_TT_IMMEDIATE, "/emg/ctl/calibrate/rest", "sf", mname, 5.0f);
+                break;
+            case '1':
+            case '2':
+            case '3':
+            case '4':
+            case '5': {
+                static const char *const shipped[] = {"hamstring_curl", "glute_bridge", "clamshell", "sit_to_stand",
+                                                      "prone_hip_extension"};
+                m.paused = 0;
+                lo_send_from(d, s, LO_TT_IMMEDIATE, "/emg/ctl/protocol/start", "s", shipped[ch - '1']);
+                snprintf(m.status, sizeof m.status, "starting %s", shipped[ch - '1']);
+                break;
+            }
+            case ' ':
+                lo_send_from(d, s, LO_TT_IMMEDIATE, m.paused ? "/emg/ctl/protocol/resume" : "/emg/ctl/protocol/pause",
+                             "");
+                m.paused = !m.paused;
+                break;
+            case 'x':
+                m.paused = 0;
+                lo_send_from(d, s, LO_TT_IMMEDIATE, "/emg/ctl/protocol/stop", "");
+                break;
             case 's':
                 if (m.session_running)
                     lo_send_from(d, s, LO_TT_IMMEDIATE, "/emg/ctl/session/stop", "");
@@ -238,6 +312,10 @@ int main(int argc, char **argv)
             case KEY_RESIZE: clear(); break;
             default: break;
             }
+        }
+        if (m.guided == 2) { /* the rest is done: now the MVC */
+            m.guided = 3;
+            lo_send_from(d, s, LO_TT_IMMEDIATE, "/emg/ctl/calibrate/mvc", "sf", m.guided_muscle, 5.0f);
         }
         if (t >= next_draw) {
             draw(&m, target);

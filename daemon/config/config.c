@@ -824,6 +824,24 @@ static void read_protocols(loader *L, const config_setting_t *pl)
     }
 }
 
+/* A protocol of the file's own names muscles the file configures (the shipped ones may name muscles a two-channel
+ * configuration lacks: those are left out when it runs). */
+static void check_protocol_muscles(loader *L)
+{
+    config *c = L->c;
+    for (int p = 0; p < c->n_protocols; p++) {
+        const cfg_protocol *pr = &c->protocols[p];
+        for (int k = 0; k < pr->n_muscles + pr->n_relax; k++) {
+            const char *name = k < pr->n_muscles ? pr->muscles[k] : pr->relax[k - pr->n_muscles];
+            int found = 0;
+            for (int i = 0; i < c->n_muscles; i++) found |= strcmp(c->muscles[i].name, name) == 0;
+            if (!found)
+                diag_add(L->d, pr->where, "protocol '%s' names muscle '%s', which is not in muscles = ( ... ); %s",
+                         pr->name, name, "fix the name or configure that muscle");
+        }
+    }
+}
+
 /* The shipped protocols (config/protocols.cfg, compiled in), for a file that has none. */
 static void builtin_protocols(loader *L)
 {
@@ -1041,9 +1059,10 @@ static config *load(const char *path, const char *text, const char *const *overr
     read_plugins(&L, config_lookup(&cf, "plugins"), exe_dir);
     read_muscles(&L, config_lookup(&cf, "muscles"));
     config_setting_t *protocols = config_lookup(&cf, "protocols");
-    if (protocols && (!config_setting_is_list(protocols) || config_setting_length(protocols) > 0))
+    if (protocols && (!config_setting_is_list(protocols) || config_setting_length(protocols) > 0)) {
         read_protocols(&L, protocols);
-    else
+        check_protocol_muscles(&L);
+    } else
         builtin_protocols(&L);
     default_columns(c);
     if (d->n && !partial) goto fail;

@@ -563,6 +563,25 @@ static void test_configured_targets(void **st)
     assert_null(config_load(write_temp("t.cfg", default_with("patient = \"default\";", "patient = \"../x\";")), NULL, 0,
                             ".", &d));
     assert_true(diag_has(&d, "session.patient \"../x\" must be", (const char *)NULL));
+    /* a protocol of the file's own: checked, and its muscles must be configured */
+    diag_init(&d);
+    c = config_load(write_temp("t.cfg", default_with("protocols = (", "protocols = ( { name = \"bridge\"; muscles = [ "
+                                                                      "\"glute_left\" ]; reps = 3; hold_s = 2.0; }")),
+                    NULL, 0, ".", &d);
+    assert_non_null(c);
+    assert_int_equal(c->n_protocols, 1);
+    assert_false(c->protocols_builtin);
+    assert_true(c->protocols[0].reps == 3 && c->protocols[0].hold_s == 2.0 && c->protocols[0].sets == 1);
+    assert_null(config_protocol(c, "glute_bridge"));
+    config_free(c);
+    diag_init(&d);
+    assert_null(
+        config_load(write_temp("t.cfg", default_with("protocols = (", "protocols = ( { name = \"bridge\"; muscles = [ "
+                                                                      "\"glute_lft\" ]; hold_s = 0.1; }")),
+                    NULL, 0, ".", &d));
+    assert_true(
+        diag_has(&d, "protocol 'bridge' names muscle 'glute_lft', which is not in muscles", (const char *)NULL));
+    assert_true(diag_has(&d, "protocols.[0].hold_s = 0.1 is out of range; use 0.5 to 120 s", (const char *)NULL));
 }
 
 int main(void)

@@ -59,15 +59,17 @@ struct daemon {
     uint64_t samples; /* the stream's sample clock, continuous across reloads */
     int32_t hb_seq;
     struct event *tick, *hb, *sig_int, *sig_term, *sig_hup;
-    patient pat;        /* whose calibration and targets; kept in the session store */
-    protocol_run proto; /* the exercise protocol running, if any */
-    check chk;          /* a signal check, while it runs */
-    uint32_t ticks;     /* frame ticks, for the relax warnings' pace */
-    struct {            /* the calibration in progress, for /calib/state */
-        cal_kind kind;  /* CAL_NONE: none */
-        int muscle;     /* -1: all */
-        uint64_t end;   /* sample it ends at */
-        int refused;    /* some muscle's result was refused */
+    patient pat;                      /* whose calibration and targets; kept in the session store */
+    protocol_run proto;               /* the exercise protocol running, if any */
+    check chk;                        /* a signal check, while it runs */
+    double mains_hz[CFG_MAX_MUSCLES]; /* what each muscle's notch detected (0: not yet, or not auto) */
+    double mains_sent;                /* the last /sys/mains */
+    uint32_t ticks;                   /* frame ticks, for the relax warnings' pace */
+    struct {                          /* the calibration in progress, for /calib/state */
+        cal_kind kind;                /* CAL_NONE: none */
+        int muscle;                   /* -1: all */
+        uint64_t end;                 /* sample it ends at */
+        int refused;                  /* some muscle's result was refused */
     } cal;
     int exit_code;
 };
@@ -498,6 +500,22 @@ static void send_levels(daemon_t *d)
     }
 }
 
+/* Each muscle's notch on "auto" decides the mains frequency from its signal: logged once per muscle, and
+ * /sys/mains whenever the frequency decided differs from the last one sent. */
+static void poll_mains(daemon_t *d)
+{
+    for (int i = 0; i < d->rt->addr.n; i++) {
+        double hz;
+        if (!pipeline_auto_value(d->rt->pl, i, &hz) || hz == d->mains_hz[i]) continue;
+        d->mains_hz[i] = hz;
+        LOGI("muscle '%s': mains detected at %g Hz; its notch now removes %g Hz only", d->rt->addr.names[i], hz, hz);
+        if (hz != d->mains_sent) {
+            d->mains_sent = hz;
+            osc_sys_mains(&d->rt->sys, hz);
+        }
+    }
+}
+
 static void on_heartbeat(evutil_socket_t fd, short what, void *arg)
 {
     (void)fd, (void)what;
@@ -506,6 +524,7 @@ static void on_heartbeat(evutil_socket_t fd, short what, void *arg)
     if (gone) LOGI("%d subscriber lease(s) expired", gone);
     send_heartbeat(d);
     send_levels(d);
+    poll_mains(d);
     if (d->cal.kind != CAL_NONE && feedback_calibrating(&d->rt->fb)) send_calib_state(d, "running");
     if (protocol_running(&d->proto)) send_cue(d);
 }
@@ -551,6 +570,8 @@ static void wire_runtime(daemon_t *d, const feedback *old_fb)
     for (int i = 0; i < rt->fb.n; i++) feedback_set_spectrum(&rt->fb, i, &rt->spec[i]);
     pipeline_set_sink(rt->pl, (pipeline_sink){on_block, d, on_filtered});
     d->chk.running = 0;
+    memset(d->mains_hz, 0, sizeof d->mains_hz); /* a new pipeline decides again */
+    d->mains_sent = 0;
     osc_out_set_dests(&d->out, rt->cfg->osc.dest, rt->cfg->osc.n_dest);
     control_configure(d->ctl, rt->cfg, &rt->addr, &d->subs, &d->out, ctl_ops, d);
     struct timeval tv = {0, (suseconds_t)(1e6 / rt->cfg->osc.rate_hz)};

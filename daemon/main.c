@@ -53,7 +53,8 @@ static void print_param(const mf_param_info *q)
     } else {
         printf("default %g, %g..%g %s", q->def, q->min, q->max, q->unit ? q->unit : "");
     }
-    printf("%s\n        %s\n", (q->flags & MF_PARAM_RUNTIME) ? " [runtime]" : "", q->help ? q->help : "");
+    printf("%s%s\n        %s\n", (q->flags & MF_PARAM_AUTO) ? " or \"auto\"" : "",
+           (q->flags & MF_PARAM_RUNTIME) ? " [runtime]" : "", q->help ? q->help : "");
 }
 
 static int list_plugins(const cli_opts *o, const char *cfg_path, const char *exe_dir)

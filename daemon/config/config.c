@@ -387,6 +387,7 @@ static void read_source_scalars(loader *L, const config_setting_t *g)
     get_int(L, g, "source", "source.channels", &c->source.channels);
     get_num(L, g, "source", "source.speed", &c->source.speed);
     get_num(L, g, "source", "source.effort_pct", &c->source.effort_pct);
+    get_num(L, g, "source", "source.mains_hz", &c->source.mains_hz);
     get_int(L, g, "source", "source.fail_every", &c->source.fail_every);
     get_num(L, g, "source", "source.seed", &seed);
     c->source.seed = (uint32_t)seed;

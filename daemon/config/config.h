@@ -105,6 +105,7 @@ typedef struct config {
         char file[PATH_MAX];
         double speed;
         double effort_pct; /* synthetic: in a protocol's work phases */
+        double mains_hz;   /* synthetic: its hum */
         int fail_every;
         uint32_t seed;
         int n_columns;

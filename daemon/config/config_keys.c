@@ -55,6 +55,8 @@ static const cfg_key keys[] = {
     INT("source.channels", 4, 1, 64, "", 0,
         "Synthetic: channels generated (roles repeat: hamstring left, right, glute left, right).", NULL),
     INT("source.seed", 1, 0, 4294967295.0, "", 0, "Synthetic: the patient's random seed.", NULL),
+    NUM("source.mains_hz", 50, 1, 1000, "Hz", CK_EXAMPLE, "Synthetic: the mains frequency of its hum (50 or 60).",
+        NULL),
     NUM("source.effort_pct", 60, 0, 100, "% of a curl", CK_EXAMPLE,
         "Synthetic: how hard the patient contracts in a protocol's work phases (its curls are 100).", NULL),
     INT("source.fail_every", 4, 0, 100, "", CK_EXAMPLE,

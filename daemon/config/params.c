@@ -35,12 +35,19 @@ int params_resolve(const mf_plugin *p, const cfg_plugin *ref, const char *ctx, d
             continue;
         }
         const mf_param_info *q = &p->params[i];
+        if (q->type == MF_PARAM_FLOAT && (q->flags & MF_PARAM_AUTO) && kv->type == KV_STR &&
+            strcmp(kv->str, "auto") == 0) {
+            values[i] = NAN; /* the plugin decides from the signal */
+            continue;
+        }
         switch (q->type) {
         case MF_PARAM_FLOAT:
         case MF_PARAM_INT:
             if (kv->type != KV_NUM) {
                 diag_add(d, kv->where, "%s: %s must be %s (%s), not a %s", ctx, q->name,
-                         q->type == MF_PARAM_INT ? "a whole number" : "a number",
+                         q->type == MF_PARAM_INT           ? "a whole number"
+                         : (q->flags & MF_PARAM_AUTO) != 0 ? "a number or \"auto\""
+                                                           : "a number",
                          q->unit && *q->unit ? q->unit : "no unit", kv->type == KV_STR ? "string" : "boolean");
                 bad = 1;
                 continue;

@@ -48,6 +48,12 @@ const char *plugin_kind_name(mf_kind k)
     return "unknown";
 }
 
+double (*plugin_get_param(const mf_plugin *p))(void *, uint32_t)
+{
+    if (p->abi_minor < 3 || p->struct_size < offsetof(mf_plugin, get_param) + sizeof p->get_param) return NULL;
+    return p->get_param;
+}
+
 filter_calls plugin_filter_calls(const mf_plugin *p)
 {
     filter_calls c = {NULL, NULL, NULL};
@@ -155,10 +161,11 @@ static int check_descriptor(const mf_plugin *p, const char *path, const char *wa
             bad = !(q->min <= q->def && q->def <= q->max);
         }
         if ((q->flags & MF_PARAM_RUNTIME) && !p->set_param) bad = 1;
+        if ((q->flags & MF_PARAM_AUTO) && (q->type != MF_PARAM_FLOAT || !plugin_get_param(p))) bad = 1;
         if (bad) {
             snprintf(err, n,
                      "%s: plugin '%s' parameter %u (%s) is malformed (type, default outside range, "
-                     "choices, or runtime flag without set_param)",
+                     "choices, or runtime flag without set_param, auto flag without get_param)",
                      path, p->name, i, q->name ? q->name : "?");
             return -1;
         }

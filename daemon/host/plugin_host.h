@@ -43,5 +43,7 @@ typedef struct filter_calls {
     void (*process_lanes)(void *const *selves, uint32_t count, mf_sample *x, uint32_t n);
 } filter_calls;
 filter_calls plugin_filter_calls(const mf_plugin *p);
+/* The plugin's get_param, read only from ABI 1.3 descriptors long enough to hold it; NULL otherwise. */
+double (*plugin_get_param(const mf_plugin *p))(void *self, uint32_t index);
 
 #endif

@@ -101,6 +101,8 @@ void osc_sys_quality(const osc_sys *s, int m, double noise_uv, double mains_rati
     emit(s, NULL, TO_ALL, s->addr->m[m].advice, osc_msg("s", advice));
 }
 
+void osc_sys_mains(const osc_sys *s, double hz) { emit(s, NULL, TO_ALL, s->addr->mains, osc_msg("f", hz)); }
+
 void osc_sys_patient(const osc_sys *s, const struct sockaddr_in *to, const char *id)
 {
     emit(s, to, TO_ALL, s->addr->patient, osc_msg("s", id));

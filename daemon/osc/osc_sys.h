@@ -58,6 +58,8 @@ void osc_sys_coactivation(const osc_sys *s, double ratio);
 /* /<m>/quality fffs rest noise uV RMS, mains ratio, clipped %, verdict; then /<m>/advice s in words */
 void osc_sys_quality(const osc_sys *s, int m, double noise_uv, double mains_ratio, double clipped_pct,
                      const char *verdict, const char *advice);
+/* /sys/mains f 50 or 60: the mains frequency the notches detected */
+void osc_sys_mains(const osc_sys *s, double hz);
 /* /sys/patient s id */
 void osc_sys_patient(const osc_sys *s, const struct sockaddr_in *to, const char *id);
 /* /session/state is running, id */

@@ -8,6 +8,7 @@
 #include "pipeline/pipeline.h"
 #include "base/clock.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -489,6 +490,23 @@ void pipeline_set_calibration(pipeline *p, int m, const mf_calibration *cal)
 }
 
 int pipeline_active(const pipeline *p, int m) { return p->m[m].det.p->detector->active(p->m[m].det.inst); }
+
+int pipeline_auto_value(const pipeline *p, int m, double *value)
+{
+    const chain *ch = &p->m[m];
+    for (int f = 0; f < ch->n_filters; f++) {
+        const stage *s = &ch->filters[f];
+        double (*get)(void *, uint32_t) = plugin_get_param(s->p);
+        for (uint32_t k = 0; get && k < s->p->n_params; k++)
+            if (s->p->params[k].flags & MF_PARAM_AUTO) {
+                double v = get(s->inst, k);
+                if (!isfinite(v)) return 0;
+                *value = v;
+                return 1;
+            }
+    }
+    return 0;
+}
 
 int pipeline_levels(const pipeline *p, int m, double *on_act, double *off_act)
 {

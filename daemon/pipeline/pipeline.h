@@ -61,5 +61,8 @@ void pipeline_set_calibration(pipeline *p, int m, const mf_calibration *cal);
 int pipeline_active(const pipeline *p, int m);
 /* The detector's on/off levels on the activation scale; -1 when the detector cannot tell. */
 int pipeline_levels(const pipeline *p, int m, double *on_act, double *off_act);
+/* [stream] The value muscle m's filters have decided for their first "auto" parameter (MF_PARAM_AUTO: the notch's
+ * mains frequency): 1 and *value once decided, 0 while deciding or when none of them has one. */
+int pipeline_auto_value(const pipeline *p, int m, double *value);
 
 #endif

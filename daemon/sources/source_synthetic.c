@@ -71,7 +71,7 @@ source *source_synthetic_new(struct event_base *base, const config *c, source_si
     s->fs = c->source.sample_rate;
     s->speed = c->source.speed;
     s->sink = sink;
-    s->patient = synth_new(s->nc, s->fs, c->source.seed, 50.0);
+    s->patient = synth_new(s->nc, s->fs, c->source.seed, c->source.mains_hz);
     s->buf = malloc(sizeof(double) * CHUNK * (size_t)s->nc);
     s->timer = event_new(base, -1, EV_PERSIST, on_timer, s);
     if (!s->patient || !s->buf || !s->timer) goto oom;

@@ -36,7 +36,8 @@ AT(mf_plugin, set_param, 80);
 AT(mf_plugin, filter, 88);
 AT(mf_plugin, detector, 96);
 AT(mf_plugin, decoder, 104);
-SIZE(mf_plugin, 112);
+AT(mf_plugin, get_param, 112); /* 1.3 */
+SIZE(mf_plugin, 120);
 
 AT(mf_param_info, name, 0);
 AT(mf_param_info, type, 8);
@@ -107,7 +108,7 @@ SIZE(mf_error, 256);
 STATIC_ASSERT(MF_KIND_DECODER == 1 && MF_KIND_FILTER == 2 && MF_KIND_ENVELOPE == 3 && MF_KIND_DETECTOR == 4, "kinds");
 STATIC_ASSERT(MF_OK == 0 && MF_ERR_ARG == -1 && MF_ERR_RANGE == -2 && MF_ERR_STATE == -3, "status codes");
 STATIC_ASSERT(MF_PARAM_FLOAT == 1 && MF_PARAM_INT == 2 && MF_PARAM_BOOL == 3 && MF_PARAM_CHOICE == 4, "param types");
-STATIC_ASSERT(MF_PARAM_RUNTIME == 1u, "flags");
+STATIC_ASSERT(MF_PARAM_RUNTIME == 1u && MF_PARAM_AUTO == 2u, "flags");
 STATIC_ASSERT(MF_LOG_ERROR == 0 && MF_LOG_WARN == 1 && MF_LOG_INFO == 2 && MF_LOG_DEBUG == 3, "log levels");
 
 int main(void)

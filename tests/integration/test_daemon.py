@@ -478,6 +478,20 @@ class TestProtocols(unittest.TestCase):
             d.stop()
             c.close()
 
+    def test_mains_is_detected_and_announced(self):
+        for hz in (50, 60):
+            d = Daemon("-o", f"source.mains_hz={hz}")
+            c = oscmini.Client()
+            try:
+                c.send(d.port, "/emg/ctl/subscribe", "frame")
+                msg = c.wait_for("/emg/sys/mains", 6)
+                self.assertIsNotNone(msg, hz)
+                self.assertEqual(msg[3], [float(hz)])
+                self.assertIn(f"mains detected at {hz} Hz", d.stderr())
+            finally:
+                d.stop()
+                c.close()
+
     def test_the_signal_check(self):
         d = Daemon()
         c = oscmini.Client()
@@ -619,7 +633,7 @@ class TestCommandLine(unittest.TestCase):
     def test_version_help_and_plugin_list(self):
         p = self.run_cli("--version")
         self.assertEqual(p.returncode, 0)
-        self.assertIn(b"plugin ABI 1.2", p.stdout)
+        self.assertIn(b"plugin ABI 1.3", p.stdout)
         self.assertEqual(self.run_cli("--help").returncode, 0)
         p = self.run_cli("-c", DEFAULT_CFG, "--list-plugins")
         self.assertEqual(p.returncode, 0, p.stderr)

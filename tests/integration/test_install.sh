@@ -37,6 +37,6 @@ sed -e 's|path = \[ "$ORIGIN/../lib/myofeed/plugins" \];|path = [ "$ORIGIN/../li
     "$p/etc/myofeed/myofeed.cfg" > "$tmp/mine.cfg"
 grep -q '"gain"' "$tmp/mine.cfg" || { echo "FAIL: test config not rewritten"; exit 1; }
 "$p/bin/myofeedd" -c "$tmp/mine.cfg" --check-config
-"$p/bin/myofeedd" -c "$tmp/mine.cfg" --list-plugins | grep -q '^gain (filter 1.0.0, ABI 1.2)' \
+"$p/bin/myofeedd" -c "$tmp/mine.cfg" --list-plugins | grep -q "^gain (filter 1.0.0, ABI $abi)" \
   || { echo "FAIL: the out-of-tree plugin is not listed"; exit 1; }
 echo "install test passed"

@@ -429,6 +429,60 @@ static void test_signal_check_verdicts(void **st)
     config_free(c);
 }
 
+/* freq_hz = "auto" (the default chain's notch): the synthetic patient's hum at 50 or 60 Hz is detected within a few
+ * seconds; until then both are notched, so the hum is gone from the first second on either way. */
+typedef struct hum {
+    double sumsq;
+    uint64_t n, from, to;
+} hum;
+
+static void hum_filtered(void *ctx, int m, const double *x, uint32_t n, uint64_t first)
+{
+    hum *h = ctx;
+    for (uint32_t i = 0; i < n; i++)
+        if (m == 0 && first + i >= h->from && first + i < h->to) h->sumsq += x[i] * x[i], h->n++;
+}
+
+static void hum_block(void *ctx, int m, const double *env, const double *act, uint32_t n, uint64_t first,
+                      const mf_transition *tr, uint32_t n_tr)
+{
+    (void)ctx, (void)m, (void)env, (void)act, (void)n, (void)first, (void)tr, (void)n_tr;
+}
+
+static void test_mains_is_detected(void **st)
+{
+    (void)st;
+    for (int f = 0; f < 2; f++) {
+        double mains = f ? 60.0 : 50.0;
+        diag d;
+        diag_init(&d);
+        config *c = config_load(NULL, NULL, 0, ".", &d);
+        plugin_host *h = built_in_plugins();
+        pipeline *p = pipeline_build(c, h, FS, NC, &d);
+        assert_non_null(p);
+        hum hm = {0, 0, (uint64_t)(0.5 * FS), (uint64_t)(1.5 * FS)};
+        pipeline_set_sink(p, (pipeline_sink){hum_block, &hm, hum_filtered});
+        synth_patient *sp = synth_new(NC, FS, 1, mains);
+        static double frames[512 * NC];
+        double hz = 0;
+        uint64_t s = 0;
+        for (; s < (uint64_t)(6 * FS); s += 512) {
+            synth_generate(sp, frames, 512);
+            pipeline_process(p, frames, 512, s);
+            if (pipeline_auto_value(p, 0, &hz)) break;
+        }
+        assert_true(hz == mains);
+        assert_true((double)s / FS < 4.5); /* decided within two 2 s windows */
+        for (int m = 1; m < NC; m++) assert_true(pipeline_auto_value(p, m, &hz) == 1 && hz == mains);
+        /* undecided at 0.5-1.5 s, and still the 20 uV hum is gone: the filtered rest is the EMG noise alone */
+        assert_true(sqrt(hm.sumsq / (double)hm.n) < 3.0);
+        synth_free(sp);
+        pipeline_free(p);
+        plugin_host_free(h);
+        config_free(c);
+    }
+}
+
 /* ---------------------------------------------------------------------------------------------- */
 
 static char *scratch(void)
@@ -592,6 +646,7 @@ int main(void)
         cmocka_unit_test(test_repstat_after_each_rep),
         cmocka_unit_test(test_a_protocol_with_a_band),
         cmocka_unit_test(test_signal_check_verdicts),
+        cmocka_unit_test(test_mains_is_detected),
         cmocka_unit_test(test_rest_calibration_while_contracting_is_refused_generated),
         cmocka_unit_test(test_rest_calibration_while_contracting_is_refused_real),
         cmocka_unit_test(test_store_keeps_calibrations_and_targets),

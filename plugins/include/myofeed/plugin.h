@@ -50,7 +50,7 @@
  * the fields covered by struct_size, and an ops field added in minor version m only from plugins whose
  * abi_minor >= m. Fields are only ever appended (minor bump); anything else is a major bump.
  * History: 1.0 first release; 1.1 adds mf_filter_ops.process_many (optional); 1.2 adds
- * mf_filter_ops.process_lanes (optional).
+ * mf_filter_ops.process_lanes (optional); 1.3 adds MF_PARAM_AUTO and mf_plugin.get_param (optional).
  * Fill the descriptor and the ops tables with designated initializers (.process = process, ...): a
  * field appended later then starts out NULL ("not offered"), and -Wextra stays quiet. Build with -fvisibility=hidden and export only mf_plugin_entry (MF_EXPORT does that).
  *
@@ -69,7 +69,7 @@ extern "C" {
 #endif
 
 #define MF_ABI_MAJOR 1
-#define MF_ABI_MINOR 2
+#define MF_ABI_MINOR 3
 
 #if defined(__GNUC__)
 #define MF_EXPORT __attribute__((visibility("default")))
@@ -110,6 +110,10 @@ typedef enum mf_param_type {
 
 /* Flags */
 #define MF_PARAM_RUNTIME 0x1u /* may be changed while streaming through set_param (e.g. thresholds) */
+/* Since ABI 1.3: a MF_PARAM_FLOAT that may also be written "auto" in the configuration; create then gets NaN for it
+ * and the plugin decides the value from the signal (the notch's mains frequency). It needs get_param, through which
+ * the host learns the decision (NaN until then). */
+#define MF_PARAM_AUTO 0x2u
 
 typedef struct mf_param_info {
     const char *name; /* config key: lower_snake_case with the unit as suffix (cutoff_hz) */
@@ -275,6 +279,11 @@ typedef struct mf_plugin {
     const mf_filter_ops *filter;
     const mf_detector_ops *detector;
     const mf_decoder_ops *decoder;
+
+    /* Since ABI 1.3, optional (hosts read it only from descriptors with abi_minor >= 3). [stream] The current value
+     * of parameter index: what an "auto" parameter has been decided as, NaN while it is undecided. No allocation,
+     * blocking or logging; the host calls it about once a second. Required when a parameter has MF_PARAM_AUTO. */
+    double (*get_param)(void *self, uint32_t index);
 } mf_plugin;
 
 /* The one exported symbol of every plugin. */

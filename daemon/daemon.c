@@ -376,8 +376,10 @@ static int op_protocol(void *ctx, const char *action, const char *name, const ch
         r->phase = PH_DONE;
     } else if (strcmp(action, "pause") == 0) {
         if (protocol_pause(r, &d->rt->fb, d->samples) != 0) {
-            *code = protocol_running(r) ? "not_paused" : "not_running";
-            snprintf(err, n, "%s", protocol_running(r) ? "the protocol is already paused" : "no protocol is running");
+            *code = protocol_running(r) ? "paused" : "not_running";
+            snprintf(err, n, "%s",
+                     protocol_running(r) ? "the protocol is already paused; resume it (/ctl/protocol/resume)"
+                                         : "no protocol is running; start one (/ctl/protocol/start s name)");
             return -1;
         }
     } else {

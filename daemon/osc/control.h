@@ -34,7 +34,7 @@ typedef struct control_ops {
     /* Sets the target band of muscle m (-1 = all) in % MVC (0 <= low <= high <= 100); every muscle it names
      * needs an MVC calibration. 0, or -1 with err (nothing changed). */
     int (*target)(void *ctx, int m, double low_pct, double high_pct, char *err, size_t n);
-    /* A protocol: "start" (name), "pause", "resume" or "stop". 0, or -1 with a code (unknown_protocol, busy,
+    /* A protocol: "start" (name), "pause", "resume" or "stop". 0, or -1 with a code (unknown_protocol, busy, paused,
      * not_running, not_paused) and err. */
     int (*protocol)(void *ctx, const char *action, const char *name, const char **code, char *err, size_t n);
     /* Starts a signal check of every muscle over seconds (1-30). 0, or -1 with err. */

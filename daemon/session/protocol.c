@@ -229,7 +229,6 @@ protocol_step protocol_advance(protocol_run *r, feedback *f, uint64_t now)
         next_phase(r, f, now, &st);
     }
     if (st.finished) {
-        r->phase = PH_DONE;
         protocol_stop(r, f); /* the muscles get their own band and hold back; the caller sends "done" */
         r->phase = PH_DONE;
     }

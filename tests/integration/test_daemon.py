@@ -550,6 +550,10 @@ class TestProtocols(unittest.TestCase):
                 self.assertEqual(err[3][1], code, (args, err))
             c.send(d.port, "/emg/ctl/protocol/pause")
             msgs = c.recv_all(1.5)
+            c.send(d.port, "/emg/ctl/protocol/pause")
+            err = c.wait_for("/emg/sys/error", 2)
+            self.assertEqual(err[3][1], "paused", err)
+            self.assertIn("resume it", err[3][2])
             cues = [m[3] for m in msgs if m[1] == "/emg/session/cue"]
             self.assertTrue(len(cues) >= 2 and cues[-1][1] == cues[0][1], cues)  # the clock stands still
             c.send(d.port, "/emg/ctl/protocol/stop")

@@ -1,4 +1,5 @@
 /* reader.c: text and EDF/BDF readers behind one small interface. */
+#include "base/edf_lock.h"
 #include "config/config.h"
 #include "sources/reader.h"
 
@@ -241,12 +242,15 @@ static reader *open_edf(reader *r, const char *path, const cfg_column *cols, int
         snprintf(err, n, "%s: out of memory for its header; free some memory", path);
         return NULL;
     }
-    if (edfopen_file_readonly(path, h, EDFLIB_DO_NOT_READ_ANNOTATIONS) != 0) {
+    edf_lock();
+    int bad = edfopen_file_readonly(path, h, EDFLIB_DO_NOT_READ_ANNOTATIONS) != 0;
+    if (!bad) edfclose_file(h->handle);
+    edf_unlock();
+    if (bad) {
         snprintf(err, n, "%s: not a readable EDF/BDF file (EDFlib error %d); check the file", path, h->filetype);
         free(h);
         return NULL;
     }
-    edfclose_file(h->handle);
     r->edf = 1;
     double fs0 = 0;
     for (int i = 0; i < n_cols; i++) {

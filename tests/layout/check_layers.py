@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Checks the daemon's layout: every include names its folder, and includes only go down the layers
-    (daemon/ itself) > session > osc > pipeline > sources > host > config > base
+    (daemon/ itself) > session > records > osc > pipeline > sources > host > config > base
 (a folder may include its own headers and those of any lower layer); the daemon reaches the plugins' code only
 through the SDK (myofeed/) and the DSP library's public headers (mfdsp/); no plugin includes a daemon header;
 no file-level include cycle. usage: check_layers.py SOURCE_DIR"""
@@ -8,7 +8,7 @@ import os
 import re
 import sys
 
-LAYERS = ["base", "config", "host", "sources", "pipeline", "osc", "session", ""]  # low to high; "" = daemon/
+LAYERS = ["base", "config", "host", "sources", "pipeline", "osc", "records", "session", ""]  # low to high; "" = daemon/
 INC = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
 EXTERNAL = ("myofeed/", "mfdsp/")
 

@@ -28,8 +28,10 @@
 #include "sources/source.h"
 #include "osc/subscribers.h"
 #include "session/check.h"
+#include "session/history.h"
 #include "session/patient.h"
 #include "session/protocol.h"
+#include "session/recording.h"
 #define LOG_COMPONENT "daemon"
 
 typedef struct runtime {
@@ -40,6 +42,7 @@ typedef struct runtime {
     osc_addr addr;
     feedback fb;
     osc_feedback ofb;
+    feedback_events osc_ev; /* the OSC side of feedback's events (the daemon's own tee adds the record) */
     osc_sys sys;
     spectrum spec[CFG_MAX_MUSCLES]; /* each muscle's repetitions' frequency measures */
     int n_spec;
@@ -62,6 +65,7 @@ struct daemon {
     patient pat;                      /* whose calibration and targets; kept in the session store */
     protocol_run proto;               /* the exercise protocol running, if any */
     check chk;                        /* a signal check, while it runs */
+    session_rec rec;                  /* the session record, while one runs, and its finishing */
     double mains_hz[CFG_MAX_MUSCLES]; /* what each muscle's notch detected (0: not yet, or not auto) */
     double mains_sent;                /* the last /sys/mains */
     uint32_t ticks;                   /* frame ticks, for the relax warnings' pace */
@@ -147,7 +151,7 @@ static void op_hello(void *ctx, const struct sockaddr_in *to)
         send_threshold(d, i, to);
         send_target(d, i, to);
     }
-    osc_sys_session_state(&d->rt->sys, to, 0, "");
+    osc_sys_session_state(&d->rt->sys, to, d->rec.running, session_rec_id(&d->rec));
 }
 
 /* The patient's calibration (now in feedback) goes to the detectors; everyone hears of it and of the targets. */
@@ -305,6 +309,7 @@ static void on_calibrated(void *ctx, int i, cal_kind kind, int ok, const char *c
         LOGI("muscle '%s': %s calibrated: rest %.2f uV (SD %.2f), MVC %.1f uV", d->rt->addr.names[i],
              cal_kind_name(kind), c->rest_uv, c->rest_sd_uv, c->mvc_uv);
         pipeline_set_calibration(d->rt->pl, i, c);
+        session_rec_calibrated(&d->rec, d->samples, i, cal_kind_name(kind), c->rest_uv, c->mvc_uv);
         char e[400];
         if (patient_save_calibration(&d->pat, &d->rt->fb, i, kind, e, sizeof e) != 0)
             LOGW("muscle '%s': calibration not kept: %s", d->rt->addr.names[i], e);
@@ -324,6 +329,62 @@ static void send_cue(daemon_t *d)
 {
     const protocol_run *r = &d->proto;
     osc_sys_cue(&d->rt->sys, proto_phase_name(r->phase), protocol_left_s(r, d->samples), r->rep, r->set);
+    session_rec_cue(&d->rec, d->samples, proto_phase_name(r->phase), r->rep, r->set);
+}
+
+static void send_session_state(daemon_t *d)
+{
+    osc_sys_session_state(&d->rt->sys, NULL, d->rec.running, session_rec_id(&d->rec));
+}
+
+/* Starts a session record of the patient now (label "" none). 0, or -1 with code and err. */
+static int record_start(daemon_t *d, const char *label, int by_protocol, const char **code, char *err, size_t n)
+{
+    session_start_args a = {.cfg = d->rt->cfg,
+                            .fb = &d->rt->fb,
+                            .fs = d->rt->fs,
+                            .channels = d->rt->core.channels,
+                            .patient = d->pat.id,
+                            .label = label,
+                            .protocol = protocol_running(&d->proto) ? d->proto.p->name : "",
+                            .source = d->src ? d->src->ops->describe(d->src) : "no source",
+                            .now = d->samples,
+                            .st = d->pat.st};
+    if (session_rec_start(&d->rec, &a, code, err, n) != 0) return -1;
+    d->rec.by_protocol = by_protocol;
+    LOGI("session %s started for patient '%s'%s%s: recording to %s/recording.bdf", session_rec_id(&d->rec), d->pat.id,
+         *label ? ", label " : "", label, d->rec.dir);
+    send_session_state(d);
+    return 0;
+}
+
+static void record_stop(daemon_t *d, const char *why)
+{
+    if (!d->rec.running) return;
+    LOGI("session %s stopping (%s): finishing the recording, summary, history and report", session_rec_id(&d->rec),
+         why);
+    session_rec_stop(&d->rec, "done", "");
+    send_session_state(d);
+}
+
+static int op_session(void *ctx, const char *action, const char *text, const char **code, char *err, size_t n)
+{
+    daemon_t *d = ctx;
+    if (strcmp(action, "start") == 0) return record_start(d, text, 0, code, err, n);
+    *code = "not_running";
+    if (!d->rec.running) {
+        snprintf(err, n, "no session is recording; start one (/ctl/session/start [s label])");
+        return -1;
+    }
+    if (strcmp(action, "stop") == 0) {
+        record_stop(d, "/ctl/session/stop");
+        return 0;
+    }
+    char t[48];
+    snprintf(t, sizeof t, "marker: %s", text);
+    session_rec_note(&d->rec, d->samples, t);
+    LOGI("session %s: marker '%s'", session_rec_id(&d->rec), text);
+    return 0;
 }
 
 /* What the synthetic patient does now: it follows the protocol's cues (the working muscles contract in work phases,
@@ -365,6 +426,14 @@ static int op_protocol(void *ctx, const char *action, const char *name, const ch
         if (protocol_start(r, p, &d->rt->fb, d->rt->fs, d->samples, err, n) != 0) return -1;
         LOGI("protocol '%s' started for patient '%s': %d x %d reps, hold %g s", p->name, d->pat.id, p->sets, p->reps,
              p->hold_s);
+        if (d->rt->cfg->session.record && !d->rec.running) {
+            const char *rc_code;
+            char e[400];
+            if (record_start(d, p->name, 1, &rc_code, e, sizeof e) != 0) { /* the protocol runs; the record does not */
+                LOGE("protocol '%s': not recorded: %s", p->name, e);
+                osc_sys_error(&d->rt->sys, NULL, d->rt->addr.ctl, rc_code, e);
+            }
+        }
     } else if (strcmp(action, "stop") == 0) {
         if (!protocol_running(r)) {
             snprintf(err, n, "no protocol is running");
@@ -374,6 +443,7 @@ static int op_protocol(void *ctx, const char *action, const char *name, const ch
              r->successes, r->attempts);
         protocol_stop(r, &d->rt->fb);
         r->phase = PH_DONE;
+        if (d->rec.by_protocol) record_stop(d, "the protocol stopped");
     } else if (strcmp(action, "pause") == 0) {
         if (protocol_pause(r, &d->rt->fb, d->samples) != 0) {
             *code = protocol_running(r) ? "paused" : "not_running";
@@ -399,15 +469,23 @@ static void protocol_step_now(daemon_t *d)
 {
     protocol_step st = protocol_advance(&d->proto, &d->rt->fb, d->samples);
     if (st.work_ended) {
-        for (int k = 0; k < st.n_pairs; k++) osc_sys_symmetry(&d->rt->sys, st.pair[k], st.symmetry_pct[k]);
-        if (st.has_coactivation) osc_sys_coactivation(&d->rt->sys, st.coactivation);
+        for (int k = 0; k < st.n_pairs; k++) {
+            osc_sys_symmetry(&d->rt->sys, st.pair[k], st.symmetry_pct[k]);
+            session_rec_pair(&d->rec, d->samples, st.pair[k], st.symmetry_pct[k], d->proto.rep, d->proto.set);
+        }
+        if (st.has_coactivation) {
+            osc_sys_coactivation(&d->rt->sys, st.coactivation);
+            session_rec_pair(&d->rec, d->samples, "coactivation", st.coactivation, d->proto.rep, d->proto.set);
+        }
     }
     if (st.changed) {
         send_cue(d);
         tell_patient(d);
     }
-    if (st.finished)
+    if (st.finished) {
         LOGI("protocol done: %d of %d attempts held for the hold time", d->proto.successes, d->proto.attempts);
+        if (d->rec.by_protocol) record_stop(d, "the protocol is done");
+    }
 }
 
 static int op_check(void *ctx, double seconds, char *err, size_t n)
@@ -447,13 +525,43 @@ static const control_ops ctl_ops = {
     .target = op_target,
     .protocol = op_protocol,
     .check = op_check,
+    .session = op_session,
 };
+
+/* feedback's events: to OSC, and into the record while one runs */
+static void ev_onset(void *ctx, int m, int32_t seq, uint64_t sample, uint64_t decided)
+{
+    daemon_t *d = ctx;
+    d->rt->osc_ev.onset(d->rt->osc_ev.ctx, m, seq, sample, decided);
+    session_rec_onset(&d->rec, m, sample);
+}
+
+static void ev_offset(void *ctx, int m, int32_t seq, uint64_t sample, uint64_t decided, double hold_s, double peak)
+{
+    daemon_t *d = ctx;
+    d->rt->osc_ev.offset(d->rt->osc_ev.ctx, m, seq, sample, decided, hold_s, peak);
+    session_rec_offset(&d->rec, m, sample, hold_s);
+}
+
+static void ev_rep(void *ctx, int m, int32_t count, uint64_t sample)
+{
+    daemon_t *d = ctx;
+    d->rt->osc_ev.rep(d->rt->osc_ev.ctx, m, count, sample);
+}
+
+static void ev_repstat(void *ctx, int m, const fb_repstat *r)
+{
+    daemon_t *d = ctx;
+    if (d->rt->osc_ev.repstat) d->rt->osc_ev.repstat(d->rt->osc_ev.ctx, m, r);
+    session_rec_repstat(&d->rec, m, r, protocol_running(&d->proto) ? d->proto.set : 1);
+}
 
 /* ---------------------------------------------------------------------------------------------- */
 
 static void on_frames(void *ctx, const double *frames, uint32_t n)
 {
     daemon_t *d = ctx;
+    session_rec_frames(&d->rec, frames, n, d->samples);
     pipeline_process(d->rt->pl, frames, n, d->samples);
     d->samples += n;
     if (d->chk.running && check_frames(&d->chk, frames, n, d->rt->core.channels)) check_done(d);
@@ -471,10 +579,14 @@ static void on_source_state(void *ctx, enum source_state st, const char *why)
     enum source_state old = d->state;
     d->state = st;
     if (st != SRC_STREAMING && old == SRC_STREAMING) {
+        char why_s[48];
+        snprintf(why_s, sizeof why_s, "signal lost: %s", sys_state_name(sys_state_of(st, 0)));
+        session_rec_pause(&d->rec, d->samples, why_s);
         feedback_signal_lost(&d->rt->fb);
         osc_feedback_tick(&d->rt->ofb); /* act = 0, active = 0 at once */
     }
     if (st == SRC_STREAMING && old != SRC_STREAMING && old != SRC_IDLE) {
+        session_rec_reconnect(&d->rec);
         pipeline_reset(d->rt->pl);
         feedback_signal_back(&d->rt->fb);
     }
@@ -511,6 +623,7 @@ static void poll_mains(daemon_t *d)
         if (!pipeline_auto_value(d->rt->pl, i, &hz) || hz == d->mains_hz[i]) continue;
         d->mains_hz[i] = hz;
         LOGI("muscle '%s': mains detected at %g Hz; its notch now removes %g Hz only", d->rt->addr.names[i], hz, hz);
+        session_rec_mains(&d->rec, i, hz);
         if (hz != d->mains_sent) {
             d->mains_sent = hz;
             osc_sys_mains(&d->rt->sys, hz);
@@ -529,6 +642,16 @@ static void on_heartbeat(evutil_socket_t fd, short what, void *arg)
     poll_mains(d);
     if (d->cal.kind != CAL_NONE && feedback_calibrating(&d->rt->fb)) send_calib_state(d, "running");
     if (protocol_running(&d->proto)) send_cue(d);
+    char msg[1000];
+    switch (session_rec_poll(&d->rec, msg, sizeof msg)) {
+    case 1:
+        LOGE("session record stopped: %s", msg);
+        osc_sys_error(&d->rt->sys, NULL, d->rt->addr.ctl, "record_failed", msg);
+        send_session_state(d);
+        break;
+    case 2: LOGI("%s", msg); break;
+    default: break;
+    }
 }
 
 static int start_source(daemon_t *d)
@@ -549,6 +672,7 @@ static void on_block(void *ctx, int m, const double *env, const double *act, uin
                      const mf_transition *tr, uint32_t n_tr)
 {
     daemon_t *d = ctx;
+    session_rec_env(&d->rec, m, env, n, first);
     feedback_block(&d->rt->fb, m, env, act, n, first, tr, n_tr);
 }
 
@@ -564,7 +688,11 @@ static void wire_runtime(daemon_t *d, const feedback *old_fb)
     runtime *rt = d->rt;
     rt->ofb = (osc_feedback){&d->out, &rt->addr, &rt->fb};
     rt->sys = (osc_sys){&d->out, &rt->addr};
-    feedback_init(&rt->fb, rt->cfg, rt->fs, osc_feedback_events(&rt->ofb), d->samples);
+    rt->osc_ev = osc_feedback_events(&rt->ofb);
+    feedback_init(
+        &rt->fb, rt->cfg, rt->fs,
+        (feedback_events){.onset = ev_onset, .offset = ev_offset, .rep = ev_rep, .ctx = d, .repstat = ev_repstat},
+        d->samples);
     rt->fb.calibrated = on_calibrated;
     rt->fb.calibrated_ctx = d;
     if (old_fb) feedback_carry_over(&rt->fb, old_fb);
@@ -578,6 +706,17 @@ static void wire_runtime(daemon_t *d, const feedback *old_fb)
     control_configure(d->ctl, rt->cfg, &rt->addr, &d->subs, &d->out, ctl_ops, d);
     struct timeval tv = {0, (suseconds_t)(1e6 / rt->cfg->osc.rate_hz)};
     event_add(d->tick, &tv);
+}
+
+/* The same muscles, in the same order on the same channels, at the same rate: a record goes on across the reload. */
+static int same_muscles(const runtime *a, const runtime *b)
+{
+    if (a->fs != b->fs || a->cfg->n_muscles != b->cfg->n_muscles || a->core.channels != b->core.channels) return 0;
+    for (int i = 0; i < a->cfg->n_muscles; i++)
+        if (strcmp(a->cfg->muscles[i].name, b->cfg->muscles[i].name) ||
+            a->cfg->muscles[i].channel != b->cfg->muscles[i].channel)
+            return 0;
+    return 1;
 }
 
 static void reload(daemon_t *d)
@@ -602,6 +741,12 @@ static void reload(daemon_t *d)
             return;
         }
     }
+    session_rec_reload(&d->rec, d->samples);
+    if (d->rec.running && !same_muscles(d->rt, nrt)) { /* the file's signals are fixed: this record ends here */
+        LOGW("reload: the muscles or the rate changed, so session %s ends here; start a new one",
+             session_rec_id(&d->rec));
+        record_stop(d, "reload changed the muscles");
+    }
     source_free(d->src);
     d->src = NULL;
     if (protocol_running(&d->proto)) { /* its muscles and timings may have changed: it stops */
@@ -609,6 +754,7 @@ static void reload(daemon_t *d)
         protocol_stop(&d->proto, &d->rt->fb);
         d->proto.phase = PH_DONE;
         send_cue(d);
+        if (d->rec.by_protocol) record_stop(d, "reload stopped the protocol");
     }
     runtime *old = d->rt;
     d->rt = nrt;
@@ -719,17 +865,37 @@ int daemon_run(const char *cfg_path, const cli_opts *o, const char *exe_dir)
     int stored = patient_load(&d->pat, &d->rt->fb, d->rt->cfg, perr, sizeof perr);
     if (stored < 0) LOGE("patient '%s': %s", d->pat.id, perr);
     patient_loaded(d, stored < 0 ? 0 : stored);
+    if (d->pat.st) {
+        char host[64] = "station", e[400];
+        gethostname(host, sizeof host);
+        host[sizeof host - 1] = 0;
+        int k = history_interrupted(d->pat.st, host, e, sizeof e);
+        if (k > 0)
+            LOGW("%d session(s) of this station were still recording when the daemon last stopped; they are marked "
+                 "interrupted (their recordings are valid up to about a second before; 'myofeed-sessions list')",
+                 k);
+        else if (k < 0)
+            LOGW("history: %s", e);
+    }
     LOGI("control on %s:%d, %d static destination(s), frames at %g Hz", inet_ntoa(d->rt->cfg->osc.control.sin_addr),
          ntohs(d->rt->cfg->osc.control.sin_port), d->rt->cfg->osc.n_dest, d->rt->cfg->osc.rate_hz);
     if (start_source(d) != 0) goto out;
     osc_sys_muscles(&d->rt->sys, NULL);
     event_base_dispatch(d->base);
+    record_stop(d, "the daemon stops");
+    for (char msg[1000]; d->rec.fin;) { /* nothing lost: the record is closed, its summary and report written */
+        if (session_rec_poll(&d->rec, msg, sizeof msg) == 2)
+            LOGI("%s", msg);
+        else
+            usleep(20 * 1000);
+    }
     feedback_signal_lost(&d->rt->fb); /* clients see act = 0, active = 0 before we go */
     osc_feedback_tick(&d->rt->ofb);
     LOGI("stopped cleanly (%llu samples processed, %llu datagrams sent)", (unsigned long long)d->samples,
          (unsigned long long)d->out.sent);
     rc = 0;
 out:
+    session_rec_shutdown(&d->rec);
     source_free(d->src);
     if (d->tick) event_free(d->tick);
     if (d->hb) event_free(d->hb);

@@ -946,6 +946,10 @@ static void read_patient(loader *L, const config_setting_t *sess)
                  "session.patient \"%s\" must be 1 to 63 letters, digits, '-', '_' or '.' (not starting with '.'): it "
                  "names the patient's folder",
                  c->session.patient);
+    config_setting_t *rec = sess ? config_setting_get_member(sess, "record") : NULL;
+    if (rec && config_setting_type(rec) != CONFIG_TYPE_BOOL)
+        diag_add(L->d, where(L, rec), "session.record must be true or false");
+    c->session.record = rec && config_setting_type(rec) == CONFIG_TYPE_BOOL && config_setting_get_bool(rec);
 }
 
 static int apply_override(config_t *cf, const char *ov, diag *d)

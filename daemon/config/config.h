@@ -129,6 +129,7 @@ typedef struct config {
     struct {
         char dir[PATH_MAX];
         char patient[CFG_PATIENT_MAX];
+        int record; /* a protocol starts and stops a session record */
     } session;
     int n_plugin_dirs;
     char plugin_dirs[CFG_MAX_PLUGIN_DIRS][PATH_MAX];

@@ -107,6 +107,9 @@ static const cfg_key keys[] = {
         "The patient whose calibration and targets are loaded at start (/emg/ctl/patient switches): letters, digits, "
         "'-', '_' and '.'.",
         NULL),
+    BOOL("session.record", 0, 0,
+         "Record every protocol: /emg/ctl/protocol/start also starts a session record (recording.bdf, summary.json, "
+         "report.html in session.dir/<patient>/<session>/) and the protocol's end stops it."),
 
     GROUP("plugins", "Where plugins are found."),
     ARRAY("plugins.path", "[ \"$ORIGIN/../lib/myofeed/plugins\" ]", 0,

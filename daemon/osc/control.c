@@ -324,7 +324,40 @@ static void m_check(call *k)
     reply_ok(k);
 }
 
-static void m_later(call *k) { FAIL(k, "not_implemented", "%s: session recording is not in this build yet", k->path); }
+/* Labels and markers go into the recording's header and annotations and the history: printable text only. */
+static int printable(const char *t)
+{
+    for (; *t; t++)
+        if ((unsigned char)*t < 0x20 || *t == 0x7f) return 0;
+    return 1;
+}
+
+static void m_session(call *k)
+{
+    const char *action = strrchr(k->path, '/') + 1;
+    const char *text = k->argc ? k->str[0] : "";
+    size_t len = strlen(text);
+    int marker = strcmp(action, "marker") == 0;
+    if (marker && (len == 0 || len > 40)) {
+        FAIL(k, "bad_args", "a marker is 1 to 40 characters (got %zu); say it shorter", len);
+        return;
+    }
+    if (!marker && len > 60) {
+        FAIL(k, "bad_args", "a session label is at most 60 characters (got %zu)", len);
+        return;
+    }
+    if (!printable(text)) {
+        FAIL(k, "bad_args", "%s text must be printable (no control characters)", marker ? "a marker's" : "the label's");
+        return;
+    }
+    const char *code = "not_running";
+    char err[400] = "";
+    if (!k->c->ops.session || k->c->ops.session(k->c->ctx, action, text, &code, err, sizeof err) != 0) {
+        FAIL(k, code, "%s", err[0] ? err : "session records are not possible now");
+        return;
+    }
+    reply_ok(k);
+}
 
 typedef void (*method_fn)(call *k);
 
@@ -363,10 +396,10 @@ static const struct method {
     {"protocol/stop", "", m_protocol},
     {"check", "", m_check},
     {"check", "f", m_check},
-    {"session/start", "", m_later},
-    {"session/start", "s", m_later},
-    {"session/stop", "", m_later},
-    {"session/marker", "s", m_later},
+    {"session/start", "", m_session},
+    {"session/start", "s", m_session},
+    {"session/stop", "", m_session},
+    {"session/marker", "s", m_session},
 };
 
 /* liblo hands out lo_arg pointers that are only 4-byte aligned, while the union holds 8-byte members:

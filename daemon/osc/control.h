@@ -39,6 +39,9 @@ typedef struct control_ops {
     int (*protocol)(void *ctx, const char *action, const char *name, const char **code, char *err, size_t n);
     /* Starts a signal check of every muscle over seconds (1-30). 0, or -1 with err. */
     int (*check)(void *ctx, double seconds, char *err, size_t n);
+    /* A session record: "start" (text: the label, "" none), "stop" or "marker" (text: the marker's words, checked
+     * here: 1 to 40 printable bytes). 0, or -1 with a code (busy, not_running, store_error) and err. */
+    int (*session)(void *ctx, const char *action, const char *text, const char **code, char *err, size_t n);
 } control_ops;
 
 typedef struct control control;

@@ -30,6 +30,19 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
     "CREATE INDEX calibrations_by_muscle ON calibrations (patient, muscle, kind, id);"
     "CREATE TABLE targets (patient TEXT NOT NULL REFERENCES patients(id), muscle TEXT NOT NULL,"
     "  low_pct REAL NOT NULL, high_pct REAL NOT NULL, at TEXT NOT NULL, PRIMARY KEY (patient, muscle));",
+    /* 2: the history: every session, each muscle's results in it, every rep */
+    "CREATE TABLE sessions (id INTEGER PRIMARY KEY, uid TEXT NOT NULL UNIQUE, station TEXT NOT NULL,"
+    "  patient TEXT NOT NULL REFERENCES patients(id), label TEXT NOT NULL, protocol TEXT NOT NULL, dir TEXT NOT NULL,"
+    "  started TEXT NOT NULL, ended TEXT, duration_s REAL, state TEXT NOT NULL, samples INTEGER,"
+    "  lost_samples INTEGER, reps INTEGER, error TEXT);"
+    "CREATE INDEX sessions_by_patient ON sessions (patient, started);"
+    "CREATE TABLE session_muscles (session INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,"
+    "  muscle TEXT NOT NULL, reps INTEGER, contractions INTEGER, peak_pct REAL, mean_pct REAL, hold_s REAL,"
+    "  time_to_target_s REAL, fatigue_hz_per_rep REAL, rest_uv REAL, mvc_uv REAL, target_low_pct REAL,"
+    "  target_high_pct REAL, clipped_pct REAL, PRIMARY KEY (session, muscle));"
+    "CREATE TABLE reps (session INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE, muscle TEXT NOT NULL,"
+    "  set_no INTEGER NOT NULL, rep INTEGER NOT NULL, t_s REAL, peak_pct REAL, mean_pct REAL, hold_s REAL,"
+    "  time_to_target_s REAL, median_hz REAL, PRIMARY KEY (session, muscle, set_no, rep));",
 };
 
 static void now_iso(char *buf, size_t n)
@@ -145,6 +158,8 @@ void store_close(store *s)
 }
 
 const char *store_path(const store *s) { return s->path; }
+
+sqlite3 *store_sqlite(store *s) { return s->db; }
 
 /* Prepares sql and binds the texts then the numbers given. */
 static sqlite3_stmt *prepare(store *s, const char *sql, const char *const *texts, int nt, const double *nums, int nn,

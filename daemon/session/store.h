@@ -8,7 +8,7 @@
 
 #include <stddef.h>
 
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 
 typedef struct store store;
 
@@ -18,6 +18,8 @@ store *store_open(const char *dir, char *err, size_t n);
 void store_close(store *s);
 /* The database file. */
 const char *store_path(const store *s);
+/* The SQLite connection, for the history's queries (session/history.c). */
+struct sqlite3 *store_sqlite(store *s);
 
 /* Makes sure patient id (config_patient_id_valid) exists. Returns 0, or -1 with err. */
 int store_patient(store *s, const char *id, char *err, size_t n);

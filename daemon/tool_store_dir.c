@@ -1,0 +1,41 @@
+/* tool_store_dir.c: the session tools' store folder (see tool_store_dir.h). */
+#include "tool_store_dir.h"
+
+#include <stdio.h>
+#include <unistd.h>
+
+#include "base/diag.h"
+#include "config/config.h"
+
+#ifndef MYOFEED_SYSCONFDIR
+#define MYOFEED_SYSCONFDIR "/etc"
+#endif
+
+int tool_store_dir(const char *dir_opt, const char *cfg_opt, char *out, size_t n, char *err, size_t en)
+{
+    if (dir_opt) {
+        snprintf(out, n, "%s", dir_opt);
+        return 0;
+    }
+    char installed[512];
+    snprintf(installed, sizeof installed, "%s/myofeed/myofeed.cfg", MYOFEED_SYSCONFDIR);
+    const char *path = cfg_opt                                   ? cfg_opt
+                       : access("config/myofeed.cfg", R_OK) == 0 ? "config/myofeed.cfg"
+                       : access(installed, R_OK) == 0            ? installed
+                                                                 : NULL;
+    if (!path) {
+        snprintf(out, n, "sessions");
+        return 0;
+    }
+    diag d;
+    diag_init(&d);
+    config *c = config_load_partial(path, NULL, 0, ".", &d);
+    if (!c) {
+        snprintf(err, en, "%s: cannot read the configuration (%s); give the store with -d DIR", path,
+                 d.n ? d.msg[0] : "unknown error");
+        return -1;
+    }
+    snprintf(out, n, "%s", c->session.dir);
+    config_free(c);
+    return 0;
+}

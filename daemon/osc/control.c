@@ -339,15 +339,15 @@ static void m_session(call *k)
     size_t len = strlen(text);
     int marker = strcmp(action, "marker") == 0;
     if (marker && (len == 0 || len > 40)) {
-        FAIL(k, "bad_args", "a marker is 1 to 40 characters (got %zu); say it shorter", len);
+        FAIL(k, "bad_arguments", "a marker is 1 to 40 characters (got %zu); say it shorter", len);
         return;
     }
     if (!marker && len > 60) {
-        FAIL(k, "bad_args", "a session label is at most 60 characters (got %zu)", len);
+        FAIL(k, "bad_arguments", "a session label is at most 60 characters (got %zu)", len);
         return;
     }
     if (!printable(text)) {
-        FAIL(k, "bad_args", "%s text must be printable (no control characters)", marker ? "a marker's" : "the label's");
+        FAIL(k, "bad_arguments", "%s text must be printable (no control characters)", marker ? "a marker's" : "the label's");
         return;
     }
     const char *code = "not_running";

@@ -68,7 +68,8 @@ struct recorder {
     int *fill;      /* per signal */
     int buf_cap;    /* per signal */
     uint64_t *next; /* per signal: the next file sample expected */
-    double *rec;    /* one signal's record, clipped */
+    int *rec;       /* one signal's record, as 24-bit digital values */
+    double bitv;    /* uV per step: 2 range / (2^24 - 1); physical = bitv (digital + 0.5) */
     note *pending;
     int n_pending;
     long long rec_bytes; /* from the header */
@@ -318,9 +319,11 @@ static void write_records(recorder *r, int force)
                 double v = i < r->fill[s] ? r->buf[s][i] : 0.0;
                 if (!(v <= r->range)) v = r->range, clipped += isnan(v) ? 0 : 1; /* NaN clips high too */
                 if (v < -r->range) v = -r->range, clipped++;
-                r->rec[i] = v;
+                /* rounded here (EDFlib's physical writer truncates): every sample within half a step */
+                long d = lround(v / r->bitv - 0.5);
+                r->rec[i] = (int)(d > 8388607 ? 8388607 : d < -8388608 ? -8388608 : d);
             }
-            bad = edfwrite_physical_samples(r->h, r->rec) != 0;
+            bad = edfwrite_digital_samples(r->h, r->rec) != 0;
         }
         edf_unlock();
         for (int s = 0; s < r->n_sig; s++) {
@@ -489,7 +492,8 @@ static int set_signals(recorder *r, const record_spec *sp)
     }
     bad |= edf_set_patientcode(h, sp->patient);
     if (sp->label && *sp->label) bad |= edf_set_recording_additional(h, sp->label);
-    bad |= edf_set_equipment(h, sp->equipment ? sp->equipment : "myofeed");
+    bad |= edf_set_equipment(
+        h, "myofeed"); /* short: the header's 80 bytes are for the label (the source is in summary.json) */
     time_t now = time(NULL);
     struct tm tm;
     localtime_r(&now, &tm);
@@ -535,6 +539,7 @@ recorder *record_open(const record_spec *sp, char *err, size_t n)
     r->spr = (int)round(spr_d);
     r->fs = sp->fs;
     r->range = sp->range_uv > 0 ? sp->range_uv : REC_DEFAULT_RANGE;
+    r->bitv = 2 * r->range / 16777215.0;
     r->start = sp->start_sample;
     r->buf_cap = 8 * r->spr + REC_CHUNK;
     double bytes = REC_QUEUE_SECONDS * sp->fs * r->n_sig * (sizeof(double) + sizeof(msg) / (double)REC_CHUNK);

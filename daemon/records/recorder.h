@@ -27,7 +27,6 @@ typedef struct record_spec {
     const char *names[CFG_MAX_MUSCLES];
     const char *patient;   /* patient id: the header's patient code */
     const char *label;     /* the session label ("" none): the header's recording field */
-    const char *equipment; /* the source, as described */
     double range_uv;       /* the physical range +-range_uv of every signal; 0: 262144 uV (0.03 uV steps) */
     uint64_t start_sample; /* the stream's sample clock at the file's time 0 */
 } record_spec;

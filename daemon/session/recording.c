@@ -118,7 +118,6 @@ int session_rec_start(session_rec *s, const session_start_args *a, const char **
                       .n_muscles = a->fb->n,
                       .patient = a->patient,
                       .label = a->label,
-                      .equipment = a->source,
                       .start_sample = a->now};
     for (int i = 0; i < a->fb->n; i++) sp.names[i] = a->fb->names[i];
     s->rec = record_open(&sp, err, n);

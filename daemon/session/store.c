@@ -126,15 +126,19 @@ store *store_open(const char *dir, char *err, size_t n)
         return NULL;
     }
     snprintf(s->path, sizeof s->path, "%.4000s/myofeed.db", dir);
-    /* created 0600 before SQLite opens it, so no moment exists where others may read it */
-    int fd = open(s->path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-    if (fd < 0) {
+    /* created 0600 before SQLite opens it, so no moment exists where others may read it. Only when it is missing:
+     * closing any descriptor of an open database drops every POSIX lock this process holds on it (another
+     * connection's, e.g. the daemon's while its finishing thread opens its own), which corrupts it. */
+    struct stat sb;
+    int fd = lstat(s->path, &sb) == 0 ? -2 : open(s->path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd == -1 && errno == EEXIST) fd = -2; /* made meanwhile */
+    if (fd == -1) {
         snprintf(err, n, "%s: cannot open the session store: %s; check session.dir's permissions", s->path,
                  strerror(errno));
         free(s);
         return NULL;
     }
-    close(fd);
+    if (fd >= 0) close(fd);
     if (sqlite3_open_v2(s->path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW, NULL) != SQLITE_OK) {
         fail(s, "cannot open the session store", err, n);
         goto fail;

@@ -37,7 +37,6 @@ static record_spec spec(const char *file, const char *events)
                      .names = {"hamstring_left", "glute_right"},
                      .patient = "P-7",
                      .label = "week 3",
-                     .equipment = "synthetic",
                      .start_sample = 5000};
     return s;
 }

@@ -179,6 +179,40 @@ class TestFaults(unittest.TestCase):
         finally:
             self.assertEqual(r.close(), 0)
 
+    def test_a_reconnect_during_a_session_is_a_filled_and_annotated_gap(self):
+        r = Rig("cyton", "--unplug-at", "2", "--replug-after", "1.5")
+        try:
+            self.assertTrue(r.collect(3.0, until=lambda m: m[1] == "/emg/frame/act"), r.stderr())
+            r.c.send(r.port, "/emg/ctl/session/start", "unplugged", types="s")
+            t0 = time.monotonic()
+            lost = r.collect(6.0, until=lambda m: m[1] == "/emg/sys/heartbeat" and m[3][2] == "signal_lost")
+            self.assertTrue(lost, r.stderr())
+            back = r.collect(8.0, until=lambda m: m[1] == "/emg/sys/heartbeat" and m[3][2] == "streaming"
+                             and "signal_lost" in r.states())
+            self.assertTrue(back, r.stderr())
+            r.collect(1.0)
+            r.c.send(r.port, "/emg/ctl/session/stop", types="")
+            elapsed = time.monotonic() - t0
+            r.collect(1.5)
+            (folder,) = [os.path.join(r.tmp, "store", "default", f)
+                         for f in os.listdir(os.path.join(r.tmp, "store", "default"))]
+            with open(os.path.join(folder, "events.tsv")) as f:
+                notes = [l.split("\t") for l in f.read().splitlines()[1:]]
+            texts = [n[2] for n in notes]
+            self.assertIn("signal lost: signal_lost", texts)
+            gap = [n for n in notes if n[2].startswith("signal lost (")]
+            self.assertEqual(len(gap), 1, texts)
+            lost_samples = int(gap[0][2].split("(")[1].split()[0])
+            self.assertTrue(1.2 * 250 <= lost_samples <= 4.0 * 250, lost_samples)  # unplugged 1.5 s, plus the search
+            self.assertTrue(any(t.startswith("signal back (") for t in texts), texts)
+            # the time axis is true: the file is as long as the session was, the gap included (header records)
+            with open(os.path.join(folder, "recording.bdf"), "rb") as f:
+                hdr = f.read(256)
+            seconds = int(hdr[236:244]) * float(hdr[244:252])
+            self.assertLess(abs(seconds - elapsed), 0.8, (seconds, elapsed))
+        finally:
+            self.assertEqual(r.close(), 0)
+
     def test_a_stalled_device_trips_the_watchdog_and_is_reconnected(self):
         r = Rig("cyton", "--stall-at", "2.5", "--stall-for", "3", watchdog_ms=800)
         try:

@@ -9,6 +9,7 @@ usage: test_clients.py BIN_DIR SOURCE_DIR
 import json
 import os
 import shutil
+import signal
 import socket
 import struct
 import subprocess
@@ -306,6 +307,26 @@ class TestRecordGamePd(unittest.TestCase):
         self.assertEqual(events[0], "t_s,muscle,event,values")
         self.assertTrue(any(",hamstring_left,onset," in e for e in events), events)
         self.assertTrue(any(",,state,streaming" in e for e in events), events)
+
+    def test_recorder_killed_loses_at_most_a_second_and_no_row_is_cut(self):
+        out, ev = os.path.join(self.tmp, "k.csv"), os.path.join(self.tmp, "k-events.csv")
+        p = subprocess.Popen([exe("myofeed-record"), "-c", f"127.0.0.1:{self.d.port}", "-o", out, "-e", ev],
+                             stderr=subprocess.DEVNULL)
+        time.sleep(3.3)  # the left curl's onset (2 s) is in it
+        p.send_signal(signal.SIGKILL)
+        p.wait(5)
+        with open(out, "rb") as f:
+            data = f.read()
+        self.assertTrue(data.endswith(b"\n"), data[-80:])  # no partial row
+        lines = data.decode().splitlines()
+        width = len(lines[0].split(","))
+        rows = [list(map(float, line.split(","))) for line in lines[1:]]
+        self.assertTrue(all(len(x) == width for x in rows))
+        self.assertGreater(rows[-1][0], 3.3 - 1.0 - 0.3, rows[-1][0])  # at most the last second lost
+        with open(ev, "rb") as f:
+            events = f.read()
+        self.assertTrue(events.endswith(b"\n"))
+        self.assertIn(b",hamstring_left,onset,", events)  # flushed at the event, not at exit
 
     def test_recorder_refuses_bad_arguments(self):
         r = subprocess.run([exe("myofeed-record"), "-c", "nonsense"], capture_output=True, text=True, timeout=5)

@@ -29,6 +29,7 @@
 #include "osc/subscribers.h"
 #include "session/check.h"
 #include "session/history.h"
+#include "session/pg_sync.h"
 #include "session/patient.h"
 #include "session/protocol.h"
 #include "session/recording.h"
@@ -66,6 +67,7 @@ struct daemon {
     protocol_run proto;               /* the exercise protocol running, if any */
     check chk;                        /* a signal check, while it runs */
     session_rec rec;                  /* the session record, while one runs, and its finishing */
+    pg_sync *sync;                    /* the copy to a clinic's PostgreSQL (session.database), or NULL */
     double mains_hz[CFG_MAX_MUSCLES]; /* what each muscle's notch detected (0: not yet, or not auto) */
     double mains_sent;                /* the last /sys/mains */
     uint32_t ticks;                   /* frame ticks, for the relax warnings' pace */
@@ -204,6 +206,7 @@ static int op_target(void *ctx, int mi, double lo, double hi, char *err, size_t 
         char e[400];
         if (patient_save_target(&d->pat, fb, i, e, sizeof e) != 0)
             LOGW("muscle '%s': target not kept: %s", fb->names[i], e);
+        pg_sync_kick(d->sync);
         LOGI("patient '%s', muscle '%s': target %g to %g %% MVC", d->pat.id, fb->names[i], lo, hi);
         send_target(d, i, NULL);
     }
@@ -313,6 +316,7 @@ static void on_calibrated(void *ctx, int i, cal_kind kind, int ok, const char *c
         char e[400];
         if (patient_save_calibration(&d->pat, &d->rt->fb, i, kind, e, sizeof e) != 0)
             LOGW("muscle '%s': calibration not kept: %s", d->rt->addr.names[i], e);
+        pg_sync_kick(d->sync);
         send_calib(d, i, NULL);
         send_target(d, i, NULL); /* an MVC puts a target band in force */
     }
@@ -631,6 +635,36 @@ static void poll_mains(daemon_t *d)
     }
 }
 
+/* The clinic's database: a line when it is reached or lost (never per attempt). */
+static void poll_sync(daemon_t *d)
+{
+    pg_sync_status st;
+    if (!d->sync || !pg_sync_poll(d->sync, &st)) return;
+    if (st.connected)
+        LOGI("session.database: connected; %lld rows copied so far, %d waiting", st.copied, st.pending);
+    else
+        LOGW("session.database unreachable: %s; sessions, calibrations and targets wait in the local store and go "
+             "out when it is back",
+             st.error);
+}
+
+static void sync_configure(daemon_t *d, const config *old)
+{
+    const config *c = d->rt->cfg;
+    if (old && !strcmp(old->session.database, c->session.database) && !strcmp(old->session.dir, c->session.dir) &&
+        !strcmp(old->session.station, c->session.station))
+        return;
+    pg_sync_stop(d->sync);
+    d->sync = NULL;
+    if (!c->session.database[0]) return;
+    char err[300];
+    d->sync = pg_sync_start(c->session.dir, c->session.database, c->session.station, err, sizeof err);
+    if (!d->sync)
+        LOGE("session.database: %s; only the local store keeps the history", err);
+    else
+        LOGI("session.database: station '%s' copies its history to the clinic's PostgreSQL", c->session.station);
+}
+
 static void on_heartbeat(evutil_socket_t fd, short what, void *arg)
 {
     (void)fd, (void)what;
@@ -649,9 +683,13 @@ static void on_heartbeat(evutil_socket_t fd, short what, void *arg)
         osc_sys_error(&d->rt->sys, NULL, d->rt->addr.ctl, "record_failed", msg);
         send_session_state(d);
         break;
-    case 2: LOGI("%s", msg); break;
+    case 2:
+        LOGI("%s", msg);
+        pg_sync_kick(d->sync); /* the clinic's database gets it now */
+        break;
     default: break;
     }
+    poll_sync(d);
 }
 
 static int start_source(daemon_t *d)
@@ -772,6 +810,7 @@ static void reload(daemon_t *d)
         if (stored < 0) LOGE("patient '%s': %s", d->pat.id, perr);
         patient_loaded(d, stored < 0 ? 0 : stored);
     }
+    sync_configure(d, old->cfg);
     runtime_free(old);
     d->state = SRC_IDLE;
     if (start_source(d) != 0) on_source_state(d, SRC_ERROR, "source could not start after reload");
@@ -866,10 +905,8 @@ int daemon_run(const char *cfg_path, const cli_opts *o, const char *exe_dir)
     if (stored < 0) LOGE("patient '%s': %s", d->pat.id, perr);
     patient_loaded(d, stored < 0 ? 0 : stored);
     if (d->pat.st) {
-        char host[64] = "station", e[400];
-        gethostname(host, sizeof host);
-        host[sizeof host - 1] = 0;
-        int k = history_interrupted(d->pat.st, host, e, sizeof e);
+        char e[400];
+        int k = history_interrupted(d->pat.st, d->rt->cfg->session.station, e, sizeof e);
         if (k > 0)
             LOGW("%d session(s) of this station were still recording when the daemon last stopped; they are marked "
                  "interrupted (their recordings are valid up to about a second before; 'myofeed-sessions list')",
@@ -877,6 +914,7 @@ int daemon_run(const char *cfg_path, const cli_opts *o, const char *exe_dir)
         else if (k < 0)
             LOGW("history: %s", e);
     }
+    sync_configure(d, NULL);
     LOGI("control on %s:%d, %d static destination(s), frames at %g Hz", inet_ntoa(d->rt->cfg->osc.control.sin_addr),
          ntohs(d->rt->cfg->osc.control.sin_port), d->rt->cfg->osc.n_dest, d->rt->cfg->osc.rate_hz);
     if (start_source(d) != 0) goto out;
@@ -889,6 +927,9 @@ int daemon_run(const char *cfg_path, const cli_opts *o, const char *exe_dir)
         else
             usleep(20 * 1000);
     }
+    if (d->sync) LOGI("session.database: a last copy before stopping");
+    pg_sync_stop(d->sync); /* what could not go out waits in the local store for the next start */
+    d->sync = NULL;
     feedback_signal_lost(&d->rt->fb); /* clients see act = 0, active = 0 before we go */
     osc_feedback_tick(&d->rt->ofb);
     LOGI("stopped cleanly (%llu samples processed, %llu datagrams sent)", (unsigned long long)d->samples,
@@ -896,6 +937,7 @@ int daemon_run(const char *cfg_path, const cli_opts *o, const char *exe_dir)
     rc = 0;
 out:
     session_rec_shutdown(&d->rec);
+    pg_sync_stop(d->sync);
     source_free(d->src);
     if (d->tick) event_free(d->tick);
     if (d->hb) event_free(d->hb);

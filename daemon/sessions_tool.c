@@ -4,6 +4,8 @@
  *   myofeed-sessions [-d DIR | -c FILE] show ID
  *   myofeed-sessions [-d DIR | -c FILE] trend PATIENT [--muscle M] [--plot FILE.png]
  *   myofeed-sessions [-d DIR | -c FILE] export ID --csv
+ * With session.database (from -c FILE, or --database URL) the queries go to the clinic's PostgreSQL, the same
+ * tables; --local asks the station's own store instead.
  * Exit: 0 done, 1 usage or nothing found, 2 the store cannot be read. */
 #include <errno.h>
 #include <stdio.h>
@@ -12,19 +14,24 @@
 #include <sys/stat.h>
 
 #include "records/report.h"
+#include "session/hdb.h"
 #include "session/history.h"
+#include "session/pg_sync.h"
 #include "session/store.h"
 #include "tool_store_dir.h"
 
 static int usage(FILE *f, int rc)
 {
-    fprintf(f, "usage: myofeed-sessions [-d DIR | -c FILE] COMMAND\n"
-               "  list [PATIENT]                             every session (of one patient), oldest first\n"
-               "  show ID                                    one session and each muscle's results\n"
-               "  trend PATIENT [--muscle M] [--plot F.png]  a patient's results per session (and a plot)\n"
-               "  export ID --csv                            a session's reps as CSV on stdout\n"
-               "  -d DIR   the session store (default: session.dir of -c FILE, else of config/myofeed.cfg here,\n"
-               "           else of the installed configuration, else ./sessions)\n");
+    fprintf(f,
+            "usage: myofeed-sessions [-d DIR | -c FILE] COMMAND\n"
+            "  list [PATIENT]                             every session (of one patient), oldest first\n"
+            "  show ID                                    one session and each muscle's results\n"
+            "  trend PATIENT [--muscle M] [--plot F.png]  a patient's results per session (and a plot)\n"
+            "  export ID --csv                            a session's reps as CSV on stdout\n"
+            "  -d DIR          the session store (default: session.dir of -c FILE, else of config/myofeed.cfg here,\n"
+            "                  else of the installed configuration, else ./sessions)\n"
+            "  --database URL  a clinic's PostgreSQL (default: session.database of that configuration)\n"
+            "  --local         the station's own store even when a database is configured\n");
     return rc;
 }
 
@@ -38,10 +45,15 @@ static int parse_id(const char *s, long long *id)
 
 int main(int argc, char **argv)
 {
-    const char *dir_opt = NULL, *cfg_opt = NULL;
+    const char *dir_opt = NULL, *cfg_opt = NULL, *db_opt = NULL;
+    int local = 0;
     int i = 1;
     for (; i < argc && argv[i][0] == '-'; i++) {
-        if ((!strcmp(argv[i], "-d") || !strcmp(argv[i], "-c")) && i + 1 < argc) {
+        if (!strcmp(argv[i], "--database") && i + 1 < argc) {
+            db_opt = argv[++i];
+        } else if (!strcmp(argv[i], "--local")) {
+            local = 1;
+        } else if ((!strcmp(argv[i], "-d") || !strcmp(argv[i], "-c")) && i + 1 < argc) {
             if (argv[i][1] == 'd')
                 dir_opt = argv[++i];
             else
@@ -55,32 +67,48 @@ int main(int argc, char **argv)
     }
     if (i >= argc) return usage(stderr, 1);
     const char *cmd = argv[i++];
-    char dir[1024], err[600];
-    if (tool_store_dir(dir_opt, cfg_opt, dir, sizeof dir, err, sizeof err) != 0) {
+    char dir[1024], url[512], err[600];
+    if (tool_store_dir(dir_opt, cfg_opt, dir, sizeof dir, url, sizeof url, err, sizeof err) != 0) {
         fprintf(stderr, "myofeed-sessions: %s\n", err);
         return 1;
     }
-    char db[1100];
-    snprintf(db, sizeof db, "%s/myofeed.db", dir);
-    struct stat sb;
-    if (stat(db, &sb) != 0) {
-        fprintf(stderr, "myofeed-sessions: %s: no session store here (%s); give it with -d DIR\n", db, strerror(errno));
+    if (db_opt) snprintf(url, sizeof url, "%s", db_opt);
+    if (local) url[0] = 0;
+    store *st = NULL;
+    hdb *h;
+    if (url[0]) {
+        h = hdb_postgres(url, err, sizeof err);
+    } else {
+        char db[1100];
+        snprintf(db, sizeof db, "%s/myofeed.db", dir);
+        struct stat sb;
+        if (stat(db, &sb) != 0) {
+            fprintf(stderr, "myofeed-sessions: %s: no session store here (%s); give it with -d DIR\n", db,
+                    strerror(errno));
+            return 2;
+        }
+        st = store_open(dir, err, sizeof err);
+        h = st ? hdb_sqlite(st) : NULL;
+    }
+    if (!h) {
+        fprintf(stderr, "myofeed-sessions: %s\n", err);
+        store_close(st);
         return 2;
     }
-    store *st = store_open(dir, err, sizeof err);
-    if (!st) {
+    if (hdb_is_postgres(h) && pg_schema(h, err, sizeof err) != 0) {
         fprintf(stderr, "myofeed-sessions: %s\n", err);
+        hdb_close(h);
         return 2;
     }
     int rc;
     long long id = 0;
     if (!strcmp(cmd, "list") && argc - i <= 1) {
-        rc = history_list(st, i < argc ? argv[i] : NULL, stdout, err, sizeof err);
+        rc = history_list(h, i < argc ? argv[i] : NULL, stdout, err, sizeof err);
     } else if (!strcmp(cmd, "show") && argc - i == 1 && parse_id(argv[i], &id) == 0) {
-        rc = history_show(st, id, stdout, err, sizeof err);
+        rc = history_show(h, id, stdout, err, sizeof err);
     } else if (!strcmp(cmd, "export") && argc - i == 2 && parse_id(argv[i], &id) == 0 &&
                !strcmp(argv[i + 1], "--csv")) {
-        rc = history_export_csv(st, id, stdout, err, sizeof err);
+        rc = history_export_csv(h, id, stdout, err, sizeof err);
     } else if (!strcmp(cmd, "trend") && argc - i >= 1) {
         const char *patient = argv[i++], *muscle = NULL, *plot = NULL;
         for (; i < argc; i++) {
@@ -90,6 +118,7 @@ int main(int argc, char **argv)
                 plot = argv[++i];
             else {
                 fprintf(stderr, "myofeed-sessions: trend: unknown argument '%s'\n", argv[i]);
+                hdb_close(h);
                 store_close(st);
                 return usage(stderr, 1);
             }
@@ -98,7 +127,7 @@ int main(int argc, char **argv)
         trend_point *pts = calloc(CAP, sizeof *pts);
         report_point *rp = calloc(CAP, sizeof *rp);
         int np = 0;
-        rc = pts && rp ? history_trend(st, patient, muscle, stdout, pts, CAP, &np, err, sizeof err) : -1;
+        rc = pts && rp ? history_trend(h, patient, muscle, stdout, pts, CAP, &np, err, sizeof err) : -1;
         if (!pts || !rp) snprintf(err, sizeof err, "out of memory");
         if (rc == 0 && plot) {
             for (int k = 0; k < np; k++)
@@ -109,10 +138,12 @@ int main(int argc, char **argv)
         free(pts);
         free(rp);
     } else {
+        hdb_close(h);
         store_close(st);
         fprintf(stderr, "myofeed-sessions: bad arguments to '%s'\n", cmd);
         return usage(stderr, 1);
     }
+    hdb_close(h);
     store_close(st);
     if (rc != 0) fprintf(stderr, "myofeed-sessions: %s\n", err);
     return rc < 0 ? 2 : rc;

@@ -11,9 +11,11 @@
 #define MYOFEED_SYSCONFDIR "/etc"
 #endif
 
-int tool_store_dir(const char *dir_opt, const char *cfg_opt, char *out, size_t n, char *err, size_t en)
+int tool_store_dir(const char *dir_opt, const char *cfg_opt, char *out, size_t n, char *db, size_t dn, char *err,
+                   size_t en)
 {
-    if (dir_opt) {
+    if (db) db[0] = 0;
+    if (dir_opt && !cfg_opt) {
         snprintf(out, n, "%s", dir_opt);
         return 0;
     }
@@ -35,7 +37,8 @@ int tool_store_dir(const char *dir_opt, const char *cfg_opt, char *out, size_t n
                  d.n ? d.msg[0] : "unknown error");
         return -1;
     }
-    snprintf(out, n, "%s", c->session.dir);
+    snprintf(out, n, "%s", dir_opt ? dir_opt : c->session.dir);
+    if (db) snprintf(db, dn, "%s", c->session.database);
     config_free(c);
     return 0;
 }

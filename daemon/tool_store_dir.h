@@ -6,7 +6,9 @@
 
 #include <stddef.h>
 
-/* Fills out with the store folder; 0, or -1 with err when the configuration named cannot be read. */
-int tool_store_dir(const char *dir_opt, const char *cfg_opt, char *out, size_t n, char *err, size_t en);
+/* Fills out with the store folder and db (when not NULL) with that configuration's session.database ("" none, or
+ * with -d); 0, or -1 with err when the configuration named cannot be read. */
+int tool_store_dir(const char *dir_opt, const char *cfg_opt, char *out, size_t n, char *db, size_t dn, char *err,
+                   size_t en);
 
 #endif

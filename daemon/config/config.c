@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 #include "config/config_keys.h"
@@ -950,6 +951,17 @@ static void read_patient(loader *L, const config_setting_t *sess)
     if (rec && config_setting_type(rec) != CONFIG_TYPE_BOOL)
         diag_add(L->d, where(L, rec), "session.record must be true or false");
     c->session.record = rec && config_setting_type(rec) == CONFIG_TYPE_BOOL && config_setting_get_bool(rec);
+    if (get_str(L, sess, "session", "session.database", c->session.database, sizeof c->session.database) == 0 &&
+        c->session.database[0] && strncmp(c->session.database, "postgresql://", 13) &&
+        strncmp(c->session.database, "postgres://", 11))
+        diag_add(L->d, where(L, sess ? config_setting_get_member(sess, "database") : NULL),
+                 "session.database \"%.100s\" must be a PostgreSQL URL (postgresql://USER@HOST:PORT/DB), or empty for "
+                 "the local store only",
+                 c->session.database);
+    get_str(L, sess, "session", "session.station", c->session.station, sizeof c->session.station);
+    if (!c->session.station[0] && gethostname(c->session.station, sizeof c->session.station) != 0)
+        snprintf(c->session.station, sizeof c->session.station, "station");
+    c->session.station[sizeof c->session.station - 1] = 0;
 }
 
 static int apply_override(config_t *cf, const char *ov, diag *d)

@@ -129,7 +129,9 @@ typedef struct config {
     struct {
         char dir[PATH_MAX];
         char patient[CFG_PATIENT_MAX];
-        int record; /* a protocol starts and stops a session record */
+        int record;         /* a protocol starts and stops a session record */
+        char database[512]; /* "postgresql://..." or "" */
+        char station[64];   /* this station's name (the host name when not given) */
     } session;
     int n_plugin_dirs;
     char plugin_dirs[CFG_MAX_PLUGIN_DIRS][PATH_MAX];

@@ -107,6 +107,12 @@ static const cfg_key keys[] = {
         "The patient whose calibration and targets are loaded at start (/emg/ctl/patient switches): letters, digits, "
         "'-', '_' and '.'.",
         NULL),
+    STR("session.database", "", CK_EXAMPLE,
+        "A clinic's shared history: \"postgresql://USER@HOST:PORT/DB\" (libpq). Every station writes its sessions, "
+        "calibrations and targets there; while it cannot be reached they wait in the local store (session.dir) and "
+        "go out when it can. Empty: the local store only.",
+        "\"postgresql://myofeed@db.clinic.lan/myofeed\""),
+    STR("session.station", "", 0, "This station's name in the shared history (empty: the host name).", NULL),
     BOOL("session.record", 0, 0,
          "Record every protocol: /emg/ctl/protocol/start also starts a session record (recording.bdf, summary.json, "
          "report.html in session.dir/<patient>/<session>/) and the protocol's end stops it."),

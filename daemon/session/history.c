@@ -2,6 +2,7 @@
 #include "session/history.h"
 
 #include <sqlite3.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -48,7 +49,7 @@ int history_begin(store *st, const summary *s, const char *dir, char *err, size_
     return done(st, q, "cannot record the session's start", err, n);
 }
 
-static int add_muscle(store *st, long long sid, const sum_muscle *m, char *err, size_t n)
+static int add_muscle(store *st, long long sid, const sum_muscle *m, int position, char *err, size_t n)
 {
     sqlite3_stmt *q =
         prep(st,
@@ -69,6 +70,7 @@ static int add_muscle(store *st, long long sid, const sum_muscle *m, char *err, 
         sqlite3_bind_double(q, 13, m->target_high_pct);
     }
     sqlite3_bind_double(q, 14, m->clipped_pct);
+    sqlite3_bind_int(q, 15, position);
     return done(st, q, "cannot record a muscle's results", err, n);
 }
 
@@ -119,7 +121,7 @@ int history_end(store *st, const summary *s, char *err, size_t n)
         sid < 0
             ? (q ? (snprintf(err, n, "%s: session '%s' was never begun in the history", store_path(st), uid), -1) : -1)
             : 0;
-    for (int i = 0; rc == 0 && i < s->n_muscles; i++) rc = add_muscle(st, sid, &s->m[i], err, n);
+    for (int i = 0; rc == 0 && i < s->n_muscles; i++) rc = add_muscle(st, sid, &s->m[i], i, err, n);
     for (int i = 0; rc == 0 && i < s->n_reps; i++) rc = add_rep(st, sid, s, &s->reps[i], err, n);
     if (rc == 0 && sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
         rc = fail(st, "cannot commit the session's end", err, n);
@@ -167,11 +169,12 @@ int history_previous(store *st, summary *s, char *err, size_t n)
 
 int history_interrupted(store *st, const char *station, char *err, size_t n)
 {
-    sqlite3_stmt *q = prep(st,
-                           "UPDATE sessions SET state = 'interrupted', error = 'the daemon stopped while recording;"
-                           " the recording is valid up to about a second before' WHERE state = 'recording' AND"
-                           " station = ?1",
-                           err, n);
+    sqlite3_stmt *q =
+        prep(st,
+             "UPDATE sessions SET synced = 0, state = 'interrupted', error = 'the daemon stopped while recording;"
+             " the recording is valid up to about a second before' WHERE state = 'recording' AND"
+             " station = ?1",
+             err, n);
     if (!q) return -1;
     sqlite3_bind_text(q, 1, station, -1, SQLITE_TRANSIENT);
     if (done(st, q, "cannot mark interrupted sessions", err, n) != 0) return -1;
@@ -180,143 +183,161 @@ int history_interrupted(store *st, const char *station, char *err, size_t n)
 
 /* ------------------------------------------------------------------------------------------------ queries */
 
-static const char *col(sqlite3_stmt *q, int i)
+static double num(const char *v) { return v ? atof(v) : 0; }
+static const char *txt(const char *v) { return v ? v : ""; }
+
+static int list_row(void *ctx, int nc, const char *const *v)
 {
-    const unsigned char *t = sqlite3_column_text(q, i);
-    return t ? (const char *)t : "";
+    FILE *out = ctx;
+    (void)nc;
+    fprintf(out, "%-5s %-16s %-21s %8.1f %-12s %-20s %5d  %s\n", txt(v[0]), txt(v[1]), txt(v[2]), num(v[3]), txt(v[4]),
+            *txt(v[5]) ? v[5] : "-", (int)num(v[6]), txt(v[7]));
+    return 0;
 }
 
-int history_list(store *st, const char *patient, FILE *out, char *err, size_t n)
+int history_list(hdb *h, const char *patient, FILE *out, char *err, size_t n)
 {
-    sqlite3_stmt *q = prep(st,
-                           "SELECT id, patient, started, IFNULL(duration_s, 0), state, protocol, IFNULL(reps, 0), label"
-                           " FROM sessions WHERE ?1 IS NULL OR patient = ?1 ORDER BY started, id",
-                           err, n);
-    if (!q) return -1;
-    if (patient) sqlite3_bind_text(q, 1, patient, -1, SQLITE_TRANSIENT);
-    int rows = 0, rc;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        if (rows++ == 0)
-            fprintf(out, "%-5s %-16s %-21s %8s %-12s %-20s %5s  %s\n", "id", "patient", "started", "dur_s", "state",
-                    "protocol", "reps", "label");
-        fprintf(out, "%-5lld %-16s %-21s %8.1f %-12s %-20s %5d  %s\n", (long long)sqlite3_column_int64(q, 0), col(q, 1),
-                col(q, 2), sqlite3_column_double(q, 3), col(q, 4), *col(q, 5) ? col(q, 5) : "-",
-                sqlite3_column_int(q, 6), col(q, 7));
-    }
-    sqlite3_finalize(q);
-    if (rc != SQLITE_DONE) return fail(st, "cannot list the sessions", err, n);
+    const char *p[] = {patient};
+    fprintf(out, "%-5s %-16s %-21s %8s %-12s %-20s %5s  %s\n", "id", "patient", "started", "dur_s", "state", "protocol",
+            "reps", "label");
+    int rows =
+        hdb_query(h,
+                  "SELECT id, patient, started, COALESCE(duration_s, 0), state, protocol, COALESCE(reps, 0), label"
+                  " FROM sessions WHERE CAST($1 AS TEXT) IS NULL OR patient = $1 ORDER BY started, id",
+                  p, 1, list_row, out, err, n);
+    if (rows < 0) return -1;
     if (rows == 0) {
-        snprintf(err, n, "no sessions%s%s in %s", patient ? " of patient " : "", patient ? patient : "",
-                 store_path(st));
+        snprintf(err, n, "no sessions%s%s in %s", patient ? " of patient " : "", patient ? patient : "", hdb_name(h));
         return 1;
     }
     return 0;
 }
 
-int history_show(store *st, long long id, FILE *out, char *err, size_t n)
+static int show_row(void *ctx, int nc, const char *const *v)
 {
-    sqlite3_stmt *q = prep(st,
-                           "SELECT patient, started, IFNULL(ended, '-'), IFNULL(duration_s, 0), state, protocol, label,"
-                           " dir, station, IFNULL(samples, 0), IFNULL(lost_samples, 0), IFNULL(error, '') FROM sessions"
-                           " WHERE id = ?1",
-                           err, n);
-    if (!q) return -1;
-    sqlite3_bind_int64(q, 1, id);
-    if (sqlite3_step(q) != SQLITE_ROW) {
-        sqlite3_finalize(q);
-        snprintf(err, n, "no session %lld in %s; 'myofeed-sessions list' shows the ids", id, store_path(st));
+    FILE *out = ctx;
+    (void)nc;
+    fprintf(out,
+            "session %s\n  patient   %s\n  started   %s\n  ended     %s\n  duration  %.1f s\n  state     %s\n"
+            "  protocol  %s\n  label     %s\n  folder    %s\n  station   %s\n  samples   %lld (lost %lld)\n",
+            txt(v[12]), txt(v[0]), txt(v[1]), v[2] ? v[2] : "-", num(v[3]), txt(v[4]), *txt(v[5]) ? v[5] : "-",
+            txt(v[6]), txt(v[7]), txt(v[8]), (long long)num(v[9]), (long long)num(v[10]));
+    if (*txt(v[11])) fprintf(out, "  note      %s\n", v[11]);
+    return 0;
+}
+
+static int muscle_row(void *ctx, int nc, const char *const *v)
+{
+    FILE *out = ctx;
+    (void)nc;
+    char ttt[16];
+    if (num(v[6]) >= 0)
+        snprintf(ttt, sizeof ttt, "%.2f", num(v[6]));
+    else
+        snprintf(ttt, sizeof ttt, "-");
+    fprintf(out, "%-18s %5d %6d %9.1f %9.1f %7.2f %9s %+9.2f\n", txt(v[0]), (int)num(v[1]), (int)num(v[2]), num(v[3]),
+            num(v[4]), num(v[5]), ttt, num(v[7]));
+    return 0;
+}
+
+int history_show(hdb *h, long long id, FILE *out, char *err, size_t n)
+{
+    char ids[32];
+    snprintf(ids, sizeof ids, "%lld", id);
+    const char *p[] = {ids};
+    int rows =
+        hdb_query(h,
+                  "SELECT patient, started, ended, COALESCE(duration_s, 0), state, protocol, label, dir, station,"
+                  " COALESCE(samples, 0), COALESCE(lost_samples, 0), COALESCE(error, ''), id FROM sessions"
+                  " WHERE id = CAST($1 AS BIGINT)",
+                  p, 1, show_row, out, err, n);
+    if (rows < 0) return -1;
+    if (rows == 0) {
+        snprintf(err, n, "no session %lld in %s; 'myofeed-sessions list' shows the ids", id, hdb_name(h));
         return 1;
     }
-    fprintf(out,
-            "session %lld\n  patient   %s\n  started   %s\n  ended     %s\n  duration  %.1f s\n  state     %s\n"
-            "  protocol  %s\n  label     %s\n  folder    %s\n  station   %s\n  samples   %lld (lost %lld)\n",
-            id, col(q, 0), col(q, 1), col(q, 2), sqlite3_column_double(q, 3), col(q, 4), *col(q, 5) ? col(q, 5) : "-",
-            col(q, 6), col(q, 7), col(q, 8), (long long)sqlite3_column_int64(q, 9),
-            (long long)sqlite3_column_int64(q, 10));
-    if (*col(q, 11)) fprintf(out, "  note      %s\n", col(q, 11));
-    sqlite3_finalize(q);
-    q = prep(st,
-             "SELECT muscle, reps, contractions, peak_pct, mean_pct, hold_s, time_to_target_s, fatigue_hz_per_rep"
-             " FROM session_muscles WHERE session = ?1 ORDER BY rowid",
-             err, n);
-    if (!q) return -1;
-    sqlite3_bind_int64(q, 1, id);
     fprintf(out, "\n%-18s %5s %6s %9s %9s %7s %9s %9s\n", "muscle", "reps", "contr", "peak%MVC", "mean%MVC", "hold_s",
             "to_tgt_s", "fatigue");
-    while (sqlite3_step(q) == SQLITE_ROW)
-        fprintf(out, "%-18s %5d %6d %9.1f %9.1f %7.2f %9.2f %+9.2f\n", col(q, 0), sqlite3_column_int(q, 1),
-                sqlite3_column_int(q, 2), sqlite3_column_double(q, 3), sqlite3_column_double(q, 4),
-                sqlite3_column_double(q, 5), sqlite3_column_double(q, 6), sqlite3_column_double(q, 7));
-    sqlite3_finalize(q);
+    return hdb_query(h,
+                     "SELECT muscle, reps, contractions, peak_pct, mean_pct, hold_s, time_to_target_s,"
+                     " fatigue_hz_per_rep FROM session_muscles WHERE session = CAST($1 AS BIGINT) ORDER BY position",
+                     p, 1, muscle_row, out, err, n) < 0
+               ? -1
+               : 0;
+}
+
+static int csv_row(void *ctx, int nc, const char *const *v)
+{
+    FILE *out = ctx;
+    (void)nc;
+    fprintf(out, "%s,%s,%s,%s,%d,%d,%.3f,%.2f,%.2f,%.3f,%.3f,%.2f\n", txt(v[0]), txt(v[1]), txt(v[2]), txt(v[3]),
+            (int)num(v[4]), (int)num(v[5]), num(v[6]), num(v[7]), num(v[8]), num(v[9]), num(v[10]), num(v[11]));
     return 0;
 }
 
-int history_export_csv(store *st, long long id, FILE *out, char *err, size_t n)
+int history_export_csv(hdb *h, long long id, FILE *out, char *err, size_t n)
 {
-    sqlite3_stmt *q = prep(st,
-                           "SELECT s.patient, s.started, r.muscle, r.set_no, r.rep, r.t_s, r.peak_pct, r.mean_pct,"
-                           " r.hold_s, r.time_to_target_s, r.median_hz FROM reps r JOIN sessions s ON s.id = r.session"
-                           " WHERE r.session = ?1 ORDER BY r.t_s, r.muscle",
-                           err, n);
-    if (!q) return -1;
-    sqlite3_bind_int64(q, 1, id);
-    sqlite3_stmt *ex = prep(st, "SELECT 1 FROM sessions WHERE id = ?1", err, n);
-    if (!ex) {
-        sqlite3_finalize(q);
-        return -1;
-    }
-    sqlite3_bind_int64(ex, 1, id);
-    int exists = sqlite3_step(ex) == SQLITE_ROW;
-    sqlite3_finalize(ex);
-    if (!exists) {
-        sqlite3_finalize(q);
-        snprintf(err, n, "no session %lld in %s; 'myofeed-sessions list' shows the ids", id, store_path(st));
+    char ids[32];
+    snprintf(ids, sizeof ids, "%lld", id);
+    const char *p[] = {ids};
+    int exists = hdb_query(h, "SELECT 1 FROM sessions WHERE id = CAST($1 AS BIGINT)", p, 1, NULL, NULL, err, n);
+    if (exists < 0) return -1;
+    if (exists == 0) {
+        snprintf(err, n, "no session %lld in %s; 'myofeed-sessions list' shows the ids", id, hdb_name(h));
         return 1;
     }
     fprintf(out, "session,patient,started,muscle,set,rep,t_s,peak_pct_mvc,mean_pct_mvc,hold_s,time_to_target_s,"
                  "median_hz\n");
-    while (sqlite3_step(q) == SQLITE_ROW)
-        fprintf(out, "%lld,%s,%s,%s,%d,%d,%.3f,%.2f,%.2f,%.3f,%.3f,%.2f\n", id, col(q, 0), col(q, 1), col(q, 2),
-                sqlite3_column_int(q, 3), sqlite3_column_int(q, 4), sqlite3_column_double(q, 5),
-                sqlite3_column_double(q, 6), sqlite3_column_double(q, 7), sqlite3_column_double(q, 8),
-                sqlite3_column_double(q, 9), sqlite3_column_double(q, 10));
-    sqlite3_finalize(q);
+    return hdb_query(h,
+                     "SELECT r.session, s.patient, s.started, r.muscle, r.set_no, r.rep, r.t_s, r.peak_pct, r.mean_pct,"
+                     " r.hold_s, r.time_to_target_s, r.median_hz FROM reps r JOIN sessions s ON s.id = r.session"
+                     " WHERE r.session = CAST($1 AS BIGINT) ORDER BY r.t_s, r.muscle",
+                     p, 1, csv_row, out, err, n) < 0
+               ? -1
+               : 0;
+}
+
+typedef struct trend_ctx {
+    FILE *out;
+    trend_point *pts;
+    int cap, *n;
+} trend_ctx;
+
+static int trend_row(void *ctx, int nc, const char *const *v)
+{
+    trend_ctx *t = ctx;
+    (void)nc;
+    fprintf(t->out, "%-5s %-21s %-18s %5d %9.1f %9.1f %7.2f\n", txt(v[0]), txt(v[1]), txt(v[2]), (int)num(v[3]),
+            num(v[4]), num(v[5]), num(v[6]));
+    if (*t->n < t->cap) {
+        trend_point *p = &t->pts[(*t->n)++];
+        snprintf(p->started, sizeof p->started, "%s", txt(v[1]));
+        snprintf(p->muscle, sizeof p->muscle, "%s", txt(v[2]));
+        p->reps = (int)num(v[3]);
+        p->peak_pct = num(v[4]);
+        p->mean_pct = num(v[5]);
+    }
     return 0;
 }
 
-int history_trend(store *st, const char *patient, const char *muscle, FILE *out, trend_point *pts, int cap, int *n_pts,
+int history_trend(hdb *h, const char *patient, const char *muscle, FILE *out, trend_point *pts, int cap, int *n_pts,
                   char *err, size_t n)
 {
     *n_pts = 0;
-    sqlite3_stmt *q = prep(st,
-                           "SELECT s.id, s.started, m.muscle, m.reps, m.peak_pct, m.mean_pct, m.hold_s FROM sessions s"
-                           " JOIN session_muscles m ON m.session = s.id WHERE s.patient = ?1 AND (?2 IS NULL OR"
-                           " m.muscle = ?2) ORDER BY s.started, s.id, m.rowid",
-                           err, n);
-    if (!q) return -1;
-    sqlite3_bind_text(q, 1, patient, -1, SQLITE_TRANSIENT);
-    if (muscle) sqlite3_bind_text(q, 2, muscle, -1, SQLITE_TRANSIENT);
-    int rows = 0;
-    while (sqlite3_step(q) == SQLITE_ROW) {
-        if (rows++ == 0)
-            fprintf(out, "%-5s %-21s %-18s %5s %9s %9s %7s\n", "id", "started", "muscle", "reps", "peak%MVC",
-                    "mean%MVC", "hold_s");
-        fprintf(out, "%-5lld %-21s %-18s %5d %9.1f %9.1f %7.2f\n", (long long)sqlite3_column_int64(q, 0), col(q, 1),
-                col(q, 2), sqlite3_column_int(q, 3), sqlite3_column_double(q, 4), sqlite3_column_double(q, 5),
-                sqlite3_column_double(q, 6));
-        if (*n_pts < cap) {
-            trend_point *p = &pts[(*n_pts)++];
-            snprintf(p->started, sizeof p->started, "%s", col(q, 1));
-            snprintf(p->muscle, sizeof p->muscle, "%s", col(q, 2));
-            p->reps = sqlite3_column_int(q, 3);
-            p->peak_pct = sqlite3_column_double(q, 4);
-            p->mean_pct = sqlite3_column_double(q, 5);
-        }
-    }
-    sqlite3_finalize(q);
+    const char *p[] = {patient, muscle};
+    fprintf(out, "%-5s %-21s %-18s %5s %9s %9s %7s\n", "id", "started", "muscle", "reps", "peak%MVC", "mean%MVC",
+            "hold_s");
+    trend_ctx t = {out, pts, cap, n_pts};
+    int rows =
+        hdb_query(h,
+                  "SELECT s.id, s.started, m.muscle, m.reps, m.peak_pct, m.mean_pct, m.hold_s FROM sessions s"
+                  " JOIN session_muscles m ON m.session = s.id WHERE s.patient = $1 AND (CAST($2 AS TEXT) IS NULL"
+                  " OR m.muscle = $2) ORDER BY s.started, s.id, m.position",
+                  p, 2, trend_row, &t, err, n);
+    if (rows < 0) return -1;
     if (rows == 0) {
         snprintf(err, n, "no finished sessions of patient '%s'%s%s in %s", patient, muscle ? " with muscle " : "",
-                 muscle ? muscle : "", store_path(st));
+                 muscle ? muscle : "", hdb_name(h));
         return 1;
     }
     return 0;

@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "records/summary.h"
+#include "session/hdb.h"
 #include "session/store.h"
 
 /* A session begins: its row, state "recording" (a crash leaves it so; history_interrupted then marks it). */
@@ -21,11 +22,11 @@ int history_previous(store *st, summary *s, char *err, size_t n);
  * Returns how many, or -1 with err. */
 int history_interrupted(store *st, const char *station, char *err, size_t n);
 
-/* The queries of myofeed-sessions, printed to out as aligned tables (export: CSV). 0, 1 when nothing matched
- * (with a message in err), -1 with err. */
-int history_list(store *st, const char *patient, FILE *out, char *err, size_t n);
-int history_show(store *st, long long id, FILE *out, char *err, size_t n);
-int history_export_csv(store *st, long long id, FILE *out, char *err, size_t n);
+/* The queries of myofeed-sessions, on the local store or a clinic's PostgreSQL, printed to out as aligned tables
+ * (export: CSV). 0, 1 when nothing matched (with a message in err), -1 with err. */
+int history_list(hdb *h, const char *patient, FILE *out, char *err, size_t n);
+int history_show(hdb *h, long long id, FILE *out, char *err, size_t n);
+int history_export_csv(hdb *h, long long id, FILE *out, char *err, size_t n);
 
 typedef struct trend_point {
     char started[32];
@@ -35,7 +36,7 @@ typedef struct trend_point {
 } trend_point;
 /* The patient's sessions, oldest first, one row per muscle (only muscle when not NULL). pts (cap of them) gets the
  * points for a plot; *n_pts how many. */
-int history_trend(store *st, const char *patient, const char *muscle, FILE *out, trend_point *pts, int cap, int *n_pts,
+int history_trend(hdb *h, const char *patient, const char *muscle, FILE *out, trend_point *pts, int cap, int *n_pts,
                   char *err, size_t n);
 
 #endif

@@ -99,8 +99,7 @@ int session_rec_start(session_rec *s, const session_start_args *a, const char **
     snprintf(sum->label, sizeof sum->label, "%s", a->label);
     snprintf(sum->protocol, sizeof sum->protocol, "%s", a->protocol);
     snprintf(sum->source, sizeof sum->source, "%s", a->source);
-    if (gethostname(sum->station, sizeof sum->station) != 0) snprintf(sum->station, sizeof sum->station, "station");
-    sum->station[sizeof sum->station - 1] = 0;
+    snprintf(sum->station, sizeof sum->station, "%s", a->cfg->session.station);
     iso_now(sum->started, sizeof sum->started);
     snprintf(sum->state, sizeof sum->state, "recording");
     sum->fs = a->fs;

@@ -43,6 +43,11 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
     "CREATE TABLE reps (session INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE, muscle TEXT NOT NULL,"
     "  set_no INTEGER NOT NULL, rep INTEGER NOT NULL, t_s REAL, peak_pct REAL, mean_pct REAL, hold_s REAL,"
     "  time_to_target_s REAL, median_hz REAL, PRIMARY KEY (session, muscle, set_no, rep));",
+    /* 3: what a clinic's database (session.database) has not got yet; the muscles' order in a session */
+    "ALTER TABLE sessions ADD COLUMN synced INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE calibrations ADD COLUMN synced INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE targets ADD COLUMN synced INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE session_muscles ADD COLUMN position INTEGER NOT NULL DEFAULT 0;",
 };
 
 static void now_iso(char *buf, size_t n)

@@ -225,7 +225,14 @@ static void test_unknown_and_foreign_paths_are_errors(void **st)
     char b[256];
     expect_error(f, b, (size_t)build(b, sizeof b, "/emg/ctl/nope", ""), "unknown_path");
     expect_error(f, b, (size_t)build(b, sizeof b, "/other/ctl/ping", ""), "unknown_path");
-    expect_error(f, b, (size_t)build(b, sizeof b, "/emg/ctl/session/start", "s", "x"), "not_implemented");
+    /* session messages: their text is checked here, before the daemon sees it */
+    expect_error(f, b, (size_t)build(b, sizeof b, "/emg/ctl/session/marker", "s", ""), "bad_arguments");
+    expect_error(
+        f, b, (size_t)build(b, sizeof b, "/emg/ctl/session/marker", "s", "0123456789012345678901234567890123456789x"),
+        "bad_arguments");
+    expect_error(f, b, (size_t)build(b, sizeof b, "/emg/ctl/session/start", "s", "a\tb"), "bad_arguments");
+    /* no session op in this fixture: a clear refusal */
+    expect_error(f, b, (size_t)build(b, sizeof b, "/emg/ctl/session/start", "s", "x"), "not_running");
 }
 
 static void test_wildcards_are_refused_and_change_nothing(void **st)

@@ -32,6 +32,7 @@
 #include "session/pg_sync.h"
 #include "session/patient.h"
 #include "session/protocol.h"
+#include "records/report.h"
 #include "session/recording.h"
 #define LOG_COMPONENT "daemon"
 
@@ -590,7 +591,7 @@ static void on_source_state(void *ctx, enum source_state st, const char *why)
         osc_feedback_tick(&d->rt->ofb); /* act = 0, active = 0 at once */
     }
     if (st == SRC_STREAMING && old != SRC_STREAMING && old != SRC_IDLE) {
-        session_rec_reconnect(&d->rec);
+        session_rec_reconnect(&d->rec, d->samples);
         pipeline_reset(d->rt->pl);
         feedback_signal_back(&d->rt->fb);
     }
@@ -949,5 +950,6 @@ out:
     runtime_free(d->rt);
     if (d->base) event_base_free(d->base);
     free(d);
+    report_cleanup(); /* every finishing has ended: no more drawing */
     return rc;
 }

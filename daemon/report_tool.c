@@ -29,5 +29,6 @@ int main(int argc, char **argv)
     else
         fprintf(stderr, "myofeed-report: %s\n", err);
     free(s);
+    report_cleanup();
     return rc;
 }

@@ -145,6 +145,7 @@ int main(int argc, char **argv)
     }
     hdb_close(h);
     store_close(st);
+    report_cleanup();
     if (rc != 0) fprintf(stderr, "myofeed-sessions: %s\n", err);
     return rc < 0 ? 2 : rc;
 }

@@ -347,7 +347,8 @@ static void m_session(call *k)
         return;
     }
     if (!printable(text)) {
-        FAIL(k, "bad_arguments", "%s text must be printable (no control characters)", marker ? "a marker's" : "the label's");
+        FAIL(k, "bad_arguments", "%s text must be printable (no control characters)",
+             marker ? "a marker's" : "the label's");
         return;
     }
     const char *code = "not_running";

@@ -5,6 +5,7 @@
 
 #include <cairo.h>
 #include <edflib.h>
+#include <fontconfig/fontconfig.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -551,4 +552,10 @@ int report_trend_png(const char *path, const char *patient, const report_point *
     int rc = write_png(sf, path, err, n);
     cairo_surface_destroy(sf);
     return rc;
+}
+
+void report_cleanup(void)
+{
+    cairo_debug_reset_static_data();
+    FcFini();
 }

@@ -23,4 +23,8 @@ typedef struct report_point {
 /* A trend plot (peak and mean % MVC per session, one colour per muscle) to path (replaced). 0, or -1 with err. */
 int report_trend_png(const char *path, const char *patient, const report_point *p, int n_pts, char *err, size_t n);
 
+/* At exit, after the last drawing: frees cairo's and fontconfig's process-wide caches (so leak checkers see only
+ * real leaks). No drawing may follow. */
+void report_cleanup(void);
+
 #endif

@@ -283,9 +283,11 @@ void session_rec_mains(session_rec *s, int m, double hz)
     if (s->running) s->sum->m[m].mains_hz = hz;
 }
 
-void session_rec_reconnect(session_rec *s)
+void session_rec_reconnect(session_rec *s, uint64_t at)
 {
-    if (s->running) s->sum->reconnects++;
+    if (!s->running) return;
+    s->sum->reconnects++;
+    record_note(s->rec, at, -1, "amplifier reconnected");
 }
 
 void session_rec_reload(session_rec *s, uint64_t at)

@@ -72,7 +72,7 @@ void session_rec_cue(session_rec *s, uint64_t at, const char *phase, int rep, in
 void session_rec_pair(session_rec *s, uint64_t at, const char *pair, double value, int rep, int set);
 void session_rec_calibrated(session_rec *s, uint64_t at, int m, const char *kind, double rest_uv, double mvc_uv);
 void session_rec_mains(session_rec *s, int m, double hz);
-void session_rec_reconnect(session_rec *s);
+void session_rec_reconnect(session_rec *s, uint64_t at);
 void session_rec_reload(session_rec *s, uint64_t at);
 
 /* [live] Checks the recorder and reaps a finished finishing. Returns 1 when the recording failed now (err: why;

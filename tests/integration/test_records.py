@@ -90,15 +90,15 @@ class TestRecording(unittest.TestCase):
         d = Daemon(store=self.store, cfg=self.replay_cfg(rec))
         c = oscmini.Client()
         try:
-            c.send(d.port, "/emg/ctl/subscribe")
+            c.send(d.port, "/emg/ctl/subscribe", "frame")  # 50 datagrams/s: the replies are never crowded out
             c.recv_all(0.3)
             ctl(d, c, "/emg/ctl/session/start", "week 3 curls")
             (folder,) = sessions_of(self.store)
             sid = os.path.basename(folder)
             self.assertIn([1, sid], [m[3] for m in ctl.seen if m[1] == "/emg/session/state"])
-            time.sleep(1.0)
+            c.recv_all(1.0)
             ctl(d, c, "/emg/ctl/session/marker", "knee pain")
-            time.sleep(1.5)
+            c.recv_all(1.5)
             ctl(d, c, "/emg/ctl/session/stop")
             self.assertIn([0, ""], [m[3] for m in ctl.seen if m[1] == "/emg/session/state"])
             folder = os.path.join(self.store, "default", sid)
@@ -197,6 +197,27 @@ class TestRecording(unittest.TestCase):
         self.assertIn("marked interrupted", d2.stderr())
         _, out, _ = tool("myofeed-sessions", "-d", self.store, "list")
         self.assertIn("interrupted", out)
+
+    def test_sigterm_mid_session_finishes_the_record(self):
+        d = Daemon(store=self.store)
+        c = oscmini.Client()
+        try:
+            ctl(d, c, "/emg/ctl/session/start", "until sigterm")
+            t0 = time.monotonic()
+            time.sleep(2.0)
+            elapsed = time.monotonic() - t0
+        finally:
+            self.assertEqual(d.stop(), 0)
+            c.close()
+        (folder,) = sessions_of(self.store)
+        for f in ("summary.json", "report.html", "hamstring_left.png"):
+            self.assertTrue(os.path.exists(os.path.join(folder, f)), f)
+        raw = read_bdf(os.path.join(folder, "recording.bdf"))
+        self.assertGreaterEqual(raw.n_times, elapsed * 2000 - 100)  # nothing lost: all of it, to the stop
+        s = json.load(open(os.path.join(folder, "summary.json")))
+        self.assertEqual(s["state"], "done")
+        _, out, _ = tool("myofeed-sessions", "-d", self.store, "list")
+        self.assertIn(" done ", out)
 
     def test_a_full_disk_is_an_error_and_the_stream_goes_on(self):
         small = os.path.join(self.tmp, "small")

@@ -205,6 +205,7 @@ class TestFaults(unittest.TestCase):
             lost_samples = int(gap[0][2].split("(")[1].split()[0])
             self.assertTrue(1.2 * 250 <= lost_samples <= 4.0 * 250, lost_samples)  # unplugged 1.5 s, plus the search
             self.assertTrue(any(t.startswith("signal back (") for t in texts), texts)
+            self.assertIn("amplifier reconnected", texts)
             # the time axis is true: the file is as long as the session was, the gap included (header records)
             with open(os.path.join(folder, "recording.bdf"), "rb") as f:
                 hdr = f.read(256)

@@ -1018,21 +1018,116 @@ static void default_columns(config *c)
     c->source.n_columns = top;
 }
 
+/* What libconfig would read, checked first: every file (the configuration and what it @includes) a regular,
+ * readable file, together under CFG_MAX_FILE_BYTES and CFG_MAX_SETTINGS, includes at most CFG_MAX_INCLUDE_DEPTH
+ * deep; an include that cannot be read is named with the FILE:LINE that includes it (libconfig 1.5 names
+ * neither). Returns 0 or -1 (diag added). */
+typedef struct file_budget {
+    size_t bytes, settings;
+} file_budget;
+
+static int precheck_file(const char *path, const char *where, const char *inc_dir, int depth, file_budget *b, diag *d)
+{
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        if (depth == 0)
+            diag_add(d, where, "cannot read the configuration: %s; check the path given with -c", strerror(errno));
+        else
+            diag_add(d, where, "cannot read %s: %s; check the @include's path", path, strerror(errno));
+        return -1;
+    }
+    if (S_ISDIR(st.st_mode)) {
+        diag_add(d, where, "%s is a folder, not a configuration file; give the file (e.g. %s/myofeed.cfg)", path, path);
+        return -1;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        diag_add(d, where, "%s is not a regular file (a device, FIFO or socket); give a configuration file", path);
+        return -1;
+    }
+    if ((size_t)st.st_size > CFG_MAX_FILE_BYTES || b->bytes + (size_t)st.st_size > CFG_MAX_FILE_BYTES) {
+        diag_add(d, where, "%s is %lld bytes; a configuration with its includes may have at most %d bytes", path,
+                 (long long)st.st_size, CFG_MAX_FILE_BYTES);
+        return -1;
+    }
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        diag_add(d, where, "cannot read %s: %s; check its permissions", path, strerror(errno));
+        return -1;
+    }
+    b->bytes += (size_t)st.st_size;
+    char line[4096];
+    int lineno = 0, rc = 0, in_comment = 0;
+    while (rc == 0 && fgets(line, sizeof line, f)) {
+        lineno++;
+        const char *p = line;
+        while (*p == ' ' || *p == '\t') p++;
+        if (!in_comment && strncmp(p, "@include", 8) == 0) {
+            const char *q = strchr(p, '"'), *e = q ? strchr(q + 1, '"') : NULL;
+            char here[CFG_WHERE_MAX], inc[PATH_MAX];
+            snprintf(here, sizeof here, "%.250s:%d", path, lineno);
+            if (!q || !e) {
+                diag_add(d, here, "@include needs a file name in double quotes");
+                rc = -1;
+                break;
+            }
+            if (q[1] == '/')
+                snprintf(inc, sizeof inc, "%.*s", (int)(e - q - 1), q + 1);
+            else
+                snprintf(inc, sizeof inc, "%s/%.*s", inc_dir, (int)(e - q - 1), q + 1);
+            if (depth + 1 > CFG_MAX_INCLUDE_DEPTH) {
+                diag_add(d, here, "@include \"%s\": includes nest more than %d deep (an include loop?)", inc,
+                         CFG_MAX_INCLUDE_DEPTH);
+                rc = -1;
+                break;
+            }
+            char inc_where[CFG_WHERE_MAX + 32];
+            snprintf(inc_where, sizeof inc_where, "%s (@include)", here);
+            rc = precheck_file(inc, inc_where, inc_dir, depth + 1, b, d);
+            continue;
+        }
+        int in_str = 0;
+        for (; *p; p++) { /* settings: '=' or ':' outside strings and comments */
+            if (in_comment) {
+                if (p[0] == '*' && p[1] == '/') in_comment = 0, p++;
+                continue;
+            }
+            if (in_str) {
+                if (*p == '\\' && p[1])
+                    p++;
+                else if (*p == '"')
+                    in_str = 0;
+                continue;
+            }
+            if (*p == '"')
+                in_str = 1;
+            else if (*p == '#' || (p[0] == '/' && p[1] == '/'))
+                break;
+            else if (p[0] == '/' && p[1] == '*')
+                in_comment = 1, p++;
+            else if (*p == '=' || *p == ':')
+                b->settings++;
+        }
+        if (b->settings > CFG_MAX_SETTINGS) {
+            diag_add(d, where, "%s has more than %d settings; a configuration needs far fewer (is it generated?)", path,
+                     CFG_MAX_SETTINGS);
+            rc = -1;
+        }
+    }
+    fclose(f);
+    return rc;
+}
+
 /* Parses the file at path, or text (the embedded default when both are NULL), into cf. Returns 0 or -1. */
 static int parse(config_t *cf, config *c, const char *path, const char *text, diag *d)
 {
     int ok;
     if (path) {
         snprintf(c->path, sizeof c->path, "%s", path);
-        FILE *f = fopen(path, "r");
-        if (!f) {
-            diag_add(d, path, "cannot read the configuration: %s; check the path given with -c", strerror(errno));
-            return -1;
-        }
-        fclose(f);
         char dir[PATH_MAX] = ".";
         const char *slash = strrchr(path, '/');
         if (slash) snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+        file_budget b = {0, 0};
+        if (precheck_file(path, path, dir, 0, &b, d) != 0) return -1;
         config_set_include_dir(cf, dir);
         ok = config_read_file(cf, path);
     } else {
@@ -1046,7 +1141,11 @@ static int parse(config_t *cf, config *c, const char *path, const char *text, di
         snprintf(at, sizeof at, "%s", ef ? ef : c->path);
     else
         snprintf(at, sizeof at, "%s:%d", ef ? ef : c->path, config_error_line(cf));
-    diag_add(d, at, "%s; fix the syntax (settings end with ';', strings are in double quotes)", config_error_text(cf));
+    if (config_error_type(cf) == CONFIG_ERR_FILE_IO)
+        diag_add(d, at, "%s: a file it names cannot be read; check its @include lines", config_error_text(cf));
+    else
+        diag_add(d, at, "%s; fix the syntax (settings end with ';', strings are in double quotes)",
+                 config_error_text(cf));
     return -1;
 }
 

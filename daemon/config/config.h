@@ -21,6 +21,9 @@
 #define CFG_WHERE_MAX 300
 #define CFG_MAX_COLUMNS 64
 #define CFG_PATIENT_MAX 64
+#define CFG_MAX_FILE_BYTES (1024 * 1024) /* a configuration with its includes; larger is refused */
+#define CFG_MAX_SETTINGS 5000            /* settings in it (libconfig's parser is quadratic in them) */
+#define CFG_MAX_INCLUDE_DEPTH 8
 
 /* A column of a recording to replay (source.columns): by number, or by header name when index is 0. */
 typedef struct cfg_column {

@@ -6,6 +6,9 @@
 #include <cmocka.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include <sys/stat.h>
 
 #include "config/config.h"
 #include "config/config_keys.h"
@@ -326,6 +329,59 @@ static void test_configuration_text_is_checked_like_a_file(void **st)
     config_free(c);
 }
 
+/* What libconfig would read is checked first: sizes, setting counts, folders, FIFOs, includes named. */
+static void test_files_are_checked_before_parsing(void **state)
+{
+    (void)state;
+    diag d;
+    diag_init(&d);
+    const char *inc = write_temp("inc.cfg", "osc = { rate_hz = 50.0; };\n@include \"nope.cfg\"\n");
+    assert_null(config_load(inc, NULL, 0, ".", &d));
+    assert_true(diag_has(&d, "inc.cfg:2 (@include)", "nope.cfg", "No such file", (const char *)NULL));
+    diag_init(&d);
+    char folder[600];
+    snprintf(folder, sizeof folder, "%s", inc);
+    *strrchr(folder, '/') = 0;
+    assert_null(config_load(folder, NULL, 0, ".", &d));
+    assert_true(diag_has(&d, "is a folder, not a configuration file", (const char *)NULL));
+    /* over 1 MiB: refused with its size, at once */
+    size_t big = CFG_MAX_FILE_BYTES + 100;
+    char *text = malloc(big + 1);
+    assert_non_null(text);
+    memset(text, '#', big);
+    text[big] = 0;
+    const char *bigf = write_temp("big.cfg", text);
+    free(text);
+    diag_init(&d);
+    assert_null(config_load(bigf, NULL, 0, ".", &d));
+    assert_true(diag_has(&d, "1048676 bytes", "at most 1048576", (const char *)NULL));
+    /* many settings (libconfig takes seconds for 40,000): refused before parsing */
+    size_t cap = 12 * (CFG_MAX_SETTINGS + 10), off = 0;
+    text = malloc(cap);
+    assert_non_null(text);
+    for (int i = 0; i < CFG_MAX_SETTINGS + 10; i++) off += (size_t)snprintf(text + off, cap - off, "k%d = 1;\n", i);
+    const char *many = write_temp("many.cfg", text);
+    free(text);
+    diag_init(&d);
+    assert_null(config_load(many, NULL, 0, ".", &d));
+    assert_true(diag_has(&d, "more than 5000 settings", (const char *)NULL));
+    /* a FIFO is never opened (it would block) */
+    char fifo[700];
+    snprintf(fifo, sizeof fifo, "%s/fifo.cfg", folder);
+    unlink(fifo);
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    diag_init(&d);
+    assert_null(config_load(fifo, NULL, 0, ".", &d));
+    assert_true(diag_has(&d, "not a regular file", (const char *)NULL));
+    unlink(fifo);
+    /* '=' inside its strings and comments are not settings: the shipped file (full of both) passes */
+    diag_init(&d);
+    const char *ok = write_temp("ok.cfg", embedded_config);
+    config *c = config_load(ok, NULL, 0, ".", &d);
+    assert_non_null(c);
+    config_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -348,6 +404,7 @@ int main(void)
         cmocka_unit_test(test_parsers),
         cmocka_unit_test(test_the_key_table_drives_the_checks),
         cmocka_unit_test(test_configuration_text_is_checked_like_a_file),
+        cmocka_unit_test(test_files_are_checked_before_parsing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

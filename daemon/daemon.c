@@ -916,6 +916,9 @@ int daemon_run(const char *cfg_path, const cli_opts *o, const char *exe_dir)
             LOGW("history: %s", e);
     }
     sync_configure(d, NULL);
+    if (d->rt->cfg->osc.allow_remote)
+        LOGW("osc.allow_remote = true: control messages are accepted from beyond this machine (osc.allow) and state "
+             "changes from osc.admin; keep both lists as narrow as the clinic's network");
     LOGI("control on %s:%d, %d static destination(s), frames at %g Hz", inet_ntoa(d->rt->cfg->osc.control.sin_addr),
          ntohs(d->rt->cfg->osc.control.sin_port), d->rt->cfg->osc.n_dest, d->rt->cfg->osc.rate_hz);
     if (start_source(d) != 0) goto out;

@@ -504,30 +504,65 @@ static void read_osc_scalars(loader *L, const config_setting_t *g)
     get_num(L, g, "osc", "osc.lease_s", &c->osc.lease_s);
 }
 
-static void read_allow(loader *L, const config_setting_t *g)
+/* A list of CIDRs at osc.<key> (dflt when absent). may_be_empty 0: [] is an error. Returns the count. */
+static int read_cidrs(loader *L, const config_setting_t *g, const char *key, const char *dflt, int may_be_empty,
+                      cfg_cidr *out)
 {
-    config *c = L->c;
-    config_setting_t *allow = g ? config_setting_get_member(g, "allow") : NULL;
-    if (!allow) {
-        config_parse_cidr("127.0.0.0/8", &c->osc.allow[0]);
-        c->osc.n_allow = 1;
-        return;
+    config_setting_t *list = g ? config_setting_get_member(g, key) : NULL;
+    if (!list) return config_parse_cidr(dflt, &out[0]) == 0 ? 1 : 0;
+    if (!config_setting_is_aggregate(list) || config_setting_is_group(list)) {
+        diag_add(L->d, where(L, list), "osc.%s must be an array of CIDR strings, e.g. [\"%s\"]", key, dflt);
+        return 0;
     }
-    if (!config_setting_is_aggregate(allow) || config_setting_is_group(allow)) {
-        diag_add(L->d, where(L, allow), "osc.allow must be an array of CIDR strings, e.g. [\"127.0.0.0/8\"]");
-        return;
-    }
-    for (int i = 0; i < config_setting_length(allow); i++) {
-        config_setting_t *e = config_setting_get_elem(allow, (unsigned)i);
-        if (c->osc.n_allow >= CFG_MAX_ALLOW) {
-            diag_add(L->d, where(L, e), "osc.allow has more than %d entries", CFG_MAX_ALLOW);
+    int n = 0;
+    for (int i = 0; i < config_setting_length(list); i++) {
+        config_setting_t *e = config_setting_get_elem(list, (unsigned)i);
+        if (n >= CFG_MAX_ALLOW) {
+            diag_add(L->d, where(L, e), "osc.%s has more than %d entries", key, CFG_MAX_ALLOW);
             break;
         }
         if (config_setting_type(e) != CONFIG_TYPE_STRING ||
-            config_parse_cidr(config_setting_get_string(e), &c->osc.allow[c->osc.n_allow]) != 0)
-            diag_add(L->d, where(L, e), "osc.allow entries must be IPv4 CIDR strings such as \"127.0.0.0/8\"");
+            config_parse_cidr(config_setting_get_string(e), &out[n]) != 0)
+            diag_add(L->d, where(L, e), "osc.%s entries must be IPv4 CIDR strings such as \"%s\"", key, dflt);
         else
-            c->osc.n_allow++;
+            n++;
+    }
+    if (n == 0 && !may_be_empty && config_setting_length(list) == 0)
+        diag_add(L->d, where(L, list), "osc.%s = [] would answer nobody; give at least one CIDR, e.g. [\"%s\"]", key,
+                 dflt);
+    return n;
+}
+
+/* 1 when every address of the CIDR is on this machine (127.0.0.0/8). */
+static int cidr_is_loopback(const cfg_cidr *c)
+{
+    return (c->net & 0xff000000u) == 0x7f000000u && (c->mask & 0xff000000u) == 0xff000000u;
+}
+
+static void read_allow(loader *L, const config_setting_t *g)
+{
+    config *c = L->c;
+    c->osc.n_allow = read_cidrs(L, g, "allow", "127.0.0.0/8", 0, c->osc.allow);
+    c->osc.n_admin = read_cidrs(L, g, "admin", "127.0.0.1/32", 1, c->osc.admin);
+    c->osc.n_subscribe_hosts = read_cidrs(L, g, "subscribe_hosts", "127.0.0.1/32", 1, c->osc.subscribe_hosts);
+    config_setting_t *ar = g ? config_setting_get_member(g, "allow_remote") : NULL;
+    if (ar && config_setting_type(ar) != CONFIG_TYPE_BOOL)
+        diag_add(L->d, where(L, ar), "osc.allow_remote must be true or false");
+    c->osc.allow_remote = ar && config_setting_type(ar) == CONFIG_TYPE_BOOL && config_setting_get_bool(ar);
+    if (c->osc.allow_remote) return;
+    for (int k = 0; k < 2; k++) {
+        const cfg_cidr *list = k ? c->osc.admin : c->osc.allow;
+        int n = k ? c->osc.n_admin : c->osc.n_allow;
+        for (int i = 0; i < n; i++)
+            if (!cidr_is_loopback(&list[i])) {
+                config_setting_t *s = g ? config_setting_get_member(g, k ? "admin" : "allow") : NULL;
+                diag_add(
+                    L->d, where(L, s),
+                    "osc.%s reaches beyond this machine; set osc.allow_remote = true to mean it (and keep the list "
+                    "as narrow as the clinic's network)",
+                    k ? "admin" : "allow");
+                break;
+            }
     }
 }
 

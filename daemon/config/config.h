@@ -126,6 +126,11 @@ typedef struct config {
         double lease_s;
         int n_allow;
         cfg_cidr allow[CFG_MAX_ALLOW];
+        int n_admin;
+        cfg_cidr admin[CFG_MAX_ALLOW];
+        int n_subscribe_hosts;
+        cfg_cidr subscribe_hosts[CFG_MAX_ALLOW];
+        int allow_remote;
         int n_dest;
         cfg_dest dest[CFG_MAX_DEST];
     } osc;

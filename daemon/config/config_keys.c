@@ -86,9 +86,24 @@ static const cfg_key keys[] = {
     STR("osc.prefix", "/emg", 0, "Every OSC address starts with this.", NULL),
     STR("osc.control", "127.0.0.1:17700", 0,
         "The control port, HOST:PORT (numeric IPv4); loopback keeps it private to this machine.", NULL),
-    ARRAY("osc.allow", "[ \"127.0.0.0/8\" ]", 0, "Who may send control messages: IPv4 CIDRs.", NULL),
+    ARRAY("osc.allow", "[ \"127.0.0.0/8\" ]", 0,
+          "Who may send control messages at all (subscribe, unsubscribe, ping, info): IPv4 CIDRs, at least one. "
+          "Anything beyond loopback needs osc.allow_remote = true.",
+          NULL),
+    ARRAY("osc.admin", "[ \"127.0.0.1/32\" ]", 0,
+          "Who may also change state (thresholds, calibration, targets, patient, protocols, sessions, signal check): "
+          "IPv4 CIDRs; [] lets nobody. Anything beyond loopback needs osc.allow_remote = true.",
+          NULL),
+    ARRAY("osc.subscribe_hosts", "[ \"127.0.0.1/32\" ]", 0,
+          "Hosts a subscription may point at other than the sender's own address (subscribe i port or s host, i "
+          "port): loopback by default, for clients that listen on another port than they send from (Pd, "
+          "SuperCollider). A remote client subscribes itself.",
+          NULL),
+    BOOL("osc.allow_remote", 0, 0,
+         "Let osc.allow and osc.admin reach beyond this machine (logged as a warning at start)."),
     NUM("osc.rate_hz", 50, 1, 200, "Hz", 0, "Frame messages per second.", NULL),
-    NUM("osc.lease_s", 10, 1, 3600, "s", 0, "A subscription expires unless renewed within this time.", NULL),
+    NUM("osc.lease_s", 10, 1, 60, "s", 0, "A subscription expires unless renewed within this time (at most 60 s).",
+        NULL),
     LIST("osc.destinations", 0,
          "Static receivers that get the stream without subscribing. profile: \"frame\" (frame/act only), \"muscles\" "
          "(+ /emg/<muscle>/act|env|active|hold, the default) or \"full\" (+ frame/env).",

@@ -22,8 +22,16 @@
 #define LOG_COMPONENT "control"
 
 #define MAX_ARGS 8
-#define REPLY_RATE 200.0 /* replies per second, sustained */
-#define REPLY_BURST 400.0
+#define REPLY_RATE 1000.0 /* replies per second, sustained, to everyone */
+#define REPLY_BURST 2000.0
+#define SOURCE_RATE 50.0 /* replies per second to one source (host and port): a flood costs only its sender */
+#define SOURCE_BURST 100.0
+#define SOURCES 64 /* sources with a budget of their own (the least recent gives way) */
+
+typedef struct source_budget {
+    struct sockaddr_in who;
+    double tokens, at;
+} source_budget;
 
 struct control {
     int fd;
@@ -36,6 +44,8 @@ struct control {
     control_ops ops;
     void *ctx;
     double tokens, tokens_at;
+    source_budget src[SOURCES];
+    int n_src;
     control_stats st;
     complaint refused, dropped;
 };
@@ -53,9 +63,38 @@ typedef struct call {
 
 /* ---------------------------------------------------------------------------------------------- */
 
-static int reply_allowed(control *c)
+/* The sender's own budget (found, or the least recently seen one's slot). */
+static source_budget *budget_of(control *c, const struct sockaddr_in *from, double t)
+{
+    source_budget *old = NULL;
+    for (int i = 0; i < c->n_src; i++) {
+        source_budget *b = &c->src[i];
+        if (b->who.sin_addr.s_addr == from->sin_addr.s_addr && b->who.sin_port == from->sin_port) return b;
+        if (!old || b->at < old->at) old = b;
+    }
+    source_budget *b = c->n_src < SOURCES ? &c->src[c->n_src++] : old;
+    *b = (source_budget){*from, SOURCE_BURST, t};
+    return b;
+}
+
+static int reply_allowed(control *c, const struct sockaddr_in *from)
 {
     double t = clock_mono_s();
+    source_budget *b = budget_of(c, from, t);
+    b->tokens += (t - b->at) * SOURCE_RATE;
+    b->at = t;
+    if (b->tokens > SOURCE_BURST) b->tokens = SOURCE_BURST;
+    if (b->tokens < 1.0) {
+        c->st.replies_dropped++;
+        char ip[INET_ADDRSTRLEN];
+        inet_ntop(AF_INET, &from->sin_addr, ip, sizeof ip);
+        complain(&c->dropped, t, LOG_LVL_WARN, LOG_COMPONENT,
+                 "%s:%d sends more than %g control messages per second; its replies are being dropped (others' are "
+                 "not)",
+                 ip, ntohs(from->sin_port), SOURCE_RATE);
+        return 0;
+    }
+    b->tokens -= 1.0;
     c->tokens += (t - c->tokens_at) * REPLY_RATE;
     c->tokens_at = t;
     if (c->tokens > REPLY_BURST) c->tokens = REPLY_BURST;
@@ -71,7 +110,7 @@ static int reply_allowed(control *c)
 static void reply_ok(call *k)
 {
     k->c->st.ok++;
-    if (reply_allowed(k->c)) osc_sys_ok(&k->c->sys, k->from, k->path);
+    if (reply_allowed(k->c, k->from)) osc_sys_ok(&k->c->sys, k->from, k->path);
 }
 
 static void reply_error(control *c, const struct sockaddr_in *from, const char *path, const char *code, const char *fmt,
@@ -89,16 +128,21 @@ static void reply_error(control *c, const struct sockaddr_in *from, const char *
     char ip[INET_ADDRSTRLEN];
     inet_ntop(AF_INET, &from->sin_addr, ip, sizeof ip);
     LOGD("%s from %s:%d refused (%s): %s", path, ip, ntohs(from->sin_port), code, msg);
-    if (reply_allowed(c)) osc_sys_error(&c->sys, from, path, code, msg);
+    if (reply_allowed(c, from)) osc_sys_error(&c->sys, from, path, code, msg);
 }
 
 #define FAIL(k, code, ...) reply_error((k)->c, (k)->from, (k)->path, code, __VA_ARGS__)
 
+static int in_cidrs(const cfg_cidr *list, int n, uint32_t ip_host_order)
+{
+    for (int i = 0; i < n; i++)
+        if ((ip_host_order & list[i].mask) == list[i].net) return 1;
+    return 0;
+}
+
 static int allowed_host(const control *c, uint32_t ip_host_order)
 {
-    for (int i = 0; i < c->cfg->osc.n_allow; i++)
-        if ((ip_host_order & c->cfg->osc.allow[i].mask) == c->cfg->osc.allow[i].net) return 1;
-    return 0;
+    return in_cidrs(c->cfg->osc.allow, c->cfg->osc.n_allow, ip_host_order);
 }
 
 /* Muscle argument: a configured name or "all" (-1). Returns -2 (and replies) when unknown. */
@@ -120,7 +164,7 @@ static int muscle_arg(call *k, const char *name)
 /* ---------------------------------------------------------------------------------------------- */
 
 /* Reads the subscriber target and profile from the forms "", s, i, is, si, sis. */
-static int target_of(call *k, struct sockaddr_in *to, int *profile)
+static int target_of(call *k, struct sockaddr_in *to, int *profile, int subscribing)
 {
     *to = *k->from;
     *profile = PROFILE_MUSCLES;
@@ -156,8 +200,17 @@ static int target_of(call *k, struct sockaddr_in *to, int *profile)
         }
         *profile = found;
     }
-    if (to->sin_addr.s_addr != k->from->sin_addr.s_addr && !allowed_host(k->c, ntohl(to->sin_addr.s_addr))) {
-        FAIL(k, "not_allowed", "a client may subscribe itself or a host in osc.allow only");
+    /* the stream goes to the sender's own address; another port or host only when listed (so no one points
+     * it at a socket that never asked) */
+    int own = to->sin_addr.s_addr == k->from->sin_addr.s_addr && to->sin_port == k->from->sin_port;
+    if (subscribing && !own &&
+        !in_cidrs(k->c->cfg->osc.subscribe_hosts, k->c->cfg->osc.n_subscribe_hosts, ntohl(to->sin_addr.s_addr))) {
+        char ip[INET_ADDRSTRLEN];
+        inet_ntop(AF_INET, &to->sin_addr, ip, sizeof ip);
+        FAIL(k, "not_allowed",
+             "a subscription goes to the sender's own address; %s:%d is another, and %s is not in osc.subscribe_hosts "
+             "(send /ctl/subscribe from the socket that listens)",
+             ip, ntohs(to->sin_port), ip);
         return -1;
     }
     return 0;
@@ -167,9 +220,17 @@ static void m_subscribe(call *k)
 {
     struct sockaddr_in to;
     int profile;
-    if (target_of(k, &to, &profile) != 0) return;
+    if (target_of(k, &to, &profile, 1) != 0) return;
     control *c = k->c;
-    int r = subs_add(c->subs, &to, profile, clock_mono_s(), c->cfg->osc.lease_s);
+    int r = subs_add(c->subs, &to, k->from, profile, clock_mono_s(), c->cfg->osc.lease_s);
+    if (r == -2) {
+        FAIL(k, "too_many", "this socket has %d subscriptions already; unsubscribe one first", SUBS_PER_OWNER);
+        return;
+    }
+    if (r == -3) {
+        FAIL(k, "not_yours", "that address was subscribed by another client; only it (or the address) renews it");
+        return;
+    }
     if (r < 0) {
         FAIL(k, "full", "already %d subscribers; unsubscribe one or use osc.destinations", SUBS_MAX);
         return;
@@ -188,8 +249,13 @@ static void m_unsubscribe(call *k)
 {
     struct sockaddr_in to;
     int profile;
-    if (target_of(k, &to, &profile) != 0) return;
-    if (subs_remove(k->c->subs, &to) != 0) {
+    if (target_of(k, &to, &profile, 0) != 0) return;
+    int r = subs_remove(k->c->subs, &to, k->from);
+    if (r == -2) {
+        FAIL(k, "not_yours", "that subscription is another client's; a client removes only its own");
+        return;
+    }
+    if (r != 0) {
         FAIL(k, "not_subscribed", "that address is not subscribed");
         return;
     }
@@ -363,23 +429,25 @@ static void m_session(call *k)
 typedef void (*method_fn)(call *k);
 
 /* Types: s = string, i = whole number (an integral float is accepted), f = number (int accepted). */
+/* read_only: what osc.allow hosts may send; everything else changes state and needs osc.admin. */
 static const struct method {
     const char *name;
     const char *types;
     method_fn fn;
+    int read_only;
 } methods[] = {
-    {"subscribe", "", m_subscribe},
-    {"subscribe", "s", m_subscribe},
-    {"subscribe", "i", m_subscribe},
-    {"subscribe", "is", m_subscribe},
-    {"subscribe", "si", m_subscribe},
-    {"subscribe", "sis", m_subscribe},
-    {"unsubscribe", "", m_unsubscribe},
-    {"unsubscribe", "i", m_unsubscribe},
-    {"unsubscribe", "si", m_unsubscribe},
-    {"ping", "", m_ping},
-    {"ping", "i", m_ping},
-    {"info", "", m_info},
+    {"subscribe", "", m_subscribe, 1},
+    {"subscribe", "s", m_subscribe, 1},
+    {"subscribe", "i", m_subscribe, 1},
+    {"subscribe", "is", m_subscribe, 1},
+    {"subscribe", "si", m_subscribe, 1},
+    {"subscribe", "sis", m_subscribe, 1},
+    {"unsubscribe", "", m_unsubscribe, 1},
+    {"unsubscribe", "i", m_unsubscribe, 1},
+    {"unsubscribe", "si", m_unsubscribe, 1},
+    {"ping", "", m_ping, 1},
+    {"ping", "i", m_ping, 1},
+    {"info", "", m_info, 1},
     {"threshold", "sf", m_threshold},
     {"threshold", "sff", m_threshold},
     {"reps/reset", "s", m_reps_reset},
@@ -489,6 +557,15 @@ void control_handle(control *c, const char *data, size_t len, const struct socka
         known = 1;
         if (types_match(methods[i].types, k.types, argv, &k)) {
             k.form = methods[i].types;
+            if (!methods[i].read_only &&
+                !in_cidrs(c->cfg->osc.admin, c->cfg->osc.n_admin, ntohl(from->sin_addr.s_addr))) {
+                char ip[INET_ADDRSTRLEN];
+                inet_ntop(AF_INET, &from->sin_addr, ip, sizeof ip);
+                reply_error(c, from, path, "forbidden",
+                            "%s changes state, which only osc.admin hosts may do (%s is not one); ask the station",
+                            name, ip);
+                goto out;
+            }
             methods[i].fn(&k);
             goto out;
         }

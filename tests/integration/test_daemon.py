@@ -5,6 +5,7 @@
 usage: test_daemon.py MYOFEEDD SOURCE_DIR
 """
 import os
+import re
 import shutil
 import signal
 import struct
@@ -563,6 +564,84 @@ class TestProtocols(unittest.TestCase):
         finally:
             d.stop()
             c.close()
+
+
+class TestControlTrust(unittest.TestCase):
+    """Control that cannot be abused, from outside: subscriptions go where they were asked for, a client removes
+    only its own, a flood costs only its sender, state changes need osc.admin, remote lists need allow_remote."""
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="myofeed-trust-")
+        self.addCleanup(shutil.rmtree, self.tmp, True)
+
+    def cfg(self, osc_text):
+        """The shipped file with these osc settings ("key = value;" ...) in place of its own (lists cannot be -o)."""
+        path = os.path.join(self.tmp, "trust.cfg")
+        with open(DEFAULT_CFG) as f:
+            text = f.read()
+        for setting in [x.strip() + ";" for x in osc_text.split(";") if x.strip()]:
+            key = setting.split("=")[0].strip()
+            text, n = re.subn(r"^(\s*)" + key + r" = .*;$", lambda m: m.group(1) + setting, text, count=1, flags=re.M)
+            self.assertEqual(n, 1, key)
+        with open(path, "w") as f:
+            f.write(text)
+        return path
+
+    def test_the_stream_goes_only_where_asked_and_a_flood_costs_its_sender(self):
+        d = Daemon(cfg=self.cfg('subscribe_hosts = [];'))
+        a, b = oscmini.Client(), oscmini.Client()
+        try:
+            a.send(d.port, "/emg/ctl/subscribe", b.port)  # point the stream at b, which never asked
+            err = a.wait_for("/emg/sys/error", 2)
+            self.assertEqual(err[3][:2], ["/emg/ctl/subscribe", "not_allowed"])
+            self.assertEqual([m for m in b.recv_all(0.5) if m[1].startswith("/emg/frame")], [])
+            b.send(d.port, "/emg/ctl/subscribe", "frame")
+            self.assertIsNotNone(b.wait_for("/emg/sys/subscribed", 2))
+            a.send(d.port, "/emg/ctl/unsubscribe", "127.0.0.1", b.port)
+            err = a.wait_for("/emg/sys/error", 2)
+            self.assertEqual(err[3][:2], ["/emg/ctl/unsubscribe", "not_yours"])
+            # a floods; b's threshold change is still answered
+            for i in range(3000):
+                a.send(d.port, "/emg/ctl/ping", i)
+            b.recv_all(0.1)
+            b.send(d.port, "/emg/ctl/threshold", "hamstring_left", 3.0, 2.0)
+            got = b.recv_all(2, stop=lambda m: m[1] in ("/emg/sys/ok", "/emg/sys/error"))
+            self.assertIn(["/emg/ctl/threshold"], [m[3] for m in got if m[1] == "/emg/sys/ok"])
+            replies = [m for m in a.recv_all(1.0) if m[1] == "/emg/sys/pong"]
+            self.assertLess(len(replies), 600)  # its burst and 50 per second, not 3000
+            self.assertIn("its replies are being dropped (others' are not)", d.stderr())
+        finally:
+            d.stop()
+            a.close()
+            b.close()
+
+    def test_state_changes_need_admin(self):
+        d = Daemon(cfg=self.cfg('admin = [];'))
+        c = oscmini.Client()
+        try:
+            c.send(d.port, "/emg/ctl/ping", 7)
+            self.assertIsNotNone(c.wait_for("/emg/sys/pong", 2))
+            for path, args in (("/emg/ctl/threshold", ("all", 3.0)), ("/emg/ctl/patient", ("P-1",)),
+                               ("/emg/ctl/session/start", ()), ("/emg/ctl/calibrate/rest", ("all",))):
+                c.send(d.port, path, *args)
+                err = c.wait_for("/emg/sys/error", 2)
+                self.assertEqual(err[3][:2], [path, "forbidden"], path)
+                self.assertIn("osc.admin", err[3][2])
+        finally:
+            d.stop()
+            c.close()
+
+    def test_remote_and_empty_lists_are_refused_or_warned(self):
+        p = subprocess.run([DAEMON, "-c", self.cfg('allow = [];'), "--check-config"], capture_output=True, timeout=20)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn(b"osc.allow = [] would answer nobody", p.stderr)
+        p = subprocess.run([DAEMON, "-c", self.cfg('allow = ["0.0.0.0/0"];'), "--check-config"], capture_output=True,
+                           timeout=20)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn(b"osc.allow reaches beyond this machine; set osc.allow_remote = true", p.stderr)
+        d = Daemon(cfg=self.cfg('allow = ["0.0.0.0/0"]; allow_remote = true;'))
+        d.stop()
+        self.assertIn("osc.allow_remote = true: control messages are accepted from beyond this machine", d.stderr())
 
 
 class TestWithLibloTools(unittest.TestCase):

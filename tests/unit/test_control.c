@@ -362,13 +362,64 @@ static void test_subscriber_table_has_a_limit(void **st)
 {
     fixture *f = *st;
     char b[256];
-    for (int i = 0; i < SUBS_MAX; i++) {
+    /* one socket: SUBS_PER_OWNER subscriptions, then too_many */
+    for (int i = 0; i < SUBS_PER_OWNER; i++) {
         int n = build(b, sizeof b, "/emg/ctl/subscribe", "i", 20000 + i);
         send_raw(f, b, (size_t)n);
         expect_ok(f, "/emg/ctl/subscribe");
     }
-    expect_error(f, b, (size_t)build(b, sizeof b, "/emg/ctl/subscribe", "i", 30000), "full");
+    expect_error(f, b, (size_t)build(b, sizeof b, "/emg/ctl/subscribe", "i", 29999), "too_many");
+    /* many sockets fill the table, then full */
+    struct sockaddr_in other = f->client_addr;
+    for (int i = SUBS_PER_OWNER; i < SUBS_MAX; i++) {
+        other.sin_port = htons((uint16_t)(40000 + i));
+        int n = build(b, sizeof b, "/emg/ctl/subscribe", "");
+        control_handle(f->ctl, b, (size_t)n, &other);
+    }
     assert_int_equal(f->subs.n, SUBS_MAX);
+    expect_error(f, b, (size_t)build(b, sizeof b, "/emg/ctl/subscribe", ""), "full");
+    assert_int_equal(f->subs.n, SUBS_MAX);
+}
+
+/* The stream goes only where it was asked for; a client removes only its own; state changes need osc.admin; a
+ * flooding source loses its own replies, not another's. */
+static void test_control_cannot_be_abused(void **st)
+{
+    fixture *f = *st;
+    char b[256];
+    /* another host: not in osc.subscribe_hosts (loopback only) */
+    expect_error(f, b, (size_t)build(b, sizeof b, "/emg/ctl/subscribe", "si", "10.9.8.7", 9000), "not_allowed");
+    assert_int_equal(f->subs.n, 0);
+    /* another client's subscription cannot be removed (nor taken over) */
+    struct sockaddr_in other = f->client_addr;
+    other.sin_port = htons(41234);
+    int n = build(b, sizeof b, "/emg/ctl/subscribe", "");
+    control_handle(f->ctl, b, (size_t)n, &other);
+    assert_int_equal(f->subs.n, 1);
+    expect_error(f, b, (size_t)build(b, sizeof b, "/emg/ctl/unsubscribe", "i", 41234), "not_yours");
+    expect_error(f, b, (size_t)build(b, sizeof b, "/emg/ctl/subscribe", "i", 41234), "not_yours");
+    assert_int_equal(f->subs.n, 1);
+    /* in osc.allow (127.0.0.0/8) but not osc.admin (127.0.0.1/32): may ping, may not change thresholds */
+    struct sockaddr_in reader = f->client_addr;
+    inet_pton(AF_INET, "127.0.0.2", &reader.sin_addr);
+    control_stats before = control_get_stats(f->ctl);
+    n = build(b, sizeof b, "/emg/ctl/ping", "");
+    control_handle(f->ctl, b, (size_t)n, &reader);
+    n = build(b, sizeof b, "/emg/ctl/threshold", "sf", "all", 10.0);
+    control_handle(f->ctl, b, (size_t)n, &reader);
+    control_stats after = control_get_stats(f->ctl);
+    assert_int_equal(after.ok - before.ok, 1);
+    assert_int_equal(after.errors - before.errors, 1);
+    assert_int_equal(f->thr_calls, 0);
+    /* a flood from one source: its replies stop after its burst; this client is still answered */
+    n = build(b, sizeof b, "/emg/ctl/ping", "");
+    for (int i = 0; i < 500; i++) control_handle(f->ctl, b, (size_t)n, &other);
+    assert_true(control_get_stats(f->ctl).replies_dropped >= 300);
+    send_raw(f, b, (size_t)n);
+    reply r;
+    assert_int_equal(next_reply(f, &r), 0);
+    assert_string_equal(r.path, "/emg/sys/pong");
+    expect_ok(f, "/emg/ctl/ping");
 }
 
 static void test_calibration_requests(void **st)
@@ -429,6 +480,7 @@ int main(void)
         T(test_sources_outside_the_allow_list_get_nothing),
         T(test_subscribe_forms_and_leases),
         T(test_subscriber_table_has_a_limit),
+        T(test_control_cannot_be_abused),
         T(test_calibration_requests),
         T(test_info_and_reps_reset),
         T(test_messages_arrive_over_the_socket),

@@ -173,6 +173,43 @@ static int check_descriptor(const mf_plugin *p, const char *path, const char *wa
     return 0;
 }
 
+/* The plugin's folder and every folder above it: not writable by group or others, owned by root or the daemon's
+ * user (as sshd's StrictModes and sudo check), so nobody else can put code where the daemon loads it. A parent
+ * with the sticky bit (/tmp) is accepted: others cannot rename or remove what is ours inside it. The plugin's own
+ * folder never may be writable by others, sticky or not. */
+static int folders_safe(const char *path, char *err, size_t n)
+{
+    char dir[4200];
+    if (!realpath(path, dir)) { /* the file itself: its own checks come next */
+        snprintf(dir, sizeof dir, "%s", path);
+    }
+    int first = 1;
+    for (char *slash = strrchr(dir, '/'); slash; slash = strrchr(dir, '/')) {
+        if (slash == dir)
+            slash[1] = 0;
+        else
+            *slash = 0;
+        struct stat st;
+        if (stat(dir, &st) != 0) break;
+        int own_folder = first;
+        first = 0;
+        if ((st.st_mode & (S_IWGRP | S_IWOTH)) && (own_folder || !(st.st_mode & S_ISVTX))) {
+            snprintf(err, n,
+                     "%s: its folder %s is writable by group or others (mode %04o), so anyone could put code where the "
+                     "daemon loads it; fix with: chmod go-w %s (or move the plugins to a folder only root writes)",
+                     path, dir, (unsigned)(st.st_mode & 07777), dir);
+            return -1;
+        }
+        if (st.st_uid != 0 && st.st_uid != geteuid()) {
+            snprintf(err, n, "%s: its folder %s is owned by uid %u, not by root or the daemon's user; fix with chown",
+                     path, dir, (unsigned)st.st_uid);
+            return -1;
+        }
+        if (slash == dir) break;
+    }
+    return 0;
+}
+
 const mf_plugin *plugin_host_load_file(plugin_host *h, const char *path, const char *want, char *err, size_t n)
 {
     for (int i = 0; i < h->n; i++)
@@ -182,7 +219,17 @@ const mf_plugin *plugin_host_load_file(plugin_host *h, const char *path, const c
         return NULL;
     }
     void *handle = NULL;
-    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    struct stat pre;
+    if (lstat(path, &pre) == 0 && !S_ISREG(pre.st_mode) && !S_ISLNK(pre.st_mode)) { /* never open a FIFO: it blocks */
+        snprintf(err, n, "%s: not a regular file (%s); a plugin is a shared object file", path,
+                 S_ISFIFO(pre.st_mode)   ? "a FIFO"
+                 : S_ISDIR(pre.st_mode)  ? "a folder"
+                 : S_ISSOCK(pre.st_mode) ? "a socket"
+                                         : "a device");
+        return NULL;
+    }
+    if (folders_safe(path, err, n) != 0) return NULL;
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) {
         snprintf(err, n, "%s: cannot open: %s%s", path, strerror(errno),
                  errno == ELOOP ? " (symbolic links are refused; point plugins.path at the real file)" : "");

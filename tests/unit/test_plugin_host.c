@@ -151,6 +151,57 @@ static void test_group_or_world_writable_files_are_refused(void **st)
     rmdir(dir[0]);
 }
 
+/* Folders others may write, and files that are not regular, are refused before anything is opened. */
+static void test_unsafe_folders_and_fifos_are_refused(void **st)
+{
+    (void)st;
+    char top[4096], dir[1][4096], from[4200], to[4200], err[800];
+    snprintf(top, sizeof top, "/tmp/myofeed-dirs-XXXXXX");
+    assert_non_null(mkdtemp(top));
+    snprintf(dir[0], sizeof dir[0], "%s/plugins", top);
+    assert_int_equal(mkdir(dir[0], 0755), 0);
+    snprintf(from, sizeof from, "%s/gain.so", bad_dir[0]);
+    snprintf(to, sizeof to, "%s/gain.so", dir[0]);
+    copy_file(from, to, 0644);
+    static const struct {
+        mode_t top, dir;
+        int ok;
+    } cases[] = {
+        {0755, 0755, 1},  /* the normal case */
+        {0755, 0777, 0},  /* the plugin folder world-writable */
+        {0755, 01777, 0}, /* ... even sticky */
+        {0755, 0775, 0},  /* group-writable */
+        {0777, 0755, 0},  /* a parent world-writable */
+        {01777, 0755, 1}, /* a sticky parent (as /tmp): others cannot replace our folder in it */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        assert_int_equal(chmod(top, cases[i].top), 0);
+        assert_int_equal(chmod(dir[0], cases[i].dir), 0);
+        plugin_host *h = host_for((const char(*)[4096])dir);
+        const mf_plugin *p = plugin_host_get(h, "gain", err, sizeof err);
+        if (cases[i].ok) {
+            assert_non_null(p);
+        } else {
+            if (p) fail_msg("case %zu (%04o, %04o) was accepted", i, (unsigned)cases[i].top, (unsigned)cases[i].dir);
+            assert_non_null(strstr(err, "writable by group or others"));
+            assert_non_null(strstr(err, "chmod go-w"));
+        }
+        plugin_host_free(h);
+    }
+    chmod(top, 0755);
+    chmod(dir[0], 0755);
+    /* a FIFO named like a plugin: refused at once, never opened (opening would block) */
+    unlink(to);
+    assert_int_equal(mkfifo(to, 0644), 0);
+    plugin_host *h = host_for((const char(*)[4096])dir);
+    assert_null(plugin_host_get(h, "gain", err, sizeof err));
+    assert_non_null(strstr(err, "not a regular file (a FIFO)"));
+    plugin_host_free(h);
+    unlink(to);
+    rmdir(dir[0]);
+    rmdir(top);
+}
+
 static void test_load_all_lists_good_and_reports_bad(void **st)
 {
     (void)st;
@@ -187,6 +238,7 @@ int main(void)
         cmocka_unit_test(test_name_mismatch_is_refused),
         cmocka_unit_test(test_malformed_parameter_table_is_refused),
         cmocka_unit_test(test_group_or_world_writable_files_are_refused),
+        cmocka_unit_test(test_unsafe_folders_and_fifos_are_refused),
         cmocka_unit_test(test_load_all_lists_good_and_reports_bad),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

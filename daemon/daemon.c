@@ -144,6 +144,8 @@ static void send_target(daemon_t *d, int i, const struct sockaddr_in *to)
 
 /* What a new subscriber needs: the patient, the muscles, each one's calibration, thresholds and target, the
  * session state. */
+static void send_plugin_error(daemon_t *d, int i, const struct sockaddr_in *to);
+
 static void op_hello(void *ctx, const struct sockaddr_in *to)
 {
     daemon_t *d = ctx;
@@ -155,6 +157,8 @@ static void op_hello(void *ctx, const struct sockaddr_in *to)
         send_target(d, i, to);
     }
     osc_sys_session_state(&d->rt->sys, to, d->rec.running, session_rec_id(&d->rec));
+    for (int i = 0; i < d->rt->fb.n; i++)
+        if (d->rt->fb.m[i].plugin_error) send_plugin_error(d, i, to);
 }
 
 /* The patient's calibration (now in feedback) goes to the detectors; everyone hears of it and of the targets. */
@@ -598,10 +602,34 @@ static void on_source_state(void *ctx, enum source_state st, const char *why)
     send_heartbeat(d);
 }
 
+/* Muscle i's broken chain, said once in the log and to everyone (and again to each new subscriber). */
+static void send_plugin_error(daemon_t *d, int i, const struct sockaddr_in *to)
+{
+    const cfg_muscle *m = &d->rt->cfg->muscles[i];
+    char chain[300];
+    size_t off = 0;
+    for (int k = 0; k < m->n_filters && off < sizeof chain; k++)
+        off += (size_t)snprintf(chain + off, sizeof chain - off, "%s -> ", m->filters[k].name);
+    if (off < sizeof chain) snprintf(chain + off, sizeof chain - off, "%s -> %s", m->envelope.name, m->detector.name);
+    char msg[500], path[96];
+    snprintf(msg, sizeof msg,
+             "muscle '%s': a plugin of its chain (%s, %s) gave NaN or infinity; the muscle is off (act 0) until the "
+             "configuration is fixed and reloaded",
+             m->name, chain, m->where);
+    snprintf(path, sizeof path, "%s/%s", d->rt->addr.prefix, m->name);
+    if (!to) LOGE("%s", msg);
+    osc_sys_error(&d->rt->sys, to, path, "plugin_error", msg);
+}
+
 static void on_tick(evutil_socket_t fd, short what, void *arg)
 {
     (void)fd, (void)what;
     daemon_t *d = arg;
+    if (d->rt->fb.plugin_errors_new) {
+        for (int i = 0; i < d->rt->fb.n; i++)
+            if (d->rt->fb.plugin_errors_new >> i & 1u) send_plugin_error(d, i, NULL);
+        d->rt->fb.plugin_errors_new = 0;
+    }
     osc_feedback_tick(&d->rt->ofb);
     if (protocol_running(&d->proto) && d->ticks++ % 5 == 0) { /* relax warnings at a tenth of a second */
         int ex[CFG_PROTOCOL_MUSCLES];

@@ -277,6 +277,19 @@ void feedback_block(void *ctx, int i, const double *env, const double *act, uint
     feedback *f = ctx;
     fb_muscle *m = &f->m[i];
     if (n == 0) return;
+    if (first_sample + n > f->now_sample) f->now_sample = first_sample + n;
+    /* A chain that gives NaN or infinity is broken, not at rest: its IIR state is poisoned for good, so the last
+     * sample of a block shows it. The muscle goes off (act 0, an offset if it was active) and stays off. */
+    if (m->plugin_error || !isfinite(env[n - 1]) || !isfinite(act[n - 1])) {
+        if (!m->plugin_error) {
+            m->plugin_error = 1;
+            f->plugin_errors_new |= 1u << i;
+            if (m->active) offset(f, i, first_sample, first_sample);
+        }
+        m->act = 0;
+        m->env = 0;
+        return;
+    }
     uint32_t k = 0;
     for (uint32_t t = 0; t < n_tr; t++) {
         if (m->active) track_active(f, i, act, k, tr[t].offset + 1, first_sample); /* up to this decision */

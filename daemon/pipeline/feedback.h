@@ -68,6 +68,7 @@ typedef struct fb_muscle {
     double cal_sum, cal_sumsq, cal_ema, cal_peak;
     rest_check rest;        /* a rest calibration: was the muscle at rest? */
     rest_verdict last_rest; /* the verdict of the last rest calibration (for logs and tests) */
+    int plugin_error;       /* its chain gave NaN or infinity: off (act 0) until a new pipeline */
 } fb_muscle;
 
 typedef struct feedback {
@@ -85,6 +86,7 @@ typedef struct feedback {
     feedback_calibrated_fn calibrated;
     void *calibrated_ctx;
     uint64_t events;
+    uint32_t plugin_errors_new; /* muscles whose chain failed since the daemon last looked (it reports and clears) */
 } feedback;
 
 void feedback_init(feedback *f, const config *c, double fs, feedback_events ev, uint64_t t0_sample);

@@ -34,6 +34,7 @@ typedef struct chain {
     mf_transition tr[PIPELINE_BLOCK];
     uint32_t nt;    /* transitions in tr */
     int lane_group; /* index into pipeline.groups, or -1 */
+    int broken;     /* a plugin gave NaN or infinity from a finite input: the sink gets NaN from then on */
 } chain;
 
 /* Muscles first..first+count-1 (2..4) run in lanes: x[4 i + l] is sample i of muscle first + l. */
@@ -413,6 +414,18 @@ void pipeline_process(pipeline *p, const double *frames, uint32_t n_frames, uint
             ch->nt = ch->det.p->detector->process(ch->det.inst, ch->e, n, ch->a, ch->tr, PIPELINE_BLOCK);
         }
         lap(p, 2 + CFG_MAX_FILTERS, &t0);
+        /* A broken plugin, seen on the block's last sample (a NaN from the source is a lost sample, which the
+         * built-in filters pass as one NaN and the envelopes as 0; a NaN that came from a finite input, or any in
+         * the envelope, is a plugin's). No per-sample cost. */
+        for (int i = 0; i < p->n; i++) {
+            chain *ch = &p->m[i];
+            double raw = frames[(size_t)(n - 1) * (size_t)nc + (size_t)ch->channel];
+            int filtered_known = p->sink.filtered || !in_lanes(p, ch);
+            if (!ch->broken &&
+                (!isfinite(ch->e[n - 1]) || (filtered_known && isfinite(raw) && !isfinite(ch->x[n - 1]))))
+                ch->broken = 1;
+            if (ch->broken) ch->e[n - 1] = NAN; /* the sink's sign (feedback marks the muscle plugin_error) */
+        }
         for (int i = 0; i < p->n; i++) {
             chain *ch = &p->m[i];
             if (p->sink.filtered) p->sink.filtered(p->sink.ctx, i, ch->x, n, first_sample);

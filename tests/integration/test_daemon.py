@@ -631,6 +631,38 @@ class TestControlTrust(unittest.TestCase):
             d.stop()
             c.close()
 
+    def test_a_plugin_giving_nan_marks_its_muscle_plugin_error_not_rest(self):
+        bad = os.path.abspath(os.path.join(os.path.dirname(DAEMON), "..", "tests", "bad_plugins"))
+        with open(DEFAULT_CFG) as f:
+            text = f.read()
+        text = text.replace('path = [ "$ORIGIN/../lib/myofeed/plugins" ];',
+                            f'path = [ "$ORIGIN/../lib/myofeed/plugins", "{bad}" ];', 1)
+        text = text.replace("filters  = (", 'filters = ( { plugin = "nan_after"; after_s = 1.0; },', 1)  # the first muscle
+        path = os.path.join(self.tmp, "nan.cfg")
+        with open(path, "w") as f:
+            f.write(text)
+        d = Daemon(cfg=path)
+        c = oscmini.Client()
+        try:
+            c.send(d.port, "/emg/ctl/subscribe", "frame")
+            msgs = c.recv_all(4, stop=lambda m: m[1] == "/emg/sys/error" and m[3][1] == "plugin_error")
+            err = [m for m in msgs if m[1] == "/emg/sys/error"]
+            self.assertTrue(err, d.stderr()[-1500:])
+            self.assertEqual(err[-1][3][0], "/emg/hamstring_left")
+            self.assertIn("nan_after", err[-1][3][2])
+            after = [m[3] for m in c.recv_all(0.5) if m[1] == "/emg/frame/act"]
+            self.assertTrue(after and all(a[0] == 0.0 for a in after), after[:3])
+            # a new subscriber hears it too
+            c2 = oscmini.Client()
+            c2.send(d.port, "/emg/ctl/subscribe", "frame")
+            hello = c2.recv_all(0.5)
+            c2.close()
+            self.assertIn("plugin_error", [m[3][1] for m in hello if m[1] == "/emg/sys/error"])
+        finally:
+            d.stop()
+            c.close()
+        self.assertIn("muscle 'hamstring_left': a plugin of its chain (nan_after -> ", d.stderr())
+
     def test_remote_and_empty_lists_are_refused_or_warned(self):
         p = subprocess.run([DAEMON, "-c", self.cfg('allow = [];'), "--check-config"], capture_output=True, timeout=20)
         self.assertEqual(p.returncode, 1)

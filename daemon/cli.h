@@ -10,6 +10,7 @@ typedef struct cli_opts {
     const char *replay;
     int n_overrides;
     const char *overrides[CLI_MAX_OVERRIDES];
+    int probe_creates; /* not an option: main sets it for the daemon and --check-config (plugin create() in a child) */
 } cli_opts;
 
 /* Returns 0, or -1 after printing the problem and a usage hint on stderr. */

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "osc/control.h"
+#include "osc/failsafe.h"
 #include "pipeline/feedback.h"
 #include "base/log.h"
 #include "osc/osc_addr.h"
@@ -771,6 +772,7 @@ static void wire_runtime(daemon_t *d, const feedback *old_fb)
     d->mains_sent = 0;
     osc_out_set_dests(&d->out, rt->cfg->osc.dest, rt->cfg->osc.n_dest);
     control_configure(d->ctl, rt->cfg, &rt->addr, &d->subs, &d->out, ctl_ops, d);
+    failsafe_arm(control_fd(d->ctl), &d->subs, rt->cfg, &rt->addr);
     struct timeval tv = {0, (suseconds_t)(1e6 / rt->cfg->osc.rate_hz)};
     event_add(d->tick, &tv);
 }
@@ -920,6 +922,7 @@ int daemon_run(const char *cfg_path, const cli_opts *o, const char *exe_dir)
         LOGE("cannot create the timer and signal events (libevent); out of memory");
         goto out;
     }
+    failsafe_install();
     event_add(d->sig_int, NULL);
     event_add(d->sig_term, NULL);
     event_add(d->sig_hup, NULL);

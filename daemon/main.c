@@ -133,6 +133,7 @@ int main(int argc, char **argv)
     }
     if (o.list_plugins) return list_plugins(&o, cfg, exe_dir);
     if (o.replay) return replay_offline(cfg, &o, exe_dir, o.replay, stdout);
+    o.probe_creates = 1; /* a plugin that crashes or hangs in create() is named, not fatal */
     if (o.check_config) return daemon_check(cfg, &o, exe_dir);
     if (!cfg)
         log_msg(LOG_LVL_INFO, "daemon", "no config/myofeed.cfg here and none installed: using the built-in default");

@@ -55,6 +55,7 @@ int runtime_core_build(runtime_core *rc, const char *path, const cli_opts *o, co
         diag_add(d, rc->cfg->path, "out of memory for the plugin host; free memory and start again");
         goto fail;
     }
+    if (o && o->probe_creates) plugin_host_probe_creates(rc->host, PLUGIN_CREATE_TIMEOUT_MS);
     if (source_shape(rc->cfg, rc->host, &rc->fs, &rc->channels, d) != 0) goto fail;
     rc->pl = pipeline_build(rc->cfg, rc->host, rc->fs, rc->channels, d);
     if (!rc->pl || d->n) goto fail; /* every problem of the file and its plugins is in d */

@@ -24,7 +24,7 @@ void *decoder_create_diag(const config *c, plugin_host *h, const mf_plugin **dp,
     double values[PARAMS_MAX];
     if (params_resolve(p, &c->source.options, ctx, values, d) != 0) return NULL;
     mf_error e = {{0}};
-    void *inst = p->create(plugin_host_api(h, p), c->source.sample_rate, values, &e);
+    void *inst = plugin_host_create(h, p, c->source.sample_rate, values, &e);
     if (!inst) {
         diag_add(d, where, "%s: %s", ctx, e.msg[0] ? e.msg : "create failed");
         return NULL;

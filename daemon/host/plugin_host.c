@@ -14,6 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
+#include <sys/wait.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include "base/log.h"
@@ -31,6 +34,7 @@ typedef struct loaded {
 } loaded;
 
 struct plugin_host {
+    int probe_ms; /* 0: create() runs here only */
     int n_dirs;
     char dirs[8][4096];
     int n;
@@ -364,3 +368,78 @@ int plugin_host_load_all(plugin_host *h, diag *d)
 int plugin_host_count(const plugin_host *h) { return h->n; }
 const mf_plugin *plugin_host_at(const plugin_host *h, int i) { return h->l[i].desc; }
 const char *plugin_host_file(const plugin_host *h, int i) { return h->l[i].file; }
+
+/* ---------------------------------------------------------------------------------------------- */
+
+void plugin_host_probe_creates(plugin_host *h, int timeout_ms) { h->probe_ms = timeout_ms; }
+
+/* create() and destroy() in a child; 0 when they returned (ok says whether create gave an instance; its reason is
+ * in e), -1 with e->msg when the child crashed or hung. */
+static int probe_create(plugin_host *h, const mf_plugin *p, double fs, const double *values, mf_error *e, int *ok)
+{
+    int fds[2];
+    if (pipe(fds) != 0) return 0; /* cannot probe: create() runs here as before */
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0) {
+        close(fds[0]);
+        close(fds[1]);
+        return 0;
+    }
+    if (pid == 0) {
+        close(fds[0]);
+        mf_error ce = {{0}};
+        void *inst = p->create(plugin_host_api(h, p), fs, values, &ce);
+        if (inst && p->destroy) p->destroy(inst);
+        ssize_t w = write(fds[1], ce.msg, strnlen(ce.msg, sizeof ce.msg));
+        (void)w;
+        _exit(inst ? 0 : 1);
+    }
+    close(fds[1]);
+    int status = 0, waited = 0, done = 0;
+    while (!done) {
+        pid_t r = waitpid(pid, &status, WNOHANG);
+        if (r == pid) {
+            done = 1;
+        } else if (r < 0 && errno != EINTR) {
+            done = 1;
+            status = 0;
+        } else if (waited >= h->probe_ms) {
+            kill(pid, SIGKILL);
+            waitpid(pid, &status, 0);
+            close(fds[0]);
+            snprintf(e->msg, sizeof e->msg,
+                     "plugin '%s' did not return from create() within %d ms (it hangs); fix or remove the plugin",
+                     p->name, h->probe_ms);
+            return -1;
+        } else {
+            struct timespec ts = {0, 5 * 1000 * 1000};
+            nanosleep(&ts, NULL);
+            waited += 5;
+        }
+    }
+    char msg[sizeof e->msg] = {0};
+    ssize_t got = read(fds[0], msg, sizeof msg - 1);
+    close(fds[0]);
+    if (WIFSIGNALED(status)) {
+        snprintf(e->msg, sizeof e->msg, "plugin '%s' crashed in create() (%s); fix or remove the plugin", p->name,
+                 strsignal(WTERMSIG(status)));
+        return -1;
+    }
+    *ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    if (!*ok && got > 0) snprintf(e->msg, sizeof e->msg, "%s", msg);
+    return 0;
+}
+
+void *plugin_host_create(plugin_host *h, const mf_plugin *p, double fs, const double *values, mf_error *e)
+{
+    if (h && h->probe_ms > 0) {
+        int ok = 1;
+        if (probe_create(h, p, fs, values, e, &ok) != 0) return NULL;
+        if (!ok) {
+            if (!e->msg[0]) snprintf(e->msg, sizeof e->msg, "create failed (the plugin gave no reason)");
+            return NULL;
+        }
+    }
+    return p->create(plugin_host_api(h, p), fs, values, e);
+}

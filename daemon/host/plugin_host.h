@@ -14,6 +14,16 @@ typedef struct plugin_host plugin_host;
 plugin_host *plugin_host_new(const char (*dirs)[4096], int n_dirs);
 void plugin_host_free(plugin_host *h);
 
+/* From now on plugin_host_create first runs each create() (and destroy()) in a child process, so that a plugin
+ * that crashes or hangs in create() is named instead of taking the daemon or --check-config down with it.
+ * timeout_ms: how long create() may take there. */
+#define PLUGIN_CREATE_TIMEOUT_MS 5000
+void plugin_host_probe_creates(plugin_host *h, int timeout_ms);
+
+/* p->create(), probed first when plugin_host_probe_creates was called. NULL with e->msg set: create() failed
+ * (its reason), crashed (the signal) or hung (the timeout). [setup] */
+void *plugin_host_create(plugin_host *h, const mf_plugin *p, double fs, const double *values, mf_error *e);
+
 /* Returns the descriptor of plugin `name` (loading <dir>/<name>.so from the first directory that has
  * it), or NULL with the reason in err: what, which file, why, and what to do. */
 const mf_plugin *plugin_host_get(plugin_host *h, const char *name, char *err, size_t n);

@@ -51,7 +51,9 @@ typedef void (*step_fn)(const pipeline *p, const step *s, uint32_t n);
  * made (make_plan); the loop only calls run. */
 struct pipeline_step {
     step_fn run;
-    int group; /* the lane group (lanes steps) */
+    const char *plugin; /* for pipeline_now: the plugin it calls */
+    int muscle;         /* its first muscle */
+    int group;          /* the lane group (lanes steps) */
     uint32_t count;
     filter_calls calls;
     void *insts[CFG_MAX_MUSCLES];
@@ -104,7 +106,7 @@ static int make_stage(stage *s, const cfg_plugin *ref, mf_kind want, const char 
     }
     if (params_resolve(p, ref, ctx, values, d) != 0) return -1;
     mf_error e = {{0}};
-    s->inst = p->create(plugin_host_api(h, p), fs, values, &e);
+    s->inst = plugin_host_create(h, p, fs, values, &e);
     if (!s->inst) {
         diag_add(d, ref->where, "%s: %s", ctx, e.msg[0] ? e.msg : "create failed (the plugin gave no reason)");
         return -1;
@@ -299,6 +301,8 @@ static int plan_level(pipeline *p, int f, step *out)
         s->group = gi;
         s->count = (uint32_t)g->count;
         s->calls = stage_of(&p->m[g->first], f)->calls;
+        s->plugin = stage_of(&p->m[g->first], f)->p->name;
+        s->muscle = g->first;
         for (int l = 0; l < g->count; l++) s->insts[l] = stage_of(&p->m[g->first + l], f)->inst;
     }
     uint32_t done = 0; /* bit per muscle (CFG_MAX_MUSCLES <= 32) */
@@ -308,6 +312,8 @@ static int plan_level(pipeline *p, int f, step *out)
         if ((done >> i & 1u) || !st || in_lanes(p, ch)) continue;
         step *s = &out[k++];
         s->calls = st->calls;
+        s->plugin = st->p->name;
+        s->muscle = i;
         s->run = st->calls.process_many ? run_many : run_one;
         s->count = 0;
         for (int j = i; j < p->n; j++) {
@@ -348,9 +354,15 @@ int pipeline_use_lanes(pipeline *p, int on)
     return -1;
 }
 
+const char *volatile pipeline_now_plugin;
+volatile int pipeline_now_muscle;
+
 static void run_level(const pipeline *p, int level, uint32_t n)
 {
-    for (int k = p->level_first[level]; k < p->level_first[level + 1]; k++) p->steps[k].run(p, &p->steps[k], n);
+    for (int k = p->level_first[level]; k < p->level_first[level + 1]; k++) {
+        pipeline_now_plugin = p->steps[k].plugin, pipeline_now_muscle = p->steps[k].muscle;
+        p->steps[k].run(p, &p->steps[k], n);
+    }
 }
 
 /* With profiling on, the time since *t0 goes to stage k (a few clock reads per block, not per sample). */
@@ -411,8 +423,10 @@ void pipeline_process(pipeline *p, const double *frames, uint32_t n_frames, uint
         lap(p, 1 + CFG_MAX_FILTERS, &t0);
         for (int i = 0; i < p->n; i++) {
             chain *ch = &p->m[i];
+            pipeline_now_plugin = ch->det.p->name, pipeline_now_muscle = i;
             ch->nt = ch->det.p->detector->process(ch->det.inst, ch->e, n, ch->a, ch->tr, PIPELINE_BLOCK);
         }
+        pipeline_now_plugin = NULL;
         lap(p, 2 + CFG_MAX_FILTERS, &t0);
         /* A broken plugin, seen on the block's last sample (a NaN from the source is a lost sample, which the
          * built-in filters pass as one NaN and the envelopes as 0; a NaN that came from a finite input, or any in

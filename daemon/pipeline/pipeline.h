@@ -65,4 +65,9 @@ int pipeline_levels(const pipeline *p, int m, double *on_act, double *off_act);
  * mains frequency): 1 and *value once decided, 0 while deciding or when none of them has one. */
 int pipeline_auto_value(const pipeline *p, int m, double *value);
 
+/* The plugin the loop is in now (NULL between blocks) and the (first) muscle it runs for: for the fatal-signal
+ * report (osc/failsafe.c), which reads them from its handler. Two stores per step, no per-sample cost. */
+extern const char *volatile pipeline_now_plugin;
+extern volatile int pipeline_now_muscle;
+
 #endif

@@ -631,16 +631,71 @@ class TestControlTrust(unittest.TestCase):
             d.stop()
             c.close()
 
-    def test_a_plugin_giving_nan_marks_its_muscle_plugin_error_not_rest(self):
+    def bad_chain(self, plugin_block):
+        """The shipped file with plugin_block first in the first muscle's filters and the test plugins on the path."""
         bad = os.path.abspath(os.path.join(os.path.dirname(DAEMON), "..", "tests", "bad_plugins"))
         with open(DEFAULT_CFG) as f:
             text = f.read()
         text = text.replace('path = [ "$ORIGIN/../lib/myofeed/plugins" ];',
                             f'path = [ "$ORIGIN/../lib/myofeed/plugins", "{bad}" ];', 1)
-        text = text.replace("filters  = (", 'filters = ( { plugin = "nan_after"; after_s = 1.0; },', 1)  # the first muscle
-        path = os.path.join(self.tmp, "nan.cfg")
+        text = text.replace("filters  = (", "filters  = ( " + plugin_block + ",", 1)
+        path = os.path.join(self.tmp, "bad.cfg")
         with open(path, "w") as f:
             f.write(text)
+        return path
+
+    def test_a_plugin_that_crashes_or_hangs_in_create_is_named(self):
+        # under the sanitizers, let the crash be a signal (as in a release build), not ASan's report
+        env = dict(os.environ, ASAN_OPTIONS=os.environ.get("ASAN_OPTIONS", "") + ":handle_segv=0")
+        for name, words in (("crash_create", b"crashed in create() (Segmentation fault)"),
+                            ("hang_create", b"did not return from create() within 5000 ms")):
+            t0 = time.monotonic()
+            p = subprocess.run([DAEMON, "-c", self.bad_chain('{ plugin = "%s"; }' % name), "--check-config"],
+                               capture_output=True, timeout=30, env=env)
+            self.assertEqual(p.returncode, 1, (name, p.stderr))
+            self.assertIn(words, p.stderr)
+            self.assertIn(b"muscle 'hamstring_left', filter '" + name.encode() + b"'", p.stderr)
+            self.assertLess(time.monotonic() - t0, 15)
+            # the daemon refuses to start with it, saying the same
+            p = subprocess.run([DAEMON, "-c", self.bad_chain('{ plugin = "%s"; }' % name), "-o",
+                                f"session.dir={self.tmp}/s"], capture_output=True, timeout=30, env=env)
+            self.assertEqual(p.returncode, 1, (name, p.stderr))
+            self.assertIn(words, p.stderr)
+
+    def test_a_crash_in_process_is_reported_with_fail_safe_outputs(self):
+        port = oscmini.free_port()
+        c = oscmini.Client()
+        cfg = self.bad_chain('{ plugin = "crash_process"; after_s = 1.5; }')
+        empty = 'destinations = (\n    # { host = "127.0.0.1"; port = 9000; profile = "muscles"; }\n  );'
+        cfg_text = open(cfg).read()
+        self.assertIn(empty, cfg_text)
+        cfg_text = cfg_text.replace(empty, 'destinations = ( { host = "127.0.0.1"; port = %d; profile = "muscles"; } );'
+                                    % c.port)
+        with open(cfg, "w") as f:
+            f.write(cfg_text)
+        env = dict(os.environ, ASAN_OPTIONS=os.environ.get("ASAN_OPTIONS", "") + ":handle_segv=0")
+        p = subprocess.Popen([DAEMON, "-c", cfg, "-o", f"osc.control=127.0.0.1:{port}", "-o",
+                              f"session.dir={self.tmp}/s"], stderr=subprocess.PIPE, env=env)
+        try:
+            msgs = c.recv_all(6, stop=lambda m: m[1] == "/emg/sys/heartbeat" and m[3][2] == "error")
+            rc = p.wait(10)
+        finally:
+            if p.poll() is None:
+                p.kill()
+            c.close()
+        err = p.stderr.read().decode()
+        self.assertLess(rc, 0, err)  # died of the signal: a service manager restarts it
+        self.assertIn("FATAL daemon: SIGSEGV (invalid memory access) in plugin 'crash_process' (muscle "
+                      "'hamstring_left')", err)
+        last = {}
+        for m in msgs:
+            last[m[1]] = m[3]
+        self.assertEqual(last.get("/emg/sys/heartbeat", [None, None, None])[2], "error", msgs[-5:])
+        self.assertEqual(last["/emg/hamstring_left/act"], [0.0])
+        self.assertEqual(last["/emg/hamstring_left/active"], [0])
+
+    def test_a_plugin_giving_nan_marks_its_muscle_plugin_error_not_rest(self):
+        path = self.bad_chain('{ plugin = "nan_after"; after_s = 1.0; }')
         d = Daemon(cfg=path)
         c = oscmini.Client()
         try:

@@ -296,7 +296,10 @@ void feedback_block(void *ctx, int i, const double *env, const double *act, uint
         k = tr[t].offset + 1;
         uint64_t decided = first_sample + tr[t].offset;
         uint64_t at = decided >= tr[t].delay ? decided - tr[t].delay : 0;
-        if (tr[t].on && !m->active)
+        /* Until the filters have settled (at start, and after a reconnect or resume: feedback_signal_back) the
+         * detector decides on transients, so no onset is told; one it decided on then is not either when it ends
+         * (the muscle was never active for us), and the next real one is. */
+        if (tr[t].on && !m->active && decided >= f->settled)
             onset(f, i, at, decided);
         else if (!tr[t].on && m->active)
             offset(f, i, at, decided);

@@ -6,6 +6,7 @@ stalled device, garbage at start, the wrong device, a device that appears late. 
 usage: test_serial.py MYOFEEDD FAKEAMP SHIM
 """
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -18,6 +19,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import oscmini  # noqa: E402
 
 DAEMON, FAKEAMP, SHIM = (os.path.abspath(a) for a in sys.argv[1:4])
+SRC_CONFIG = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "config")
 
 # per format: decoder, options, rate the fake amplifier sends, band-pass edges below Nyquist
 FORMATS = {
@@ -45,7 +47,7 @@ muscles = ( {{ name = "hamstring_left"; channel = 1;
 class Rig:
     """A fake amplifier, the daemon (with the shim) and a subscribed OSC client."""
 
-    def __init__(self, fmt, *amp_args, watchdog_ms=1000, cfg_fmt=None, start_amp=True):
+    def __init__(self, fmt, *amp_args, watchdog_ms=1000, cfg_fmt=None, start_amp=True, shipped=None):
         self.tmp = tempfile.mkdtemp()
         self.link = os.path.join(self.tmp, "amp")
         self.fmt = fmt
@@ -55,6 +57,12 @@ class Rig:
         if start_amp:
             self.start_amp()
         cfg = config(os.path.join(self.tmp, "d.cfg"), cfg_fmt or fmt, self.link, watchdog_ms)
+        if shipped:  # a shipped hardware configuration, on this link
+            with open(os.path.join(SRC_CONFIG, shipped)) as f:
+                text = f.read()
+            text = re.sub(r'^\s*usb = "[^"]*";.*$', f'  port = "{self.link}";', text, count=1, flags=re.M)
+            with open(cfg, "w") as f:
+                f.write(text)
         self.port = oscmini.free_port()
         env = dict(os.environ, LD_PRELOAD=SHIM)
         env["ASAN_OPTIONS"] = env.get("ASAN_OPTIONS", "") + ":verify_asan_link_order=0"
@@ -211,6 +219,26 @@ class TestFaults(unittest.TestCase):
                 hdr = f.read(256)
             seconds = int(hdr[236:244]) * float(hdr[244:252])
             self.assertLess(abs(seconds - elapsed), 0.8, (seconds, elapsed))
+        finally:
+            self.assertEqual(r.close(), 0)
+
+    def test_no_onset_from_the_first_samples_after_a_reconnect(self):
+        """The issue's repro on the shipped Cyton configuration: unplugged at 1.2 s for 2 s; the restarted filters'
+        transient is no onset (before the fix every muscle gave one within about 20 ms, at rest or not)."""
+        r = Rig("cyton", "--unplug-at", "1.2", "--replug-after", "2", shipped="openbci-cyton.cfg")
+        try:
+            lost = r.collect(6.0, until=lambda m: m[1] == "/emg/sys/heartbeat" and m[3][2] == "signal_lost")
+            self.assertTrue(lost, r.stderr())
+            back = r.collect(8.0, until=lambda m: m[1] == "/emg/sys/heartbeat" and m[3][2] == "streaming"
+                             and "signal_lost" in r.states())
+            self.assertTrue(back, r.stderr())
+            t_lost = [m[0] for m in r.msgs if m[1] == "/emg/sys/heartbeat" and m[3][2] == "signal_lost"][0]
+            r.collect(1.0)
+            t_back = [m[0] for m in r.msgs if m[1] == "/emg/sys/heartbeat" and m[3][2] == "streaming"
+                      and m[0] > t_lost][0]  # sent at the change
+            onsets = [(round(m[0] - t_back, 3), m[1]) for m in r.msgs if m[1].endswith("/onset")]
+            early = [o for o in onsets if 0 <= o[0] < 0.45]
+            self.assertEqual(early, [], f"onsets from the restarted filters (all, s from the reconnect: {onsets})")
         finally:
             self.assertEqual(r.close(), 0)
 

@@ -8,6 +8,7 @@ typedef struct cli_opts {
     const char *config; /* NULL: default search */
     int check_config, list_ports, list_plugins, print_config, version, help, verbose, syslog;
     const char *replay;
+    const char *user; /* --user: drop root to this user */
     int n_overrides;
     const char *overrides[CLI_MAX_OVERRIDES];
     int probe_creates; /* not an option: main sets it for the daemon and --check-config (plugin create() in a child) */

@@ -3,12 +3,14 @@
  * old one is replaced; a bad configuration changes nothing), stop on SIGTERM/SIGINT. */
 #include "daemon.h"
 #include "base/clock.h"
+#include "base/privdrop.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
 #include <event2/event.h>
 #include <limits.h>
 #include <signal.h>
+#include <systemd/sd-daemon.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -699,6 +701,7 @@ static void on_heartbeat(evutil_socket_t fd, short what, void *arg)
 {
     (void)fd, (void)what;
     daemon_t *d = arg;
+    sd_notify(0, "WATCHDOG=1"); /* the loop runs: a stuck one misses WatchdogSec and systemd restarts it */
     int gone = subs_expire(&d->subs, clock_mono_s());
     if (gone) LOGI("%d subscriber lease(s) expired", gone);
     send_heartbeat(d);
@@ -791,12 +794,14 @@ static int same_muscles(const runtime *a, const runtime *b)
 static void reload(daemon_t *d)
 {
     LOGI("SIGHUP: reloading %s", d->cfg_path ? d->cfg_path : "(built-in default)");
+    sd_notify(0, "RELOADING=1");
     diag dg;
     diag_init(&dg);
     runtime *nrt = runtime_build(d->cfg_path, d->opt, d->exe_dir, &dg);
     if (!nrt) {
         for (int i = 0; i < dg.n; i++) LOGE("reload refused: %s", dg.msg[i]);
         LOGE("reload refused: keeping the running configuration; fix the file and send SIGHUP again");
+        sd_notify(0, "READY=1");
         return;
     }
     control *nctl = d->ctl;
@@ -807,6 +812,7 @@ static void reload(daemon_t *d)
         if (!nctl) {
             LOGE("reload refused: %s; keeping the running configuration", err);
             runtime_free(nrt);
+            sd_notify(0, "READY=1");
             return;
         }
     }
@@ -848,6 +854,7 @@ static void reload(daemon_t *d)
     osc_sys_muscles(&d->rt->sys, NULL);
     for (int i = 0; i < d->rt->addr.n; i++) send_threshold(d, i, NULL);
     LOGI("reloaded: %d muscles", d->rt->addr.n);
+    sd_notify(0, "READY=1");
 }
 
 static void on_signal(evutil_socket_t sig, short what, void *arg)
@@ -913,6 +920,15 @@ int daemon_run(const char *cfg_path, const cli_opts *o, const char *exe_dir)
         goto out;
     }
     osc_out_init(&d->out, control_fd(d->ctl), &d->subs);
+    if (o->user) { /* the socket is bound: nothing else needs root (the serial port needs the user's dialout group) */
+        char perr[300];
+        if (privdrop_to(o->user, perr, sizeof perr) != 0) {
+            LOGE("%s", perr);
+            rc = 1;
+            goto out;
+        }
+        LOGI("running as user '%s' (uid %u, gid %u) from now on", o->user, (unsigned)getuid(), (unsigned)getgid());
+    }
     d->tick = event_new(d->base, -1, EV_PERSIST, on_tick, d);
     d->hb = event_new(d->base, -1, EV_PERSIST, on_heartbeat, d);
     d->sig_int = evsignal_new(d->base, SIGINT, on_signal, d);
@@ -954,7 +970,11 @@ int daemon_run(const char *cfg_path, const cli_opts *o, const char *exe_dir)
          ntohs(d->rt->cfg->osc.control.sin_port), d->rt->cfg->osc.n_dest, d->rt->cfg->osc.rate_hz);
     if (start_source(d) != 0) goto out;
     osc_sys_muscles(&d->rt->sys, NULL);
+    /* systemd (Type=notify): ready now, and alive at every heartbeat; no-ops without a service manager */
+    sd_notifyf(0, "READY=1\nSTATUS=%d muscles, control on %s:%d", d->rt->addr.n,
+               inet_ntoa(d->rt->cfg->osc.control.sin_addr), ntohs(d->rt->cfg->osc.control.sin_port));
     event_base_dispatch(d->base);
+    sd_notify(0, "STOPPING=1");
     record_stop(d, "the daemon stops");
     for (char msg[1000]; d->rec.fin;) { /* nothing lost: the record is closed, its summary and report written */
         if (session_rec_poll(&d->rec, msg, sizeof msg) == 2)

@@ -718,6 +718,33 @@ class TestControlTrust(unittest.TestCase):
             c.close()
         self.assertIn("muscle 'hamstring_left': a plugin of its chain (nan_after -> ", d.stderr())
 
+    def test_user_drops_root_after_binding(self):
+        if os.getuid() != 0:
+            self.skipTest("not root: there is no root to drop (run the suite as root to test --user)")
+        os.chmod(self.tmp, 0o777)  # the store is made after the drop, by the user
+        # LeakSanitizer stops the world with ptrace, which a process that changed its uid may no longer do
+        saved = os.environ.get("ASAN_OPTIONS")
+        os.environ["ASAN_OPTIONS"] = (saved or "") + ":detect_leaks=0"
+        try:
+            d = Daemon("--user", "nobody", store=os.path.join(self.tmp, "store"))
+        finally:
+            if saved is None:
+                del os.environ["ASAN_OPTIONS"]
+            else:
+                os.environ["ASAN_OPTIONS"] = saved
+        try:
+            status = open(f"/proc/{d.proc.pid}/status").read()
+            uid = [l.split() for l in status.splitlines() if l.startswith("Uid:")][0]
+            self.assertEqual(uid[1:], ["65534"] * 4, status)  # real, effective, saved, filesystem
+            self.assertEqual(os.stat(os.path.join(self.tmp, "store", "myofeed.db")).st_uid, 65534)
+        finally:
+            d.stop()
+        self.assertIn("running as user 'nobody' (uid 65534", d.stderr())
+        p = subprocess.run([DAEMON, "--user", "no-such-user-here", "-o", f"session.dir={self.tmp}/x"],
+                           capture_output=True, timeout=20)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn(b"--user no-such-user-here: no such user", p.stderr)
+
     def test_remote_and_empty_lists_are_refused_or_warned(self):
         p = subprocess.run([DAEMON, "-c", self.cfg('allow = [];'), "--check-config"], capture_output=True, timeout=20)
         self.assertEqual(p.returncode, 1)

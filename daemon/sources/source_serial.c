@@ -63,6 +63,9 @@ typedef struct serial_source {
     size_t rx_len;
     /* watchdog: no frame at all, or mostly framing errors, for watchdog_s */
     double last_frame_s, window_s;
+    int live;        /* enough valid frames have arrived since the port opened: the state is streaming */
+    uint64_t valid;  /* valid frames since the port opened, until live */
+    uint64_t enough; /* how many make it live: a tenth of a second of them, at least 8 */
     uint64_t ok_at_window, bad_at_window;
     mf_decoder_stats st;
     double frames[FRAMES_CAP * 64];
@@ -120,8 +123,12 @@ static void start_streaming(serial_source *s)
     s->dp->decoder->stats(s->dec, &s->st);
     s->ok_at_window = s->st.frames_ok;
     s->bad_at_window = s->st.frames_bad;
-    LOGI("streaming from %s", s->path);
-    s->sink.state(s->sink.ctx, SRC_STREAMING, s->path);
+    /* the port is open, but the stream is only "streaming" once valid frames come: a stalled, silent or garbled
+     * device must not look alive between its reconnects */
+    s->live = 0;
+    s->valid = 0;
+    s->enough = (uint64_t)(s->fs / 10) > 8 ? (uint64_t)(s->fs / 10) : 8;
+    s->sink.state(s->sink.ctx, SRC_SIGNAL_LOST, "connected; waiting for valid frames");
     arm(s, s->watchdog_s / 4);
 }
 
@@ -253,6 +260,11 @@ static void stream_bytes(serial_source *s, const uint8_t *b, size_t n)
         used += c;
         if (nf) {
             s->last_frame_s = clock_mono_s();
+            if (!s->live && (s->valid += nf) >= s->enough) {
+                s->live = 1;
+                LOGI("streaming from %s", s->path);
+                s->sink.state(s->sink.ctx, SRC_STREAMING, s->path);
+            }
             s->sink.frames(s->sink.ctx, s->frames, nf);
         }
         if (c == 0 && nf == 0) break; /* a decoder that makes no progress must not hang us */

@@ -103,7 +103,23 @@ class Rig:
         return [m for m in self.msgs if m[1] == path]
 
     def states(self):
-        return [m[3][2] for m in self.of("/emg/sys/heartbeat")]
+        """The heartbeat's states from the first "streaming" on (before it, the port may be open with no valid
+        frame yet, which is signal_lost)."""
+        st = [m[3][2] for m in self.of("/emg/sys/heartbeat")]
+        return st[st.index("streaming"):] if "streaming" in st else st
+
+    def streamed(self):
+        return "streaming" in [m[3][2] for m in self.of("/emg/sys/heartbeat")]
+
+    def lost_after_streaming(self, m):
+        return m[1] == "/emg/sys/heartbeat" and m[3][2] == "signal_lost" and any(
+            h[3][2] == "streaming" and h[0] < m[0] for h in self.of("/emg/sys/heartbeat"))
+
+    def t_lost(self):
+        """When the signal was lost after it had streamed."""
+        hb = self.of("/emg/sys/heartbeat")
+        first = [m[0] for m in hb if m[3][2] == "streaming"][0]
+        return [m[0] for m in hb if m[3][2] == "signal_lost" and m[0] > first][0]
 
     def stderr(self):
         self.err.seek(0)
@@ -170,9 +186,9 @@ class TestFaults(unittest.TestCase):
     def test_unplug_gives_signal_lost_and_fail_safe_then_replug_streams_again(self):
         r = Rig("cyton", "--unplug-at", "3", "--replug-after", "1.5")
         try:
-            lost = r.collect(6.0, until=lambda m: m[1] == "/emg/sys/heartbeat" and m[3][2] == "signal_lost")
+            lost = r.collect(6.0, until=r.lost_after_streaming)
             self.assertTrue(lost, r.stderr())
-            t_lost = [m[0] for m in r.msgs if m[1] == "/emg/sys/heartbeat" and m[3][2] == "signal_lost"][0]
+            t_lost = r.t_lost()
             # the hang-up is seen at once, well within the watchdog
             self.assertLess(t_lost - r.t0, 3.0 + 1.0)
             after = [m for m in r.msgs if m[1] == "/emg/frame/act" and m[0] >= t_lost]
@@ -193,7 +209,7 @@ class TestFaults(unittest.TestCase):
             self.assertTrue(r.collect(3.0, until=lambda m: m[1] == "/emg/frame/act"), r.stderr())
             r.c.send(r.port, "/emg/ctl/session/start", "unplugged", types="s")
             t0 = time.monotonic()
-            lost = r.collect(6.0, until=lambda m: m[1] == "/emg/sys/heartbeat" and m[3][2] == "signal_lost")
+            lost = r.collect(6.0, until=r.lost_after_streaming)
             self.assertTrue(lost, r.stderr())
             back = r.collect(8.0, until=lambda m: m[1] == "/emg/sys/heartbeat" and m[3][2] == "streaming"
                              and "signal_lost" in r.states())
@@ -227,12 +243,12 @@ class TestFaults(unittest.TestCase):
         transient is no onset (before the fix every muscle gave one within about 20 ms, at rest or not)."""
         r = Rig("cyton", "--unplug-at", "1.2", "--replug-after", "2", shipped="openbci-cyton.cfg")
         try:
-            lost = r.collect(6.0, until=lambda m: m[1] == "/emg/sys/heartbeat" and m[3][2] == "signal_lost")
+            lost = r.collect(6.0, until=r.lost_after_streaming)
             self.assertTrue(lost, r.stderr())
             back = r.collect(8.0, until=lambda m: m[1] == "/emg/sys/heartbeat" and m[3][2] == "streaming"
                              and "signal_lost" in r.states())
             self.assertTrue(back, r.stderr())
-            t_lost = [m[0] for m in r.msgs if m[1] == "/emg/sys/heartbeat" and m[3][2] == "signal_lost"][0]
+            t_lost = r.t_lost()
             r.collect(1.0)
             t_back = [m[0] for m in r.msgs if m[1] == "/emg/sys/heartbeat" and m[3][2] == "streaming"
                       and m[0] > t_lost][0]  # sent at the change
@@ -245,10 +261,15 @@ class TestFaults(unittest.TestCase):
     def test_a_stalled_device_trips_the_watchdog_and_is_reconnected(self):
         r = Rig("cyton", "--stall-at", "2.5", "--stall-for", "3", watchdog_ms=800)
         try:
-            lost = r.collect(6.0, until=lambda m: m[1] == "/emg/sys/heartbeat" and m[3][2] == "signal_lost")
+            lost = r.collect(6.0, until=r.lost_after_streaming)
             self.assertTrue(lost, r.stderr())
             self.assertIn("no data for", r.stderr())
             self.assertIn("the amplifier stalled", r.stderr())
+            # while it stays stalled (the reconnects open the port, but no frame comes) the state stays signal_lost
+            t_lost = r.t_lost()
+            r.collect(1.5)
+            during = [m[3][2] for m in r.msgs if m[1] == "/emg/sys/heartbeat" and t_lost < m[0] < t_lost + 1.5]
+            self.assertTrue(during and all(st == "signal_lost" for st in during), during)
             back = r.collect(8.0, until=lambda m: m[1] == "/emg/sys/heartbeat" and m[3][2] == "streaming"
                              and "signal_lost" in r.states())
             self.assertTrue(back, r.stderr())
@@ -277,8 +298,11 @@ class TestFaults(unittest.TestCase):
         # a device that answers but sends only noise (as at a wrong baud rate)
         r = Rig("cyton", "--noise-only")
         try:
-            r.collect(4.0, until=lambda m: m[1] == "/emg/sys/heartbeat" and m[3][2] == "signal_lost")
+            r.collect(4.0, until=r.lost_after_streaming)
+            r.collect(2.5)  # across reconnects
             self.assertIn("only framing errors", r.stderr())
+            # no valid frame ever: no heartbeat may say streaming (it said so 17 times in 27 before)
+            self.assertFalse(r.streamed(), r.states())
             self.assertIn("wrong baud rate (115200) or decoder (openbci-cyton)?", r.stderr())
         finally:
             self.assertEqual(r.close(), 0)

@@ -94,7 +94,8 @@ static double px_y(const trace *t, double v)
     return PAD_T + (PLOT_H - PAD_T - PAD_B) * (1 - v / t->y_max);
 }
 
-static void draw_axes(cairo_t *cr, const trace *t, const char *title)
+/* The plot's title, then the font for its labels. */
+static void draw_title(cairo_t *cr, const char *title)
 {
     cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
     cairo_select_font_face(cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_BOLD);
@@ -103,6 +104,11 @@ static void draw_axes(cairo_t *cr, const trace *t, const char *title)
     cairo_show_text(cr, title);
     cairo_select_font_face(cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
     cairo_set_font_size(cr, 11);
+}
+
+static void draw_axes(cairo_t *cr, const trace *t, const char *title)
+{
+    draw_title(cr, title);
     cairo_set_line_width(cr, 1);
     double step = t->y_max > 100 ? 50 : t->y_max > 40 ? 20 : t->y_max / 4;
     char lab[32];
@@ -495,13 +501,7 @@ int report_trend_png(const char *path, const char *patient, const report_point *
     cairo_paint(cr);
     char title[200];
     snprintf(title, sizeof title, "patient %s: peak (solid) and mean (dashed) %% MVC per session", patient);
-    cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
-    cairo_select_font_face(cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_BOLD);
-    cairo_set_font_size(cr, 14);
-    cairo_move_to(cr, PAD_L, 19);
-    cairo_show_text(cr, title);
-    cairo_select_font_face(cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
-    cairo_set_font_size(cr, 11);
+    draw_title(cr, title);
     for (double v = 0; v <= ymax + 1e-9; v += ymax > 100 ? 50 : 20) {
         cairo_set_source_rgb(cr, 0.88, 0.88, 0.88);
         cairo_move_to(cr, PAD_L, px_y(&t, v));

@@ -111,16 +111,24 @@ static int id_row(void *ctx, int nc, const char *const *v)
     return 0;
 }
 
+/* The patient on the server (a row copied after it refers to it). 0, or -1 with err. */
+static int upsert_patient(hdb *pg, const char *id, const char *created, char *err, size_t n)
+{
+    const char *p[] = {id, created};
+    return hdb_query(pg, "INSERT INTO patients (id, created) VALUES ($1, $2) ON CONFLICT DO NOTHING", p, 2, NULL, NULL,
+                     err, n) < 0
+               ? -1
+               : 0;
+}
+
 /* One session with its muscles and reps, in one transaction on the server. */
 static int copy_session(hdb *local, hdb *pg, char *const *s, char *err, size_t n)
 {
     /* s: id, uid, station, patient, label, protocol, dir, started, ended, duration_s, state, samples, lost_samples,
      * reps, error */
     if (hdb_exec(pg, "BEGIN", err, n) != 0) return -1;
-    const char *pat[] = {s[3], s[7]};
     char pid[32] = "";
-    int ok = hdb_query(pg, "INSERT INTO patients (id, created) VALUES ($1, $2) ON CONFLICT DO NOTHING", pat, 2, NULL,
-                       NULL, err, n) >= 0;
+    int ok = upsert_patient(pg, s[3], s[7], err, n) == 0;
     const char *sp[] = {s[1], s[2], s[3], s[4], s[5], s[6], s[7], s[8], s[9], s[10], s[11], s[12], s[13], s[14]};
     ok =
         ok && hdb_query(pg,
@@ -199,11 +207,9 @@ static int copy_calibrations(hdb *local, hdb *pg, const char *station, char *err
     int done = 0, ok = 1;
     for (int i = 0; ok && i < r.n; i++) {
         char *const *v = r.v[i];
-        const char *pat[] = {v[1], v[8]};
         const char *p[] = {station, v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7]};
         ok =
-            hdb_query(pg, "INSERT INTO patients (id, created) VALUES ($1, $2) ON CONFLICT DO NOTHING", pat, 2, NULL,
-                      NULL, err, n) >= 0 &&
+            upsert_patient(pg, v[1], v[8], err, n) == 0 &&
             hdb_query(pg,
                       "INSERT INTO calibrations (station, local_id, patient, muscle, kind, rest_uv, rest_sd_uv, mvc_uv,"
                       " at) VALUES ($1, CAST($2 AS BIGINT), $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (station,"
@@ -228,10 +234,8 @@ static int copy_targets(hdb *local, hdb *pg, char *err, size_t n)
     int done = 0, ok = 1;
     for (int i = 0; ok && i < r.n; i++) {
         char *const *v = r.v[i];
-        const char *pat[] = {v[0], v[5]};
         const char *p[] = {v[0], v[1], v[2], v[3], v[4]}, *mark[] = {v[0], v[1], v[4]};
-        ok = hdb_query(pg, "INSERT INTO patients (id, created) VALUES ($1, $2) ON CONFLICT DO NOTHING", pat, 2, NULL,
-                       NULL, err, n) >= 0 &&
+        ok = upsert_patient(pg, v[0], v[5], err, n) == 0 &&
              hdb_query(pg,
                        "INSERT INTO targets (patient, muscle, low_pct, high_pct, at) VALUES ($1, $2, $3, $4, $5) ON"
                        " CONFLICT (patient, muscle) DO UPDATE SET low_pct = EXCLUDED.low_pct, high_pct ="

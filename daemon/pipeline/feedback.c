@@ -27,6 +27,7 @@ void feedback_carry_over(feedback *f, const feedback *old)
     f->t0_sample = old->t0_sample;
     f->now_sample = old->now_sample;
     f->settled = old->settled;
+    f->onsets_from = old->onsets_from;
     for (int i = 0; i < f->n; i++)
         for (int j = 0; j < old->n; j++)
             if (strcmp(f->names[i], old->names[j]) == 0) {
@@ -296,10 +297,11 @@ void feedback_block(void *ctx, int i, const double *env, const double *act, uint
         k = tr[t].offset + 1;
         uint64_t decided = first_sample + tr[t].offset;
         uint64_t at = decided >= tr[t].delay ? decided - tr[t].delay : 0;
-        /* Until the filters have settled (at start, and after a reconnect or resume: feedback_signal_back) the
-         * detector decides on transients, so no onset is told; one it decided on then is not either when it ends
-         * (the muscle was never active for us), and the next real one is. */
-        if (tr[t].on && !m->active && decided >= f->settled)
+        /* After a reconnect or resume (feedback_signal_back), until the restarted filters have settled, the
+         * detector decides on their transient, so no onset is told; one it decided on then is not either when it
+         * ends (the muscle was never active for us), and the next real one is. (At the stream's start there is no
+         * such gate: a recording may begin inside a contraction.) */
+        if (tr[t].on && !m->active && decided >= f->onsets_from)
             onset(f, i, at, decided);
         else if (!tr[t].on && m->active)
             offset(f, i, at, decided);
@@ -326,4 +328,5 @@ void feedback_signal_back(feedback *f)
 {
     f->signal_ok = 1;
     f->settled = f->now_sample + (uint64_t)(FEEDBACK_SETTLE_S * f->fs); /* the pipeline was reset */
+    f->onsets_from = f->settled;
 }

@@ -77,8 +77,9 @@ typedef struct feedback {
     uint64_t t0_sample;  /* session start on the sample clock */
     uint64_t now_sample; /* one past the last sample seen */
     int signal_ok;
-    uint64_t settled; /* the filters have settled from this sample on (a calibration collects only after it) */
-    int gate_on;      /* a protocol runs: only the muscles in gate_mask may count a rep now */
+    uint64_t settled;     /* the filters have settled from this sample on (a calibration collects only after it) */
+    uint64_t onsets_from; /* after a reconnect or resume: no onset is told before this sample (the restarted filters) */
+    int gate_on;          /* a protocol runs: only the muscles in gate_mask may count a rep now */
     uint32_t gate_mask;
     fb_muscle m[CFG_MAX_MUSCLES];
     char names[CFG_MAX_MUSCLES][CFG_NAME_MAX];

@@ -433,7 +433,7 @@ static int probe_create(plugin_host *h, const mf_plugin *p, double fs, const dou
 
 void *plugin_host_create(plugin_host *h, const mf_plugin *p, double fs, const double *values, mf_error *e)
 {
-    if (h && h->probe_ms > 0) {
+    if (h->probe_ms > 0) {
         int ok = 1;
         if (probe_create(h, p, fs, values, e, &ok) != 0) return NULL;
         if (!ok) {

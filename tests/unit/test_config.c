@@ -382,6 +382,54 @@ static void test_files_are_checked_before_parsing(void **state)
     config_free(c);
 }
 
+/* Replaces the first from in text (it must be there) with to. */
+static void replace_in(char *text, size_t cap, const char *from, const char *to)
+{
+    char *at = strstr(text, from);
+    assert_non_null(at);
+    size_t a = strlen(from), b = strlen(to), rest = strlen(at + a);
+    assert_true((size_t)(at - text) + b + rest + 1 <= cap);
+    memmove(at + b, at + a, rest + 1);
+    memcpy(at, to, b);
+}
+
+/* The session and control keys of the records and trust work: bad values named, with what to do. */
+static void test_session_and_control_keys(void **state)
+{
+    (void)state;
+    diag d;
+    diag_init(&d);
+    assert_null(config_load_text("session = { database = \"mysql://x\"; };", ".", &d));
+    assert_true(
+        diag_has(&d, "(configuration text):1: ", "must be a PostgreSQL URL (postgresql://", (const char *)NULL));
+    diag_init(&d);
+    assert_null(config_load_text("session = { record = 1; };", ".", &d));
+    assert_true(diag_has(&d, "session.record must be true or false", (const char *)NULL));
+    diag_init(&d);
+    assert_null(config_load_text("osc = { admin = [ \"10.0.0.0/8\" ]; };", ".", &d));
+    assert_true(diag_has(&d, "osc.admin reaches beyond this machine", "osc.allow_remote = true", (const char *)NULL));
+    diag_init(&d);
+    assert_null(config_load_text("osc = { subscribe_hosts = [ \"not-an-ip\" ]; };", ".", &d));
+    assert_true(diag_has(&d, "osc.subscribe_hosts entries must be IPv4 CIDR strings", (const char *)NULL));
+    diag_init(&d);
+    assert_null(config_load_text("osc = { lease_s = 600.0; };", ".", &d));
+    assert_true(diag_has(&d, "osc.lease_s = 600 is out of range", (const char *)NULL));
+    /* the same lists, meant: accepted, and the station defaults to the host name */
+    diag_init(&d);
+    /* the embedded default with allow_remote and a clinic's admin network and database */
+    char text[40000];
+    snprintf(text, sizeof text, "%s", default_with("allow_remote = false;", "allow_remote = true;"));
+    replace_in(text, sizeof text, "admin = [ \"127.0.0.1/32\" ];", "admin = [ \"10.0.0.0/8\" ];");
+    replace_in(text, sizeof text, "# database = ", "database = ");
+    config *c = config_load_text(text, ".", &d);
+    if (!c) diag_print(&d);
+    assert_non_null(c);
+    assert_int_equal(c->osc.n_admin, 1);
+    assert_true(c->session.station[0] != 0);
+    assert_string_equal(c->session.database, "postgresql://myofeed@db.clinic.lan/myofeed");
+    config_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -405,6 +453,7 @@ int main(void)
         cmocka_unit_test(test_the_key_table_drives_the_checks),
         cmocka_unit_test(test_configuration_text_is_checked_like_a_file),
         cmocka_unit_test(test_files_are_checked_before_parsing),
+        cmocka_unit_test(test_session_and_control_keys),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

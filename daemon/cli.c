@@ -4,6 +4,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 void cli_usage(const char *prog, int full)
 {
@@ -86,4 +87,17 @@ int cli_parse(int argc, char **argv, cli_opts *o)
         return -1;
     }
     return 0;
+}
+
+#ifndef MYOFEED_SYSCONFDIR
+#define MYOFEED_SYSCONFDIR "/etc"
+#endif
+
+const char *cli_find_config(const char *given, char *buf, size_t n)
+{
+    if (given) return given;
+    if (access("config/myofeed.cfg", R_OK) == 0) return "config/myofeed.cfg";
+    snprintf(buf, n, "%s/myofeed/myofeed.cfg", MYOFEED_SYSCONFDIR);
+    if (access(buf, R_OK) == 0) return buf;
+    return NULL;
 }

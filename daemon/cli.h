@@ -1,6 +1,8 @@
-/* cli.h: the command line of myofeedd. Owns: option parsing only. */
+/* cli.h: the command line of myofeedd. Owns: option parsing, and where the configuration is found. */
 #ifndef MF_CLI_H
 #define MF_CLI_H
+
+#include <stddef.h>
 
 #define CLI_MAX_OVERRIDES 64
 
@@ -17,5 +19,8 @@ typedef struct cli_opts {
 /* Returns 0, or -1 after printing the problem and a usage hint on stderr. */
 int cli_parse(int argc, char **argv, cli_opts *o);
 void cli_usage(const char *prog, int full);
+/* The configuration to read: given (-c), else config/myofeed.cfg in the working directory, else the installed one
+ * (buf holds its path), else NULL (the built-in default). For the daemon and the session tools alike. */
+const char *cli_find_config(const char *given, char *buf, size_t n);
 
 #endif

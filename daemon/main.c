@@ -15,10 +15,6 @@
 #include "host/plugin_host.h"
 #include "replay.h"
 
-#ifndef MYOFEED_SYSCONFDIR
-#define MYOFEED_SYSCONFDIR "/etc"
-#endif
-
 static void exe_dir_of(char *out, size_t n)
 {
     char buf[PATH_MAX];
@@ -29,16 +25,6 @@ static void exe_dir_of(char *out, size_t n)
     }
     buf[r] = 0;
     snprintf(out, n, "%s", dirname(buf));
-}
-
-/* -c FILE, else config/myofeed.cfg in the working directory, else the installed one, else built-in. */
-static const char *find_config(const cli_opts *o, char *buf, size_t n)
-{
-    if (o->config) return o->config;
-    if (access("config/myofeed.cfg", R_OK) == 0) return "config/myofeed.cfg";
-    snprintf(buf, n, "%s/myofeed/myofeed.cfg", MYOFEED_SYSCONFDIR);
-    if (access(buf, R_OK) == 0) return buf;
-    return NULL;
 }
 
 static void print_param(const mf_param_info *q)
@@ -125,7 +111,7 @@ int main(int argc, char **argv)
     log_init(o.verbose, o.syslog);
     char exe_dir[PATH_MAX], buf[PATH_MAX];
     exe_dir_of(exe_dir, sizeof exe_dir);
-    const char *cfg = find_config(&o, buf, sizeof buf);
+    const char *cfg = cli_find_config(o.config, buf, sizeof buf);
     if (o.list_ports) return list_ports();
     if (o.print_config) {
         cfg_keys_print_reference(stdout);

@@ -2,14 +2,10 @@
 #include "tool_store_dir.h"
 
 #include <stdio.h>
-#include <unistd.h>
 
 #include "base/diag.h"
+#include "cli.h"
 #include "config/config.h"
-
-#ifndef MYOFEED_SYSCONFDIR
-#define MYOFEED_SYSCONFDIR "/etc"
-#endif
 
 int tool_store_dir(const char *dir_opt, const char *cfg_opt, char *out, size_t n, char *db, size_t dn, char *err,
                    size_t en)
@@ -20,11 +16,7 @@ int tool_store_dir(const char *dir_opt, const char *cfg_opt, char *out, size_t n
         return 0;
     }
     char installed[512];
-    snprintf(installed, sizeof installed, "%s/myofeed/myofeed.cfg", MYOFEED_SYSCONFDIR);
-    const char *path = cfg_opt                                   ? cfg_opt
-                       : access("config/myofeed.cfg", R_OK) == 0 ? "config/myofeed.cfg"
-                       : access(installed, R_OK) == 0            ? installed
-                                                                 : NULL;
+    const char *path = cli_find_config(cfg_opt, installed, sizeof installed);
     if (!path) {
         snprintf(out, n, "sessions");
         return 0;

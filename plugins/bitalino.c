@@ -2,8 +2,12 @@
  * last byte carrying a 4-bit sequence number and a CRC-4 (x^4 + x + 1) of the frame. 115200 baud.
  * uV = (code / 2^bits - 0.5) x vcc / gain x 1e6 (EMG sensor: vcc 3.3 V, gain 1009; 10-bit slots 1-4,
  * 6-bit slots 5-6). A 4-bit CRC passes 1 random window in 16, so after any error the decoder locks again
- * only on 3 consecutive valid frames with consecutive sequence numbers (held back, then all emitted); while
- * locked a CRC failure slides one byte. Sequence gaps (up to 15) become NaN frames.
+ * only on 3 consecutive valid frames with consecutive sequence numbers (held back, then all emitted). While
+ * locked, a frame that fails its CRC is a damaged frame in its place (corruption does not move the frame
+ * boundary): the next sequence number counts it. Only 4 failures in a row mean the boundary moved (bytes
+ * were dropped): then the decoder slides a byte at a time to lock again. A damaged frame that passes the CRC
+ * (1 in 16) is caught by the sequence and value checks (mfdsp/frame_check.h). Sequence gaps (up to 15) become
+ * NaN frames.
  * Start: stop (0x00), version (0x07, wait for the end of its line), sample rate, start with the mask of
  * channels A1..An. Stop: 0x00. */
 #include <myofeed/plugin.h>
@@ -13,8 +17,11 @@
 #include <string.h>
 
 #include "mfdsp/decode.h"
+#include "mfdsp/frame_check.h"
 
 #define LOCK_FRAMES 3
+#define MAX_BAD_RUN 4
+#define MAX_FILL 15
 
 static const char *const rates[] = {"1", "10", "100", "1000", NULL};
 
@@ -36,12 +43,11 @@ typedef struct bit {
     uint8_t buf[8];
     uint32_t len;
     int locked;
-    int have_prev;
-    uint8_t prev;
+    uint32_t bad_run; /* CRC failures in a row while locked */
     uint8_t held[LOCK_FRAMES][8];
     uint32_t n_held;
-    uint32_t lost_pending;
     mf_decoder_stats st;
+    frame_check fc;
     char cmd_rate, cmd_start;
     mf_handshake_step hs[4];
 } bit;
@@ -58,6 +64,8 @@ static void *create(const mf_host *host, double fs, const double *p, mf_error *e
     b->flen = b->nc + 2 + (b->nc >= 3 && b->nc <= 5 ? 1 : 0);
     if (b->nc == 6) b->flen = 8;
     b->vcc_gain = p[P_VCC] / p[P_GAIN] * 1e6;
+    fc_init(&b->fc, b->nc, 4 * b->vcc_gain / 1024.0, 16, MAX_FILL, &b->st);               /* floor: 4 codes */
+    for (uint32_t c = 4; c < b->nc; c++) fc_set_floor(&b->fc, c, 4 * b->vcc_gain / 64.0); /* 6-bit slots */
     b->cmd_rate = (char)(((int)p[P_RATE] << 6) | 0x03);
     b->cmd_start = (char)((((1 << b->nc) - 1) << 2) | 0x01);
     b->hs[0] = (mf_handshake_step){"\0", 1, NULL, 150};
@@ -74,9 +82,10 @@ static void resync(void *self)
 {
     bit *b = self;
     b->len = 0;
-    b->locked = b->have_prev = 0;
+    b->locked = 0;
+    b->bad_run = 0;
     b->n_held = 0;
-    b->lost_pending = 0;
+    fc_reset(&b->fc);
 }
 
 static int crc_ok(const uint8_t *f, uint32_t n)
@@ -109,19 +118,10 @@ static void convert(const bit *b, const uint8_t *f, double *out)
 
 static void emit(bit *b, dec_out *o, const uint8_t *f)
 {
-    uint8_t seq = f[b->flen - 1] >> 4;
-    if (b->have_prev) {
-        uint8_t gap = (uint8_t)((seq - b->prev - 1) & 0x0F);
-        if (gap) {
-            b->st.samples_lost += gap;
-            b->lost_pending += gap;
-            dec_flush_lost(o, &b->lost_pending);
-        }
-    }
-    b->prev = seq;
-    b->have_prev = 1;
     b->st.frames_ok++;
-    convert(b, f, dec_next(o));
+    double v[6];
+    convert(b, f, v);
+    fc_frame(&b->fc, o, f[b->flen - 1] >> 4, v);
 }
 
 static size_t decode(void *self, const uint8_t *in, size_t n, mf_sample *frames, uint32_t cap, uint32_t *n_frames)
@@ -129,21 +129,26 @@ static size_t decode(void *self, const uint8_t *in, size_t n, mf_sample *frames,
     bit *b = self;
     dec_out o = {frames, cap, 0, b->nc};
     size_t i = 0;
-    if (!dec_flush_lost(&o, &b->lost_pending)) goto out;
     for (; i < n; i++) {
-        if (o.n + LOCK_FRAMES + 16 > o.cap) break;
+        if (o.n + FC_ROOM(MAX_FILL) + 2 * LOCK_FRAMES > o.cap) break; /* a lock releases 3 frames in sequence */
         b->st.bytes++;
         b->buf[b->len++] = in[i];
         if (b->len < b->flen) continue;
         if (!crc_ok(b->buf, b->flen)) {
             b->st.frames_bad++;
+            if (b->locked && ++b->bad_run < MAX_BAD_RUN) { /* damaged in place */
+                b->len = 0;
+                continue;
+            }
             if (b->locked) b->st.resyncs++;
             b->locked = 0;
+            b->bad_run = 0;
             b->n_held = 0;
             memmove(b->buf, b->buf + 1, --b->len);
             continue;
         }
         if (b->locked) {
+            b->bad_run = 0;
             emit(b, &o, b->buf);
         } else {
             /* acquiring: hold frames until LOCK_FRAMES consecutive ones agree */
@@ -158,15 +163,13 @@ static size_t decode(void *self, const uint8_t *in, size_t n, mf_sample *frames,
             }
             memcpy(b->held[b->n_held++], b->buf, b->flen);
             if (b->n_held == LOCK_FRAMES) {
-                b->locked = 1;
-                b->have_prev = 0; /* the gap across a loss of lock is unknown */
+                b->locked = 1; /* the sequence numbers say how many frames the loss of lock took (mod 16) */
                 for (uint32_t k = 0; k < LOCK_FRAMES; k++) emit(b, &o, b->held[k]);
                 b->n_held = 0;
             }
         }
         b->len = 0;
     }
-out:
     *n_frames = o.n;
     return i;
 }

@@ -1,10 +1,12 @@
 /* openbci-cyton: OpenBCI Cyton (ADS1299) binary packets, 8 channels, or 16 with the Daisy board.
  * Packet: 0xA0, sample number, 8 x 24-bit signed big-endian channels, 6 aux bytes, footer 0xC0-0xCF
  * (33 bytes, 115200 baud, 250 Hz through the dongle). uV = counts x 4.5 V / gain / (2^23 - 1).
- * Resync: a frame needs the header and a footer 32 bytes later; anything else slides one byte. Sample
- * number gaps of up to 20 become NaN frames; larger jumps are counted as resyncs. Daisy: an odd sample
- * number carries channels 1-8, the next even one 9-16; the pair is one 16-channel frame. Start: "s", "v",
- * wait for "$$$", then "b". Stop: "s". */
+ * Resync: a frame needs the header and a footer 32 bytes later; anything else slides one byte. The packet has
+ * no checksum, so the sample number and the values are checked too (mfdsp/frame_check.h): a damaged sample
+ * number or a value out and back in one sample (a damaged high byte moves it by 1.5 mV or more at gain 24)
+ * makes the frame a counted NaN frame. Sample number gaps of up to 20 become NaN frames; larger jumps are
+ * counted as resyncs. Daisy: an odd sample number carries channels 1-8, the next even one 9-16; the pair is one
+ * 16-channel frame (numbered by the pair). Start: "s", "v", wait for "$$$", then "b". Stop: "s". */
 #include <myofeed/plugin.h>
 
 #include <stdio.h>
@@ -12,6 +14,7 @@
 #include <string.h>
 
 #include "mfdsp/decode.h"
+#include "mfdsp/frame_check.h"
 
 #define PKT 33
 #define MAX_FILL 20
@@ -30,13 +33,12 @@ typedef struct cyton {
     int daisy, h41;
     uint8_t buf[PKT];
     uint32_t len;
-    int have_prev, synced;
-    int slid, prev_confirmed; /* bytes skipped since the last packet; was that packet contiguous with its own? */
-    uint8_t prev;
-    uint32_t lost_pending;
+    int synced;
     double odd[8];
     int have_odd;
+    uint8_t odd_n;
     mf_decoder_stats st;
+    frame_check fc;
     mf_handshake_step hs[4];
 } cyton;
 
@@ -56,6 +58,8 @@ static void *create(const mf_host *host, double fs, const double *p, mf_error *e
     c->scale = 4.5 / g / 8388607.0 * 1e6;
     c->daisy = p[P_DAISY] != 0;
     c->h41 = p[P_HEADER_41] != 0;
+    /* 8 codes; a pair of packets is one frame, so Daisy frames are counted modulo 128 */
+    fc_init(&c->fc, c->daisy ? 16 : 8, 8 * c->scale, c->daisy ? 128 : 256, MAX_FILL, &c->st);
     c->hs[0] = (mf_handshake_step){"s", 1, NULL, 100};
     c->hs[1] = (mf_handshake_step){"v", 1, "$$$", 3000};
     c->hs[2] = (mf_handshake_step){c->daisy ? "C" : "c", 1, NULL, 100};
@@ -69,9 +73,8 @@ static void resync(void *self)
 {
     cyton *c = self;
     c->len = 0;
-    c->have_prev = c->have_odd = c->synced = 0;
-    c->slid = c->prev_confirmed = 0;
-    c->lost_pending = 0;
+    c->have_odd = c->synced = 0;
+    fc_reset(&c->fc);
 }
 
 static uint32_t channels(void *self) { return ((cyton *)self)->daisy ? 16 : 8; }
@@ -87,45 +90,29 @@ static void convert(const cyton *c, const uint8_t *p, double *out)
     }
 }
 
-/* A whole valid packet is in c->buf. */
+/* A whole packet is in c->buf: its frame to the checks (a Daisy frame once both halves are in). */
 static void packet(cyton *c, dec_out *o)
 {
     uint8_t n = c->buf[1];
     c->st.frames_ok++;
-    /* trust a counter gap only against a packet that is itself confirmed: one found in noise is not */
-    int trust = c->have_prev && (!c->slid || c->prev_confirmed);
-    c->prev_confirmed = c->have_prev && !c->slid;
-    c->slid = 0;
-    if (trust) {
-        uint8_t gap = (uint8_t)(n - c->prev - 1);
-        if (gap > 0 && gap <= MAX_FILL) {
-            uint32_t lost = c->daisy ? gap / 2u : gap;
-            c->st.samples_lost += lost;
-            c->lost_pending += lost;
-            if (c->daisy) c->have_odd = 0;
-        } else if (gap > MAX_FILL) {
-            c->st.resyncs++; /* a jump: unknown loss, do not invent time */
-            c->have_odd = 0;
-        }
-    }
-    c->prev = n;
-    c->have_prev = 1;
+    double f[16];
     if (!c->daisy) {
-        dec_flush_lost(o, &c->lost_pending);
-        convert(c, c->buf, dec_next(o));
+        convert(c, c->buf, f);
+        fc_frame(&c->fc, o, n, f);
         return;
     }
     if (n & 1) {
         convert(c, c->buf, c->odd);
         c->have_odd = 1;
+        c->odd_n = n;
         return;
     }
-    if (!c->have_odd) return; /* a daisy packet without its board half: dropped */
-    dec_flush_lost(o, &c->lost_pending);
-    double *f = dec_next(o);
+    int pair = c->have_odd && n == (uint8_t)(c->odd_n + 1);
+    c->have_odd = 0;
+    if (!pair) return; /* half a frame: the other half was lost, which the frame counter will tell */
     memcpy(f, c->odd, sizeof c->odd);
     convert(c, c->buf, f + 8);
-    c->have_odd = 0;
+    fc_frame(&c->fc, o, (uint32_t)(c->odd_n >> 1), f);
 }
 
 static size_t decode(void *self, const uint8_t *in, size_t n, mf_sample *frames, uint32_t cap, uint32_t *n_frames)
@@ -133,17 +120,14 @@ static size_t decode(void *self, const uint8_t *in, size_t n, mf_sample *frames,
     cyton *c = self;
     dec_out o = {frames, cap, 0, channels(c)};
     size_t i = 0;
-    if (!dec_flush_lost(&o, &c->lost_pending)) goto out;
     for (; i < n; i++) {
-        /* leave room for a frame and any lost ones before it */
-        if (o.n + 1 + MAX_FILL > o.cap) break;
+        if (o.n + FC_ROOM(MAX_FILL) > o.cap) break; /* room for what one packet may release */
         c->st.bytes++;
         c->buf[c->len++] = in[i];
         while (c->len) {
             if (!is_header(c, c->buf[0])) {
                 if (c->synced) c->st.resyncs++;
                 c->synced = 0;
-                c->slid = 1;
                 memmove(c->buf, c->buf + 1, --c->len);
                 continue;
             }
@@ -152,7 +136,6 @@ static size_t decode(void *self, const uint8_t *in, size_t n, mf_sample *frames,
                 c->st.frames_bad++;
                 if (c->synced) c->st.resyncs++;
                 c->synced = 0;
-                c->slid = 1;
                 memmove(c->buf, c->buf + 1, --c->len);
                 continue;
             }
@@ -161,7 +144,6 @@ static size_t decode(void *self, const uint8_t *in, size_t n, mf_sample *frames,
             c->len = 0;
         }
     }
-out:
     *n_frames = o.n;
     return i;
 }

@@ -3,7 +3,9 @@
  * uV = (code - 512) x vref / 1024 / gain x 1e6 (the offset is removed later by the band-pass anyway).
  * Rates: 256 Hz nominal, 250 Hz from the Olimex Arduino demo: set source.sample_rate to match.
  * Resync: sync bytes, version and every high byte <= 3 (10-bit data) and switches <= 0x0F; anything else
- * slides one byte. Counter gaps of up to 20 become NaN frames. The device streams on its own. */
+ * slides one byte. The counter and the values are checked too (mfdsp/frame_check.h): a damaged counter or a value
+ * out and back in one sample makes the frame a counted NaN frame. Counter gaps of up to 20 become NaN frames.
+ * The device streams on its own. */
 #include <myofeed/plugin.h>
 
 #include <stdio.h>
@@ -11,6 +13,7 @@
 #include <string.h>
 
 #include "mfdsp/decode.h"
+#include "mfdsp/frame_check.h"
 
 #define PKT 17
 #define MAX_FILL 20
@@ -29,11 +32,9 @@ typedef struct p2 {
     double scale;
     uint8_t buf[PKT];
     uint32_t len;
-    int have_prev, synced;
-    int slid, prev_confirmed; /* bytes skipped since the last packet; was that packet contiguous with its own? */
-    uint8_t prev;
-    uint32_t lost_pending;
+    int synced;
     mf_decoder_stats st;
+    frame_check fc;
 } p2;
 
 static void *create(const mf_host *host, double fs, const double *p, mf_error *err)
@@ -46,6 +47,7 @@ static void *create(const mf_host *host, double fs, const double *p, mf_error *e
     }
     d->nc = (uint32_t)p[P_CHANNELS];
     d->scale = p[P_VREF] / 1024.0 / p[P_GAIN] * 1e6;
+    fc_init(&d->fc, d->nc, 4 * d->scale, 256, MAX_FILL, &d->st); /* floor: 4 codes */
     return d;
 }
 
@@ -56,9 +58,8 @@ static void resync(void *self)
 {
     p2 *d = self;
     d->len = 0;
-    d->have_prev = d->synced = 0;
-    d->slid = d->prev_confirmed = 0;
-    d->lost_pending = 0;
+    d->synced = 0;
+    fc_reset(&d->fc);
 }
 
 /* Can buf[0..len) still be the start of a packet? */
@@ -78,45 +79,27 @@ static size_t decode(void *self, const uint8_t *in, size_t n, mf_sample *frames,
     p2 *d = self;
     dec_out o = {frames, cap, 0, d->nc};
     size_t i = 0;
-    if (!dec_flush_lost(&o, &d->lost_pending)) goto out;
     for (; i < n; i++) {
-        if (o.n + 1 + MAX_FILL > o.cap) break;
+        if (o.n + FC_ROOM(MAX_FILL) > o.cap) break;
         d->st.bytes++;
         d->buf[d->len++] = in[i];
         while (d->len && !plausible(d->buf, d->len)) {
             if (d->len >= 4) d->st.frames_bad++;
             if (d->synced) d->st.resyncs++;
             d->synced = 0;
-            d->slid = 1;
             memmove(d->buf, d->buf + 1, --d->len);
         }
         if (d->len < PKT) continue;
         d->synced = 1;
         d->st.frames_ok++;
-        uint8_t cnt = d->buf[3];
-        int trust = d->have_prev && (!d->slid || d->prev_confirmed); /* see openbci-cyton */
-        d->prev_confirmed = d->have_prev && !d->slid;
-        d->slid = 0;
-        if (trust) {
-            uint8_t gap = (uint8_t)(cnt - d->prev - 1);
-            if (gap > 0 && gap <= MAX_FILL) {
-                d->st.samples_lost += gap;
-                d->lost_pending += gap;
-            } else if (gap > MAX_FILL) {
-                d->st.resyncs++;
-            }
-        }
-        d->prev = cnt;
-        d->have_prev = 1;
-        dec_flush_lost(&o, &d->lost_pending);
-        double *f = dec_next(&o);
+        double f[6];
         for (uint32_t c = 0; c < d->nc; c++) {
             int code = d->buf[4 + 2 * c] << 8 | d->buf[5 + 2 * c];
             f[c] = (code - 512) * d->scale;
         }
+        fc_frame(&d->fc, &o, d->buf[3], f);
         d->len = 0;
     }
-out:
     *n_frames = o.n;
     return i;
 }

@@ -14,6 +14,7 @@
  * again. Every transition is logged once; a reconnect continues the same session. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <math.h>
 #include <fcntl.h>
 #include <libserialport.h>
 #include <linux/serial.h>
@@ -31,6 +32,7 @@
 #include "config/params.h"
 #include "host/plugin_host.h"
 #include "sources/port_find.h"
+#include "sources/conceal.h"
 #include "sources/source.h"
 #define LOG_COMPONENT "serial"
 
@@ -68,6 +70,7 @@ typedef struct serial_source {
     uint64_t enough; /* how many make it live: a tenth of a second of them, at least 8 */
     uint64_t ok_at_window, bad_at_window;
     mf_decoder_stats st;
+    conceal gaps; /* short runs of damaged frames bridged (conceal.h) */
     double frames[FRAMES_CAP * 64];
 } serial_source;
 
@@ -219,6 +222,7 @@ static void try_open(serial_source *s)
     low_latency(s);
     tcflush(s->fd, TCIOFLUSH);
     if (s->dp->decoder->resync) s->dp->decoder->resync(s->dec);
+    conceal_reset(&s->gaps);
     s->ev_read = event_new(s->evb, s->fd, EV_READ | EV_PERSIST, on_read, s);
     if (!s->ev_read || event_add(s->ev_read, NULL) != 0) {
         lost(s, SRC_ERROR, "%s: cannot watch the port (libevent); out of memory", s->path);
@@ -260,7 +264,10 @@ static void stream_bytes(serial_source *s, const uint8_t *b, size_t n)
         used += c;
         if (nf) {
             s->last_frame_s = clock_mono_s();
-            if (!s->live && (s->valid += nf) >= s->enough) {
+            if (!s->live)
+                for (uint32_t k = 0; k < nf; k++) s->valid += !isnan(s->frames[(size_t)k * (size_t)s->nc]);
+            conceal_frames(&s->gaps, s->frames, nf);
+            if (!s->live && s->valid >= s->enough) {
                 s->live = 1;
                 LOGI("streaming from %s", s->path);
                 s->sink.state(s->sink.ctx, SRC_STREAMING, s->path);
@@ -318,20 +325,21 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
     case PH_STREAMING: {
         double t = clock_mono_s();
         s->dp->decoder->stats(s->dec, &s->st);
+        uint64_t ok = s->st.frames_ok - s->ok_at_window, bad = s->st.frames_bad - s->bad_at_window;
+        int framing = bad > 4 * ok && bad >= 8; /* mostly errors in this window */
+        if (framing && (t - s->window_s >= s->watchdog_s || t - s->last_frame_s > s->watchdog_s)) {
+            lost(s, SRC_SIGNAL_LOST,
+                 "%s: only framing errors for %.1f s (%llu bad, %llu good frames): wrong "
+                 "baud rate (%d) or decoder (%s)?",
+                 s->path, t - s->window_s, (unsigned long long)bad, (unsigned long long)ok, s->baud, s->dp->name);
+            return;
+        }
         if (t - s->last_frame_s > s->watchdog_s) {
             lost(s, SRC_SIGNAL_LOST, "%s: no data for %.1f s (watchdog %.1f s): the amplifier stalled", s->path,
                  t - s->last_frame_s, s->watchdog_s);
             return;
         }
-        if (t - s->window_s >= s->watchdog_s) { /* a window of watchdog_s: mostly errors? */
-            uint64_t ok = s->st.frames_ok - s->ok_at_window, bad = s->st.frames_bad - s->bad_at_window;
-            if (bad > 4 * ok && bad >= 8) {
-                lost(s, SRC_SIGNAL_LOST,
-                     "%s: only framing errors for %.1f s (%llu bad, %llu good frames): wrong "
-                     "baud rate (%d) or decoder (%s)?",
-                     s->path, t - s->window_s, (unsigned long long)bad, (unsigned long long)ok, s->baud, s->dp->name);
-                return;
-            }
+        if (t - s->window_s >= s->watchdog_s) {
             s->window_s = t;
             s->ok_at_window = s->st.frames_ok;
             s->bad_at_window = s->st.frames_bad;
@@ -392,6 +400,7 @@ source *source_serial_new(struct event_base *base, const config *c, plugin_host 
         return NULL;
     }
     s->nc = (int)s->dp->decoder->channels(s->dec);
+    conceal_init(&s->gaps, s->nc, s->fs / 50 > 2 ? (uint32_t)(s->fs / 50) : 2); /* 20 ms */
     s->ev_timer = event_new(base, -1, 0, on_timer, s);
     if (!s->ev_timer) {
         snprintf(err, n, "out of memory creating the serial source's timer");

@@ -14,7 +14,7 @@ mkdir -p "$out"
 flags="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -I$src/plugins/include -I$src/plugins/dsp/include -I$src/daemon"
 status=0
 for dec in openbci_cyton openeeg_p2 bitalino ascii; do
-  "$CC" $flags -DDECODER_SOURCE="\"$src/plugins/$dec.c\"" "$src/tests/fuzz/fuzz_decoder.c" -o "$out/fuzz_$dec" -lm
+  "$CC" $flags -DDECODER_SOURCE="\"$src/plugins/$dec.c\"" "$src/tests/fuzz/fuzz_decoder.c" "$src/plugins/dsp/frame_check.c" -o "$out/fuzz_$dec" -lm
 done
 d=$src/daemon
 core="$d/osc/control.c $d/osc/osc_out.c $d/osc/osc_sys.c $d/osc/osc_addr.c $d/osc/subscribers.c $d/config/config.c $d/base/diag.c \

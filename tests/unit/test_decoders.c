@@ -15,6 +15,7 @@
 #include "helpers.h"
 #include "config/params.h"
 #include "host/plugin_host.h"
+#include "mfdsp/frame_check.h"
 #include "wire.h"
 
 static plugin_host *host;
@@ -65,6 +66,18 @@ static void feed(const mf_plugin *p, void *d, const uint8_t *b, size_t n, size_t
     }
 }
 
+/* The decoders hold back the first FC_WARM frames of a stream while they learn each channel's step size
+ * (mfdsp/frame_check.h): feeds FC_WARM more frames of the values v (counters from `counter`) so that all before
+ * come out. */
+static void feed_tail(const mf_plugin *p, void *d, enum wire_format f, int nc, uint32_t counter, const double *v,
+                      got *g)
+{
+    uint8_t b[FC_WARM * 80];
+    size_t n = 0;
+    for (uint32_t k = 0; k < FC_WARM; k++) n += wire_encode(f, nc, v, counter + k, b + n);
+    feed(p, d, b, n, 0, g);
+}
+
 static void test_cyton_reference_packet(void **st)
 {
     (void)st;
@@ -77,7 +90,8 @@ static void test_cyton_reference_packet(void **st)
     static got g;
     g.n = 0;
     feed(p, d, pkt, sizeof pkt, 0, &g);
-    assert_int_equal(g.n, 1);
+    feed_tail(p, d, WIRE_CYTON, 8, 0x2B, want, &g);
+    assert_int_equal(g.n, 1 + FC_WARM);
     for (int c = 0; c < 8; c++)
         if (fabs(g.f[0][c] - want[c]) > 1e-3 + 1e-6 * fabs(want[c]))
             fail_msg("ch%d %g != %g", c + 1, g.f[0][c], want[c]);
@@ -141,15 +155,15 @@ static void test_streams_split_at_every_position_decode_the_same(void **st)
             memcpy(buf, "12,3\r\n", 6);
             pre = 6;
         }
-        size_t n = pre + stream(f, nc, 12, 5, buf + pre, vals);
+        size_t n = pre + stream(f, nc, 12 + FC_WARM, 5, buf + pre, vals); /* 12, and the tail they wait for */
         for (size_t split = 0; split <= n; split++) {
             const mf_plugin *p;
             void *d = decoder_for(f, &p, nc);
             g.n = 0;
             feed(p, d, buf, split, 0, &g);
             feed(p, d, buf + split, n - split, 0, &g);
-            if (g.n != 12) fail_msg("format %d/%d ch split at %zu: %u frames", f, nc, split, g.n);
-            for (int i = 0; i < 12; i++)
+            if (g.n != 12 + FC_WARM) fail_msg("format %d/%d ch split at %zu: %u frames", f, nc, split, g.n);
+            for (int i = 0; i < 12 + FC_WARM; i++)
                 for (int c = 0; c < nc; c++)
                     if (fabs(g.f[i][c] - vals[i][c]) > tol_ch(f, c))
                         fail_msg("format %d frame %d ch %d: %g != %g", f, i, c, g.f[i][c], vals[i][c]);
@@ -160,7 +174,7 @@ static void test_streams_split_at_every_position_decode_the_same(void **st)
         void *d = decoder_for(f, &p, nc);
         g.n = 0;
         feed(p, d, buf, n, 1, &g);
-        assert_int_equal(g.n, 12);
+        assert_int_equal(g.n, 12 + FC_WARM);
         p->destroy(d);
     }
 }
@@ -288,18 +302,21 @@ static void test_daisy_pairs_board_and_daisy_packets(void **st)
     double v[16];
     for (int c = 0; c < 16; c++) v[c] = c * 100.0;
     size_t n = wire_encode(WIRE_CYTON_DAISY, 16, v, 0, buf);
+    n += wire_encode(WIRE_CYTON_DAISY, 16, v, 1, buf + n);
     /* a lone daisy (even) packet without its board half is dropped */
-    size_t m = wire_encode(WIRE_CYTON_DAISY, 16, v, 1, buf + n) - 33;
+    size_t m = wire_encode(WIRE_CYTON_DAISY, 16, v, 2, buf + n) - 33;
     memmove(buf + n, buf + n + 33, m);
     n += m;
-    n += wire_encode(WIRE_CYTON_DAISY, 16, v, 2, buf + n);
+    n += wire_encode(WIRE_CYTON_DAISY, 16, v, 3, buf + n);
     const mf_plugin *p;
     void *d = make(&p, "openbci-cyton", "daisy", 1.0, (const char *)NULL);
     assert_int_equal(p->decoder->channels(d), 16);
     g.n = 0;
     feed(p, d, buf, n, 0, &g);
-    assert_int_equal(g.n, 2);
-    for (int c = 0; c < 16; c++) assert_true(fabs(g.f[1][c] - c * 100.0) < 0.03);
+    feed_tail(p, d, WIRE_CYTON_DAISY, 16, 4, v, &g);
+    assert_int_equal(g.n, 4 + FC_WARM); /* frames 0, 1 and 3, frame 2 lost */
+    assert_true(isnan(g.f[2][0]));
+    for (int c = 0; c < 16; c++) assert_true(fabs(g.f[3][c] - c * 100.0) < 0.03);
     p->destroy(d);
 }
 
@@ -313,8 +330,10 @@ static void test_reference_frames_of_p2_and_bitalino(void **st)
     void *d = make(&p, "openeeg-p2", (const char *)NULL);
     g.n = 0;
     feed(p, d, p2pkt, sizeof p2pkt, 0, &g);
-    assert_int_equal(g.n, 1);
     const double sc = 5.0 / 1024 / 2848 * 1e6;
+    const double p2v[6] = {0, 511 * sc, -512 * sc, 88 * sc, 0, 0};
+    feed_tail(p, d, WIRE_P2, 6, 8, p2v, &g);
+    assert_int_equal(g.n, 1 + FC_WARM);
     assert_true(fabs(g.f[0][0]) < 1e-9 && fabs(g.f[0][1] - 511 * sc) < 1e-9 && fabs(g.f[0][2] + 512 * sc) < 1e-9);
     assert_true(fabs(g.f[0][3] - 88 * sc) < 1e-9);
     p->destroy(d);
@@ -330,7 +349,8 @@ static void test_reference_frames_of_p2_and_bitalino(void **st)
     memcpy(s1 + 6, one, 3); /* seq 5: the reference bytes */
     g.n = 0;
     feed(p, d, s1, 9, 0, &g);
-    assert_int_equal(g.n, 3);
+    feed_tail(p, d, WIRE_BITALINO, 1, 6, &zero, &g);
+    assert_int_equal(g.n, 3 + FC_WARM);
     assert_true(fabs(g.f[2][0]) < 1e-9);
     p->destroy(d);
     d = make(&p, "bitalino", "channels", 6.0, (const char *)NULL);
@@ -341,14 +361,11 @@ static void test_reference_frames_of_p2_and_bitalino(void **st)
     memcpy(s6 + 16, six, 8);
     g.n = 0;
     feed(p, d, s6, 24, 0, &g);
-    assert_int_equal(g.n, 3);
     const double bs = 3.3 / 1009 * 1e6;
-    const double want[6] = {0,
-                            (1023 / 1024.0 - 0.5) * bs,
-                            (100 / 1024.0 - 0.5) * bs,
-                            (700 / 1024.0 - 0.5) * bs,
-                            (33 / 64.0 - 0.5) * bs,
-                            (63 / 64.0 - 0.5) * bs};
+    const double want[6] = {(512 / 1024.0 - 0.5) * bs, (1023 / 1024.0 - 0.5) * bs, (100 / 1024.0 - 0.5) * bs,
+                            (700 / 1024.0 - 0.5) * bs, (33 / 64.0 - 0.5) * bs,     (63 / 64.0 - 0.5) * bs};
+    feed_tail(p, d, WIRE_BITALINO, 6, 10, want, &g);
+    assert_int_equal(g.n, 3 + FC_WARM);
     for (int c = 0; c < 6; c++)
         if (fabs(g.f[2][c] - want[c]) > 1e-6) fail_msg("bitalino ch%d %g != %g", c + 1, g.f[2][c], want[c]);
     p->destroy(d);
@@ -373,8 +390,9 @@ static void test_bitalino_locks_only_on_three_consecutive_frames(void **st)
     double v = 12 * 97.0 - 600.0;
     n = wire_encode(WIRE_BITALINO, 1, &v, 12, buf);
     feed(p, d, buf, n, 0, &g);
-    assert_true(g.n >= 2 && g.n <= 3); /* locked on the run ending at 12 */
-    assert_true(fabs(g.f[g.n - 1][0] - v) < 3.3);
+    feed_tail(p, d, WIRE_BITALINO, 1, 13, &v, &g);
+    assert_true(g.n >= 2 + FC_WARM && g.n <= 3 + FC_WARM); /* locked on the run ending at 12 */
+    assert_true(fabs(g.f[g.n - 1 - FC_WARM][0] - v) < 3.3);
     p->destroy(d);
 }
 
@@ -382,26 +400,30 @@ static void test_ascii_lines(void **st)
 {
     (void)st;
     static got g;
-    const char *text = "garbage-partial\r\nMyoWare Example_01_analogRead_SINGLE\r\n512,600\r\nA0:100 A1:200\n"
-                       "1,2,3\n\n7;8\r\nx,1\n-5.5\t4e1\n";
+    const char *text = "garbage-partial\r\nMyoWare Example_01_analogRead_SINGLE\r\n512,600\r\nA0:510 A1:601\n"
+                       "1,2,3\n\n514;598\r\nx,1\n511.5\t6e2\n";
     const mf_plugin *p;
     void *d = make(&p, "ascii", "channels", 2.0, "scale", 2.0, (const char *)NULL);
     g.n = 0;
     feed(p, d, (const uint8_t *)text, strlen(text), 3, &g);
-    assert_int_equal(g.n, 4);
+    for (int k = 0; k < FC_WARM; k++) feed(p, d, (const uint8_t *)"511.5,6e2\n", 10, 0, &g);
+    /* "1,2,3" and the empty line after it held about one line's worth of bytes: one frame lost there */
+    assert_int_equal(g.n, 5 + FC_WARM);
     assert_true(g.f[0][0] == 1024 && g.f[0][1] == 1200);
-    assert_true(g.f[1][0] == 200 && g.f[1][1] == 400);
-    assert_true(g.f[2][0] == 14 && g.f[2][1] == 16);
-    assert_true(g.f[3][0] == -11 && g.f[3][1] == 80);
+    assert_true(g.f[1][0] == 1020 && g.f[1][1] == 1202);
+    assert_true(isnan(g.f[2][0]) && isnan(g.f[2][1]));
+    assert_true(g.f[3][0] == 1028 && g.f[3][1] == 1196);
+    assert_true(g.f[4][0] == 1023 && g.f[4][1] == 1200);
     mf_decoder_stats ds;
     p->decoder->stats(d, &ds);
-    assert_int_equal(ds.frames_ok, 4);
+    assert_int_equal(ds.frames_ok, 4 + FC_WARM);
     assert_int_equal(ds.frames_bad, 3); /* banner, three numbers, x,1 */
+    assert_int_equal(ds.samples_lost, 1);
     char longline[600];
     memset(longline, '1', sizeof longline);
     longline[599] = '\n';
     feed(p, d, (const uint8_t *)longline, sizeof longline, 0, &g);
-    assert_int_equal(g.n, 4);
+    assert_int_equal(g.n, 5 + FC_WARM);
     p->destroy(d);
 }
 

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "args.h"
+#include "osc_args.h"
 
 #define W 640
 #define H 480
@@ -33,13 +34,6 @@ typedef struct game {
     char state[32];
 } game;
 
-static float F(lo_arg *a)
-{
-    float v;
-    memcpy(&v, a, sizeof v);
-    return v;
-}
-
 static int on_msg(const char *path, const char *types, lo_arg **argv, int argc, lo_message msg, void *data)
 {
     (void)msg;
@@ -55,7 +49,7 @@ static int on_msg(const char *path, const char *types, lo_arg **argv, int argc, 
             g->index = 0;
         }
     } else if (!strcmp(path, "/emg/frame/act") && g->index >= 0 && g->index < argc) {
-        g->act = F(argv[g->index]);
+        g->act = osc_f(argv[g->index]);
         g->frames++;
         if (g->act > g->peak_act) g->peak_act = g->act;
     } else if (!strcmp(path, "/emg/sys/heartbeat") && argc == 3) {

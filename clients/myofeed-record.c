@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "args.h"
+#include "osc_args.h"
 
 #define MAXM 32
 
@@ -81,26 +82,6 @@ typedef struct rec {
     unsigned long rows;
 } rec;
 
-static double now_s(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
-
-static int32_t I(lo_arg *a)
-{
-    int32_t v;
-    memcpy(&v, a, sizeof v);
-    return v;
-}
-static float F(lo_arg *a)
-{
-    float v;
-    memcpy(&v, a, sizeof v);
-    return v;
-}
-
 static void write_row(rec *r)
 {
     char row[8000];
@@ -114,15 +95,15 @@ static void write_row(rec *r)
         r->header_done = 1;
         off = 0;
     }
-    off += (size_t)snprintf(row, sizeof row, "%.4f", now_s() - r->t0);
+    off += (size_t)snprintf(row, sizeof row, "%.4f", osc_now_s() - r->t0);
     for (int i = 0; i < r->n && off < sizeof row; i++)
         off += (size_t)snprintf(row + off, sizeof row - off, ",%.4f,%.3f,%d,%.3f", r->act[i], r->env[i], r->active[i],
                                 r->hold[i]);
     lines_add(r->out, "%s\n", row); /* the whole row, or (cut at 8 kB, never) nothing */
     r->rows++;
-    if (now_s() - r->out->flushed >= 0.5) { /* twice a second: at most a second lost, always whole rows */
+    if (osc_now_s() - r->out->flushed >= 0.5) { /* twice a second: at most a second lost, always whole rows */
         lines_flush(r->out);
-        r->out->flushed = now_s();
+        r->out->flushed = osc_now_s();
     }
 }
 
@@ -143,7 +124,7 @@ static int on_msg(const char *path, const char *types, lo_arg **argv, int argc, 
 {
     (void)msg;
     rec *r = data;
-    double t = now_s() - r->t0;
+    double t = osc_now_s() - r->t0;
     if (!strcmp(path, "/emg/sys/muscles")) {
         int n = 0;
         for (int i = 0; i < argc && i < MAXM; i++)
@@ -175,22 +156,23 @@ static int on_msg(const char *path, const char *types, lo_arg **argv, int argc, 
     if (m < 0) return 0;
     const char *leaf = slash + 1;
     if (!strcmp(leaf, "act"))
-        r->act[m] = F(argv[0]);
+        r->act[m] = osc_f(argv[0]);
     else if (!strcmp(leaf, "env"))
-        r->env[m] = F(argv[0]);
+        r->env[m] = osc_f(argv[0]);
     else if (!strcmp(leaf, "active"))
-        r->active[m] = I(argv[0]);
+        r->active[m] = osc_i(argv[0]);
     else if (!strcmp(leaf, "hold")) {
-        r->hold[m] = F(argv[0]);
+        r->hold[m] = osc_f(argv[0]);
         if (m == r->n - 1) write_row(r); /* the last message of a tick */
     } else if (!strcmp(leaf, "onset") && argc == 2)
-        event(r, "%.4f,%s,onset,%d;%d", t, r->name[m], I(argv[0]), I(argv[1]));
+        event(r, "%.4f,%s,onset,%d;%d", t, r->name[m], osc_i(argv[0]), osc_i(argv[1]));
     else if (!strcmp(leaf, "offset") && argc == 4)
-        event(r, "%.4f,%s,offset,%d;%d;%.3f;%.3f", t, r->name[m], I(argv[0]), I(argv[1]), F(argv[2]), F(argv[3]));
+        event(r, "%.4f,%s,offset,%d;%d;%.3f;%.3f", t, r->name[m], osc_i(argv[0]), osc_i(argv[1]), osc_f(argv[2]),
+              osc_f(argv[3]));
     else if (!strcmp(leaf, "rep") && argc == 2)
-        event(r, "%.4f,%s,rep,%d;%d", t, r->name[m], I(argv[0]), I(argv[1]));
+        event(r, "%.4f,%s,rep,%d;%d", t, r->name[m], osc_i(argv[0]), osc_i(argv[1]));
     else if (!strcmp(leaf, "calib") && argc == 2)
-        event(r, "%.4f,%s,calib,%.3f;%.3f", t, r->name[m], F(argv[0]), F(argv[1]));
+        event(r, "%.4f,%s,calib,%.3f;%.3f", t, r->name[m], osc_f(argv[0]), osc_f(argv[1]));
     return 0;
 }
 
@@ -233,17 +215,17 @@ int main(int argc, char **argv)
     lo_address d = lo_address_new(host, port);
     signal(SIGINT, on_sig);
     signal(SIGTERM, on_sig);
-    r.t0 = now_s();
+    r.t0 = osc_now_s();
     double next_sub = 0;
-    while (!quit && (limit <= 0 || now_s() - r.t0 < limit)) {
-        if (now_s() >= next_sub) {
+    while (!quit && (limit <= 0 || osc_now_s() - r.t0 < limit)) {
+        if (osc_now_s() >= next_sub) {
             lo_send_from(d, s, LO_TT_IMMEDIATE, "/emg/ctl/subscribe", "s", "full");
-            next_sub = now_s() + 3.0;
+            next_sub = osc_now_s() + 3.0;
         }
         lo_server_recv_noblock(s, 50);
-        if (r.out->len && now_s() - r.out->flushed >= 0.5) { /* rows stopped coming: the last ones still go out */
+        if (r.out->len && osc_now_s() - r.out->flushed >= 0.5) { /* rows stopped coming: the last ones still go out */
             lines_flush(r.out);
-            r.out->flushed = now_s();
+            r.out->flushed = osc_now_s();
         }
     }
     lo_send_from(d, s, LO_TT_IMMEDIATE, "/emg/ctl/unsubscribe", "");

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "args.h"
+#include "osc_args.h"
 
 #define MAXM 32
 
@@ -29,17 +30,13 @@ typedef struct view {
     char events[4][128];
     int n_events;
     char error[200];
+    char protocol[48]; /* /session/protocol: name, and what the cues count against */
+    int proto_reps, proto_sets;
+    char cue[96]; /* the protocol's cue or the calibration's guide, as words */
 } view;
 
 static volatile sig_atomic_t quit;
 static void on_sig(int s) { (void)s, quit = 1; }
-
-static double now_s(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
 
 static int index_of(view *v, const char *name)
 {
@@ -59,44 +56,52 @@ static void event(view *v, const char *fmt, ...)
     if (v->n_events < 4) v->n_events++;
 }
 
-/* liblo's lo_arg pointers are only 4-byte aligned: read them by copying. */
-static int32_t I(lo_arg *a)
-{
-    int32_t v;
-    memcpy(&v, a, sizeof v);
-    return v;
-}
-static float F(lo_arg *a)
-{
-    float v;
-    memcpy(&v, a, sizeof v);
-    return v;
-}
-#define S(a) ((const char *)(a))
-
 static int on_message(const char *path, const char *types, lo_arg **argv, int argc, lo_message msg, void *data)
 {
     (void)msg;
     view *v = data;
-    v->last_msg = now_s();
+    v->last_msg = osc_now_s();
     if (!strcmp(path, "/emg/sys/muscles")) {
         v->n = 0;
         for (int i = 0; i < argc && i < MAXM; i++)
-            if (types[i] == 's') snprintf(v->name[v->n++], 32, "%s", S(argv[i]));
+            if (types[i] == 's') snprintf(v->name[v->n++], 32, "%s", osc_s(argv[i]));
         return 0;
     }
     if (!strcmp(path, "/emg/sys/heartbeat") && argc == 3) {
-        v->hb_seq = I(argv[0]);
-        snprintf(v->state, sizeof v->state, "%s", S(argv[2]));
-        v->last_hb = now_s();
+        v->hb_seq = osc_i(argv[0]);
+        snprintf(v->state, sizeof v->state, "%s", osc_s(argv[2]));
+        v->last_hb = osc_now_s();
         return 0;
     }
     if (!strcmp(path, "/emg/sys/error") && argc == 3) {
-        snprintf(v->error, sizeof v->error, "%s: %s", S(argv[0]), S(argv[2]));
+        snprintf(v->error, sizeof v->error, "%s: %s", osc_s(argv[0]), osc_s(argv[2]));
+        return 0;
+    }
+    if (!strcmp(path, "/emg/session/protocol") && argc == 4 && !strcmp(types, "sfii")) {
+        snprintf(v->protocol, sizeof v->protocol, "%s", osc_s(argv[0]));
+        v->proto_reps = osc_i(argv[2]), v->proto_sets = osc_i(argv[3]);
+        return 0;
+    }
+    if (!strcmp(path, "/emg/session/cue") && argc == 4 && !strcmp(types, "sfii")) {
+        const char *ph = osc_s(argv[0]);
+        if (!strcmp(ph, "done"))
+            snprintf(v->cue, sizeof v->cue, "%s: done", v->protocol);
+        else
+            snprintf(v->cue, sizeof v->cue, "%s: %s, %.0f s left, rep %d/%d, set %d/%d", v->protocol, ph,
+                     osc_f(argv[1]), osc_i(argv[2]), v->proto_reps, osc_i(argv[3]), v->proto_sets);
+        return 0;
+    }
+    if (!strcmp(path, "/emg/calib/state") && argc == 4 && !strcmp(types, "ssfs")) {
+        const char *kind = osc_s(argv[0]), *st = osc_s(argv[3]);
+        if (!strcmp(st, "running"))
+            snprintf(v->cue, sizeof v->cue, "calibrating %s of %s: %s, %.0f s left", kind, osc_s(argv[1]),
+                     !strcmp(kind, "rest") ? "relax" : "push as hard as you can", osc_f(argv[2]));
+        else
+            snprintf(v->cue, sizeof v->cue, "calibration of %s (%s): %s", osc_s(argv[1]), kind, st);
         return 0;
     }
     if (!strcmp(path, "/emg/frame/act")) {
-        for (int i = 0; i < argc && i < v->n; i++) v->act[i] = F(argv[i]);
+        for (int i = 0; i < argc && i < v->n; i++) v->act[i] = osc_f(argv[i]);
         return 0;
     }
     if (strncmp(path, "/emg/", 5) != 0) return 0;
@@ -108,31 +113,35 @@ static int on_message(const char *path, const char *types, lo_arg **argv, int ar
     if (m < 0) return 0;
     const char *leaf = slash + 1;
     if (!strcmp(leaf, "env"))
-        v->env[m] = F(argv[0]);
+        v->env[m] = osc_f(argv[0]);
     else if (!strcmp(leaf, "active"))
-        v->active[m] = I(argv[0]);
+        v->active[m] = osc_i(argv[0]);
     else if (!strcmp(leaf, "hold"))
-        v->hold[m] = F(argv[0]);
+        v->hold[m] = osc_f(argv[0]);
     else if (!strcmp(leaf, "threshold") && argc == 2)
-        v->on[m] = F(argv[0]), v->off[m] = F(argv[1]);
+        v->on[m] = osc_f(argv[0]), v->off[m] = osc_f(argv[1]);
     else if (!strcmp(leaf, "rep"))
-        v->reps[m] = I(argv[0]);
+        v->reps[m] = osc_i(argv[0]);
+    else if (!strcmp(leaf, "repstat") && argc == 5 && !strcmp(types, "iffff"))
+        event(v, "rep %d  %-16s peak %.0f %% MVC, mean %.0f %% MVC, median frequency %.0f Hz", osc_i(argv[0]), name,
+              osc_f(argv[1]), osc_f(argv[2]), osc_f(argv[4]));
     else if (!strcmp(leaf, "onset"))
-        event(v, "%6.1f s  %-16s onset  #%d", I(argv[1]) / 1000.0, name, I(argv[0]));
+        event(v, "%6.1f s  %-16s onset  #%d", osc_i(argv[1]) / 1000.0, name, osc_i(argv[0]));
     else if (!strcmp(leaf, "offset"))
-        event(v, "%6.1f s  %-16s offset #%d  held %.1f s, peak %.0f %%", I(argv[1]) / 1000.0, name, I(argv[0]),
-              F(argv[2]), F(argv[3]) * 100);
+        event(v, "%6.1f s  %-16s offset #%d  held %.1f s, peak %.0f %%", osc_i(argv[1]) / 1000.0, name, osc_i(argv[0]),
+              osc_f(argv[2]), osc_f(argv[3]) * 100);
     return 0;
 }
 
 static void draw(const view *v, const char *daemon, int plain)
 {
-    double t = now_s();
+    double t = osc_now_s();
     int alive = t - v->last_msg < 2.5;
     const char *state = !alive ? "NO DAEMON (waiting...)" : v->state[0] ? v->state : "connecting";
     int signal_ok = alive && !strcmp(v->state, "streaming");
     if (plain) {
         printf("[%s] state=%s", daemon, state);
+        if (v->cue[0]) printf(" cue=\"%s\"", v->cue);
         for (int i = 0; i < v->n; i++)
             printf(" %s=%.2f%s", v->name[i], signal_ok ? v->act[i] : 0.0, v->active[i] && signal_ok ? "*" : "");
         printf("\n");
@@ -140,7 +149,8 @@ static void draw(const view *v, const char *daemon, int plain)
         return;
     }
     printf("\033[H\033[2J");
-    printf("myofeed-watch  daemon %s  state: %s%s\033[0m\n\n", daemon, signal_ok ? "\033[32m" : "\033[1;31m", state);
+    printf("myofeed-watch  daemon %s  state: %s%s\033[0m\n", daemon, signal_ok ? "\033[32m" : "\033[1;31m", state);
+    printf("%s\n\n", v->cue[0] ? v->cue : "no protocol running");
     const int w = 40;
     for (int i = 0; i < v->n; i++) {
         float a = signal_ok ? v->act[i] : 0.0f;
@@ -191,9 +201,9 @@ int main(int argc, char **argv)
     lo_address daemon = lo_address_new(host, port);
     signal(SIGINT, on_sig);
     signal(SIGTERM, on_sig);
-    double start = now_s(), next_sub = 0, next_draw = 0;
-    while (!quit && (limit <= 0 || now_s() - start < limit)) {
-        double t = now_s();
+    double start = osc_now_s(), next_sub = 0, next_draw = 0;
+    while (!quit && (limit <= 0 || osc_now_s() - start < limit)) {
+        double t = osc_now_s();
         if (t >= next_sub) { /* subscribe, and renew the lease well before it ends */
             lo_send_from(daemon, s, LO_TT_IMMEDIATE, "/emg/ctl/subscribe", "s", "muscles");
             next_sub = t + 3.0;

@@ -268,6 +268,7 @@ static int32_t op_t_ms(void *ctx)
 }
 
 static void send_heartbeat(daemon_t *d);
+static void tell_patient(daemon_t *d);
 
 /* /calib/state: what is being calibrated and how long it has to go (the monitor counts down from it). */
 static void send_calib_state(daemon_t *d, const char *state)
@@ -287,6 +288,7 @@ static int op_calibrate(void *ctx, int mi, cal_kind kind, double seconds, char *
         LOGI("calibration cancelled");
         if (d->cal.kind != CAL_NONE) send_calib_state(d, "cancelled");
         d->cal.kind = CAL_NONE;
+        tell_patient(d);
         send_heartbeat(d);
         return 0;
     }
@@ -302,6 +304,7 @@ static int op_calibrate(void *ctx, int mi, cal_kind kind, double seconds, char *
     d->cal.end = from + (uint64_t)(seconds * d->rt->fs);
     d->cal.refused = 0;
     send_calib_state(d, "running");
+    tell_patient(d);
     LOGI("calibrating %s of %s for %g s", cal_kind_name(kind), mi < 0 ? "all muscles" : d->rt->addr.names[mi], seconds);
     send_heartbeat(d);
     return 0;
@@ -332,6 +335,7 @@ static void on_calibrated(void *ctx, int i, cal_kind kind, int ok, const char *c
     if (!feedback_calibrating(&d->rt->fb)) {
         if (d->cal.kind != CAL_NONE) send_calib_state(d, d->cal.refused ? "refused" : "done");
         d->cal.kind = CAL_NONE;
+        tell_patient(d);
         send_heartbeat(d);
     }
 }
@@ -340,6 +344,7 @@ static void on_calibrated(void *ctx, int i, cal_kind kind, int ok, const char *c
 static void send_cue(daemon_t *d)
 {
     const protocol_run *r = &d->proto;
+    if (r->p) osc_sys_protocol(&d->rt->sys, r->p->name, r->p->hold_s, r->p->reps, r->p->sets);
     osc_sys_cue(&d->rt->sys, proto_phase_name(r->phase), protocol_left_s(r, d->samples), r->rep, r->set);
     session_rec_cue(&d->rec, d->samples, proto_phase_name(r->phase), r->rep, r->set);
 }
@@ -399,16 +404,23 @@ static int op_session(void *ctx, const char *action, const char *text, const cha
     return 0;
 }
 
-/* What the synthetic patient does now: it follows the protocol's cues (the working muscles contract in work phases,
- * at source.effort_pct, and every source.fail_every-th attempt falls short); without a protocol, its own cycle. */
+/* What the synthetic patient does now: it follows the calibration guide (relax for a rest calibration, push as
+ * hard as a curl for an MVC) and the protocol's cues (the working muscles contract in work phases, at
+ * source.effort_pct, and every source.fail_every-th attempt falls short); with neither, its own cycle. */
 static void tell_patient(daemon_t *d)
 {
     if (!d->src || !d->src->ops->follow) return;
     const protocol_run *r = &d->proto;
     const config *c = d->rt->cfg;
     double level[CFG_MAX_MUSCLES] = {0};
-    int following = protocol_running(r);
-    if (following && r->phase == PH_WORK && !r->paused) {
+    cal_kind cal = c->source.follow_calibration ? d->cal.kind : CAL_NONE;
+    int following = protocol_running(r) || cal != CAL_NONE;
+    if (cal == CAL_MVC) {
+        for (int i = 0; i < d->rt->fb.n; i++)
+            if (d->cal.muscle < 0 || d->cal.muscle == i) level[i] = 1.0;
+    } else if (cal == CAL_REST) {
+        /* every muscle relaxed */
+    } else if (following && r->phase == PH_WORK && !r->paused) {
         /* a failing attempt: the working muscles barely engage and the ones to keep relaxed take over */
         int fails = c->source.fail_every > 0 && r->attempts % c->source.fail_every == 0;
         double effort = c->source.effort_pct / 100.0;

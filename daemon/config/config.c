@@ -265,6 +265,22 @@ static int get_int(loader *L, const config_setting_t *g, const char *ctx, const 
     return r;
 }
 
+/* Reads boolean key `path` (its default when absent). Returns 0 or -1 (diag added). */
+static int get_bool(loader *L, const config_setting_t *g, const char *ctx, const char *path, int *out)
+{
+    const cfg_key *k = key_of(path);
+    const char *leaf = cfg_key_leaf(k);
+    *out = k->def != 0;
+    config_setting_t *s = g ? config_setting_get_member(g, leaf) : NULL;
+    if (!s) return 0;
+    if (config_setting_type(s) != CONFIG_TYPE_BOOL) {
+        diag_add(L->d, where(L, s), "%s.%s must be true or false, not %s", ctx, leaf, type_word(s));
+        return -1;
+    }
+    *out = config_setting_get_bool(s);
+    return 0;
+}
+
 /* The string setting s (named ctx.leaf in messages) into buf. Returns 0 or -1 (diag added). */
 static int string_of(loader *L, const config_setting_t *s, const char *ctx, const char *leaf, char *buf, size_t n)
 {
@@ -390,6 +406,7 @@ static void read_source_scalars(loader *L, const config_setting_t *g)
     get_num(L, g, "source", "source.effort_pct", &c->source.effort_pct);
     get_num(L, g, "source", "source.mains_hz", &c->source.mains_hz);
     get_int(L, g, "source", "source.fail_every", &c->source.fail_every);
+    get_bool(L, g, "source", "source.follow_calibration", &c->source.follow_calibration);
     get_num(L, g, "source", "source.seed", &seed);
     c->source.seed = (uint32_t)seed;
     get_num(L, g, "source", "source.scale", &c->source.scale);
@@ -982,10 +999,7 @@ static void read_patient(loader *L, const config_setting_t *sess)
                  "session.patient \"%s\" must be 1 to 63 letters, digits, '-', '_' or '.' (not starting with '.'): it "
                  "names the patient's folder",
                  c->session.patient);
-    config_setting_t *rec = sess ? config_setting_get_member(sess, "record") : NULL;
-    if (rec && config_setting_type(rec) != CONFIG_TYPE_BOOL)
-        diag_add(L->d, where(L, rec), "session.record must be true or false");
-    c->session.record = rec && config_setting_type(rec) == CONFIG_TYPE_BOOL && config_setting_get_bool(rec);
+    get_bool(L, sess, "session", "session.record", &c->session.record);
     if (get_str(L, sess, "session", "session.database", c->session.database, sizeof c->session.database) == 0 &&
         c->session.database[0] && strncmp(c->session.database, "postgresql://", 13) &&
         strncmp(c->session.database, "postgres://", 11))

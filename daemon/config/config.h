@@ -110,6 +110,7 @@ typedef struct config {
         double effort_pct; /* synthetic: in a protocol's work phases */
         double mains_hz;   /* synthetic: its hum */
         int fail_every;
+        int follow_calibration; /* synthetic: relaxes for a rest calibration, pushes for an MVC */
         uint32_t seed;
         int n_columns;
         cfg_column columns[CFG_MAX_COLUMNS];

@@ -61,6 +61,9 @@ static const cfg_key keys[] = {
         "Synthetic: how hard the patient contracts in a protocol's work phases (its curls are 100).", NULL),
     INT("source.fail_every", 4, 0, 100, "", CK_EXAMPLE,
         "Synthetic: every this many work phases the patient falls short (a tenth of the effort; 0 never).", NULL),
+    BOOL("source.follow_calibration", 1, 0,
+         "Synthetic: the patient follows a calibration (relaxes for a rest, pushes as hard as a curl for an MVC); "
+         "false: it keeps its own cycle, as a patient who cannot follow."),
     STR("source.port", "", CK_EXAMPLE,
         "Serial: the device path (symbolic links such as /dev/serial/by-id are resolved).",
         "\"/dev/serial/by-id/usb-FTDI_FT231X_USB_UART-if00-port0\""),

@@ -24,6 +24,7 @@ void osc_addr_build(osc_addr *a, const config *c)
     SET(a->patient, "%s/sys/patient", p);
     SET(a->calib_state, "%s/calib/state", p);
     SET(a->cue, "%s/session/cue", p);
+    SET(a->protocol, "%s/session/protocol", p);
     SET(a->mains, "%s/sys/mains", p);
     SET(a->symmetry, "%s/session/symmetry", p);
     SET(a->coactivation, "%s/session/coactivation", p);

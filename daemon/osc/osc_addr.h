@@ -21,7 +21,8 @@ typedef struct osc_addr {
     char heartbeat[OSC_ADDR_MAX], muscles[OSC_ADDR_MAX], ok[OSC_ADDR_MAX], error[OSC_ADDR_MAX];
     char pong[OSC_ADDR_MAX], info[OSC_ADDR_MAX], subscribed[OSC_ADDR_MAX], session_state[OSC_ADDR_MAX];
     char patient[OSC_ADDR_MAX], calib_state[OSC_ADDR_MAX];
-    char cue[OSC_ADDR_MAX], symmetry[OSC_ADDR_MAX], coactivation[OSC_ADDR_MAX], mains[OSC_ADDR_MAX];
+    char cue[OSC_ADDR_MAX], protocol[OSC_ADDR_MAX], symmetry[OSC_ADDR_MAX], coactivation[OSC_ADDR_MAX],
+        mains[OSC_ADDR_MAX];
     char ctl[OSC_ADDR_MAX];                                                 /* prefix + "/ctl/" */
     char ctl_calibrate_rest[OSC_ADDR_MAX], ctl_calibrate_mvc[OSC_ADDR_MAX]; /* named in late calibration errors */
     int n;

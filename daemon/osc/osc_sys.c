@@ -79,6 +79,11 @@ void osc_sys_cue(const osc_sys *s, const char *phase, double left_s, int rep, in
     emit(s, NULL, TO_ALL, s->addr->cue, osc_msg("sfii", phase, left_s, rep, set));
 }
 
+void osc_sys_protocol(const osc_sys *s, const char *name, double hold_s, int reps, int sets)
+{
+    emit(s, NULL, TO_ALL, s->addr->protocol, osc_msg("sfii", name, hold_s, reps, sets));
+}
+
 void osc_sys_relax(const osc_sys *s, int m, double act)
 {
     emit(s, NULL, TO_ALL, s->addr->m[m].relax, osc_msg("f", act));

@@ -50,6 +50,8 @@ void osc_sys_target(const osc_sys *s, const struct sockaddr_in *to, int m, doubl
 void osc_sys_calib_state(const osc_sys *s, const char *kind, const char *muscle, double left_s, const char *state);
 /* /session/cue sfii phase, seconds left, rep, set */
 void osc_sys_cue(const osc_sys *s, const char *phase, double left_s, int rep, int set);
+/* /emg/session/protocol sfii name, hold s, reps, sets: what the cues count against (with every cue). */
+void osc_sys_protocol(const osc_sys *s, const char *name, double hold_s, int reps, int sets);
 /* /<m>/relax f activation: a muscle that must stay relaxed is above its limit */
 void osc_sys_relax(const osc_sys *s, int m, double act);
 /* /session/symmetry sf pair ("hamstring"), 100 (L - R) / mean(L, R) %; /session/coactivation f hamstring:glute */

@@ -1,7 +1,7 @@
 /* source_synthetic.c: delivers the synthetic patient in real time (or source.speed times it). A 5 ms timer
  * generates as many frames as the monotonic clock says are due, so the rate holds exactly over hours without
- * drift; after a stall (suspended process) at most 1 s is generated at once. It follows a protocol's cues when
- * told to (source_ops.follow). */
+ * drift; after a stall (suspended process) at most 1 s is generated at once. It follows the calibration guide and
+ * a protocol's cues when told to (source_ops.follow). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>

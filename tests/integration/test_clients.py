@@ -8,6 +8,7 @@ usage: test_clients.py BIN_DIR SOURCE_DIR
 """
 import json
 import os
+import shlex
 import shutil
 import signal
 import socket
@@ -48,8 +49,8 @@ class Tmux:
     def run(self, *args, check=True):
         return subprocess.run(["tmux", "-L", self.sock, *args], capture_output=True, text=True, timeout=10, check=check)
 
-    def screen(self):
-        return self.run("capture-pane", "-p", "-t", "t").stdout
+    def screen(self, escapes=False):
+        return self.run("capture-pane", "-p", *(["-e"] if escapes else []), "-t", "t").stdout
 
     def keys(self, *keys):
         self.run("send-keys", "-t", "t", *keys)
@@ -131,7 +132,9 @@ class TestMonitorKeys(unittest.TestCase):
 
     def setUp(self):
         self.fake = FakeDaemon()
-        self.tm = Tmux(f"{exe('myofeed-monitor')} -c 127.0.0.1:{self.fake.port}")
+        # 80x24, the smallest terminal it promises, with colour
+        self.tm = Tmux(f"env TERM=xterm-256color {exe('myofeed-monitor')} -c 127.0.0.1:{self.fake.port}", cols=80,
+                       rows=24)
 
     def tearDown(self):
         self.tm.close()
@@ -178,7 +181,52 @@ class TestMonitorKeys(unittest.TestCase):
         self.assertIn("cue: WORK: reach the band and hold  4 s  rep 2  set 1", s)
         bar = row_of(s, "glute_left")
         self.assertIn("[", bar[bar.index("[") + 1:])  # the band's low edge inside the bar
-        self.assertIn("(no target)", row_of(s, "hamstring_left"))
+        ham = row_of(s, "hamstring_left")
+        self.assertNotIn("[", ham[ham.index("[") + 1:])  # no band without a target
+        # the band where /emg/<m>/target puts it: 0.2 and 0.6 of the bar (80 columns: 25 wide, from column 19)
+        width = 80 - 55
+        self.assertEqual(bar[19 + round(0.2 * width)], "[", bar)
+        self.assertEqual(bar[19 + round(0.6 * width)], "]", bar)
+        # colour: the band yellow, the state green (tmux -e shows the SGR codes)
+        esc = self.tm.screen(escapes=True)
+        self.assertRegex(esc, r"\x1b\[[0-9;]*33m\[", "the band is not drawn in yellow")
+        self.assertRegex(esc, r"\x1b\[[0-9;]*32m state: streaming")
+        # the protocol's hold against the selected muscle's hold, in a work phase
+        f.send("/emg/session/protocol", "glute_bridge", 3.0, 10, 2, types="sfii")
+        f.send("/emg/glute_left/hold", 1.5, types="f")
+        s = self.tm.wait_screen(lambda s: "hold glute_left" in s, 3)
+        self.assertIn("hold glute_left  1.5 / 3.0 s [##########..........]", s)
+        # the per-rep table, newest first
+        f.send("/emg/glute_left/repstat", 1, 42.0, 35.0, 0.8, 88.0, types="iffff")
+        f.send("/emg/glute_left/repstat", 2, 47.0, 38.0, 0.6, 85.0, types="iffff")
+        s = self.tm.wait_screen(lambda s: "MDF Hz" in s, 3)
+        rows = [l for l in s.splitlines() if l.startswith(" glute_left ")]
+        self.assertEqual(len(rows), 2, s)
+        self.assertEqual(rows[0].split(), ["glute_left", "2", "47", "38", "0.6s", "85"])
+        for line in s.splitlines():
+            self.assertLessEqual(len(line.rstrip()), 80)
+        self.assertIn("? help", s.splitlines()[-1])
+        # the patient: p, type, Enter
+        self.tm.keys("p")
+        self.tm.wait_screen(lambda s: "patient id" in s, 3)
+        self.tm.keys("p-017")
+        self.assertEqual(self.key("Enter", "/emg/ctl/patient")[1:], ("s", ["p-017"]))
+        f.send("/emg/sys/patient", "p-017")
+        s = self.tm.wait_screen(lambda s: "patient: p-017" in s, 3)
+        self.assertIn("patient: p-017", s)
+        # the signal check screen: v asks, the verdicts and advice show, Esc goes back
+        self.assertEqual(self.key("v", "/emg/ctl/check")[1:], ("f", [3.0]))
+        f.send("/emg/glute_left/quality", 31.0, 0.4, 0.0, "check_electrode", types="fffs")
+        f.send("/emg/glute_left/advice", "check the electrode on glute_left")
+        f.send("/emg/hamstring_left/quality", 2.1, 0.05, 0.0, "good", types="fffs")
+        s = self.tm.wait_screen(lambda s: "check the electrode on glute_left" in s, 3)
+        self.assertRegex(s, r"glute_left +31.0 +0.40 +0.0% +check_electrode")
+        self.assertRegex(s, r"hamstring_left +2.1 +0.05 +0.0% +good")
+        self.tm.keys("?")
+        s = self.tm.wait_screen(lambda s: "choose the patient" in s, 3)
+        self.tm.keys("Escape")
+        s = self.tm.wait_screen(lambda s: "MDF Hz" in s, 3)
+        self.assertIn("MDF Hz", s)
         self.assertEqual(self.key("2", "/emg/ctl/protocol/start")[1:], ("s", ["glute_bridge"]))
         self.assertEqual(self.key(" ", "/emg/ctl/protocol/pause")[1:], ("", []))
         self.assertEqual(self.key(" ", "/emg/ctl/protocol/resume")[1:], ("", []))
@@ -436,6 +484,53 @@ setTimeout(() => { console.log(JSON.stringify(seen)); process.exit(0); }, 2500);
             if d:
                 d.stop()
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+class TestDemo(unittest.TestCase):
+    """scripts/demo.sh with a moved control port: the monitor (in a terminal) and the plain view (piped) look where
+    the daemon is, and the demo runs a session: calibration, then glute_bridge, whose cues the patient follows."""
+
+    def demo_env(self, **extra):
+        build = os.path.dirname(BIN)
+        shutil.rmtree(os.path.join(build, "demo-sessions"), ignore_errors=True)
+        return dict(os.environ, MYOFEED_BUILD_DIR=build, **extra), os.path.join(build, "log", "myofeedd.log")
+
+    def test_piped_demo_calibrates_and_runs_a_protocol_on_a_moved_port(self):
+        port = oscmini.free_port()
+        env, log = self.demo_env(MYOFEED_DEMO_SECONDS="11")
+        r = subprocess.run([os.path.join(SRC, "scripts", "demo.sh"), "-o", f"osc.control=127.0.0.1:{port}"],
+                           capture_output=True, text=True, timeout=60, env=env)
+        self.assertEqual(r.returncode, 0, r.stderr[-2000:])
+        out = r.stdout
+        self.assertIn(f"myofeed-watch  daemon 127.0.0.1:{port}  state: \033[32mstreaming", out)
+        self.assertIn("calibrating rest of all: relax", out)
+        self.assertIn("calibrating mvc of all: push as hard as you can", out)
+        self.assertRegex(out, r"glute_bridge: (get_ready|work), \d+ s left, rep 1/10, set 1/2")
+        with open(log) as f:
+            text = f.read()
+        for m in MUSCLES:
+            self.assertRegex(text, rf"muscle '{m}': MVC calibrated: rest [0-9.]+ uV \(SD [0-9.]+\), MVC [0-9.]+ uV")
+        self.assertIn("protocol 'glute_bridge' started for patient 'demo'", text)
+        self.assertIn("daemon log: ", r.stdout + r.stderr)
+
+    def test_monitor_in_a_terminal_follows_the_moved_port(self):
+        port = oscmini.free_port()
+        env, log = self.demo_env(MYOFEED_DEMO_PROTOCOL="none")
+        cmd = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items() if k.startswith("MYOFEED_"))
+        tm = Tmux(f"env {cmd} {shlex.quote(os.path.join(SRC, 'scripts', 'demo.sh'))} -o osc.control=127.0.0.1:{port}")
+        try:
+            s = tm.wait_screen(lambda s: "streaming" in s and "hamstring_left" in s, 8)
+            self.assertIn(f"127.0.0.1:{port}", s)
+            self.assertIn("streaming", s)
+            tm.keys("q")  # the monitor quits, and the demo stops its daemon
+            end = time.monotonic() + 5
+            while not tm.dead() and time.monotonic() < end:
+                time.sleep(0.1)
+            self.assertTrue(tm.dead(), "demo.sh did not end when the monitor quit")
+            left = subprocess.run(["pgrep", "-f", f"bin/myofeedd .*osc.control=127.0.0.1:{port}"], capture_output=True, text=True)
+            self.assertEqual(left.stdout, "", "the demo's daemon outlived it")
+        finally:
+            tm.close()
 
 
 class TestArguments(unittest.TestCase):

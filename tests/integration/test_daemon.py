@@ -176,7 +176,7 @@ class TestLifecycle(unittest.TestCase):
             shutil.rmtree(tmp)
 
     def test_rest_and_mvc_calibration(self):
-        d = Daemon()
+        d = Daemon("-o", "source.follow_calibration=false")  # its own cycle: a patient who cannot follow
         c = oscmini.Client()
         try:
             c.send(d.port, "/emg/ctl/subscribe")
@@ -209,9 +209,30 @@ class TestLifecycle(unittest.TestCase):
             d.stop()
             c.close()
 
+    def test_synthetic_patient_follows_the_calibration(self):
+        """By default the synthetic patient relaxes for a rest calibration and pushes for an MVC, whatever its cycle
+        would do then (the glute bridge comes only at 11 s)."""
+        d = Daemon()
+        c = oscmini.Client()
+        try:
+            c.send(d.port, "/emg/ctl/subscribe")
+            self.assertIsNotNone(c.wait_for("/emg/sys/subscribed"))
+            c.send(d.port, "/emg/ctl/calibrate/mvc", "glute_left", 1)
+            msgs = c.recv_all(2.5)
+            cal = [m[3] for m in msgs if m[1] == "/emg/glute_left/calib"]
+            self.assertTrue(cal and cal[-1][1] > 20, (cal, [m[3] for m in msgs if m[1] == "/emg/sys/error"]))
+            states = [m[3] for m in msgs if m[1] == "/emg/calib/state"]
+            self.assertEqual(states[-1][0::3], ["mvc", "done"], states)
+            # after it, the patient's own cycle again: the glute rests until 11 s
+            acts = [m[3][2] for m in c.recv_all(1.0) if m[1] == "/emg/frame/act"]
+            self.assertTrue(acts and max(acts[len(acts) // 2:]) < 0.05, acts[-10:])
+        finally:
+            d.stop()
+            c.close()
+
     def test_another_prefix_holds_for_every_message(self):
         """osc.prefix reaches every address the daemon sends, replies and late calibration errors included."""
-        d = Daemon("-o", "osc.prefix=/clinic/emg", prefix="/clinic/emg")
+        d = Daemon("-o", "osc.prefix=/clinic/emg", "-o", "source.follow_calibration=false", prefix="/clinic/emg")
         c = oscmini.Client()
         try:
             c.send(d.port, "/emg/ctl/subscribe")  # the old prefix is not the control address any more

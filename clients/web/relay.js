@@ -3,6 +3,10 @@
 // osc.js's browser build, so http://127.0.0.1:8080/ shows the live page.
 //
 //   npm install && node relay.js        environment: MYOFEED=127.0.0.1:17700  HTTP_PORT=8080  UDP_PORT=0
+//                                                     PROFILE=muscles+bundle
+//
+// It asks for "muscles+bundle" by default: each tick comes as a few bundles instead of a datagram per message
+// (osc.js in the page reads both); events and one-off messages stay plain messages.
 //
 // Loopback only by default: a browser on another machine would need HTTP_HOST=0.0.0.0 and the daemon's
 // osc.allow to admit this host.
@@ -18,8 +22,9 @@ const httpHost = process.env.HTTP_HOST || "127.0.0.1";
 const httpPort = Number(process.env.HTTP_PORT || 8080);
 
 const udp = new osc.UDPPort({ localAddress: "127.0.0.1", localPort: Number(process.env.UDP_PORT || 0), metadata: true });
+const profile = process.env.PROFILE || "muscles+bundle";
 const subscribe = () =>
-  udp.send({ address: "/emg/ctl/subscribe", args: [{ type: "s", value: "muscles" }] }, daemonHost, Number(daemonPort));
+  udp.send({ address: "/emg/ctl/subscribe", args: [{ type: "s", value: profile }] }, daemonHost, Number(daemonPort));
 
 const files = {
   "/": ["index.html", "text/html; charset=utf-8"],

@@ -17,7 +17,8 @@
 #include "config/config_keys.h"
 
 const char *const source_type_names[] = {"synthetic", "serial", "replay", NULL};
-const char *const osc_profile_names[] = {"frame", "muscles", "full", NULL};
+const char *const osc_profile_names[] = {"frame",          "muscles",     "full", "frame+bundle",
+                                         "muscles+bundle", "full+bundle", NULL};
 
 /* The state of one load: the configuration being filled, its problems, and buffers for "FILE:LINE". */
 typedef struct loader {
@@ -597,6 +598,9 @@ static int read_destination(loader *L, const config_setting_t *e, int i, cfg_des
     int bad = get_str(L, e, ctx, "osc.destinations.[].host", ds->host, sizeof ds->host);
     bad |= get_int(L, e, ctx, "osc.destinations.[].port", &port);
     bad |= get_choice(L, e, ctx, "osc.destinations.[].profile", &ds->profile);
+    int bundle;
+    bad |= get_bool(L, e, ctx, "osc.destinations.[].bundle", &bundle);
+    if (bundle && !PROFILE_BUNDLED(ds->profile)) ds->profile += PROFILE_N_CONTENT;
     if (!config_setting_get_member(e, "port")) {
         diag_add(L->d, where(L, e), "%s needs port = N (the UDP port the receiver listens on)", ctx);
         bad = 1;

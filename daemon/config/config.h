@@ -32,7 +32,12 @@ typedef struct cfg_column {
 } cfg_column;
 
 enum source_type { SOURCE_SYNTHETIC = 0, SOURCE_SERIAL, SOURCE_REPLAY };
-enum osc_profile { PROFILE_FRAME = 0, PROFILE_MUSCLES, PROFILE_FULL };
+/* A profile is its content (what a target gets) and its delivery: osc_profile_names[p] for p in 0..5 is
+ * "frame", "muscles", "full" (one message per datagram), then the same with "+bundle" (each tick's messages as
+ * bundles). */
+enum osc_profile { PROFILE_FRAME = 0, PROFILE_MUSCLES, PROFILE_FULL, PROFILE_N_CONTENT };
+#define PROFILE_BUNDLED(p) ((p) >= PROFILE_N_CONTENT)
+#define PROFILE_CONTENT(p) ((p) % PROFILE_N_CONTENT)
 
 extern const char *const source_type_names[];
 extern const char *const osc_profile_names[];

@@ -4,7 +4,8 @@
 #include <string.h>
 
 static const char *const source_types[] = {"synthetic", "serial", "replay", NULL};
-static const char *const profiles[] = {"frame", "muscles", "full", NULL};
+static const char *const profiles[] = {"frame",          "muscles",     "full", "frame+bundle",
+                                       "muscles+bundle", "full+bundle", NULL};
 
 #define GROUP(path, help)                                                                                              \
     {                                                                                                                  \
@@ -114,7 +115,11 @@ static const cfg_key keys[] = {
     STR("osc.destinations.[].host", "127.0.0.1", CK_EXAMPLE, "The receiver's numeric IPv4 address.", NULL),
     INT("osc.destinations.[].port", 0, 1, 65535, "", CK_REQUIRED | CK_EXAMPLE, "The UDP port the receiver listens on.",
         "9000"),
-    CHOICE("osc.destinations.[].profile", "muscles", profiles, "Which messages it gets."),
+    CHOICE("osc.destinations.[].profile", "muscles", profiles,
+           "Which messages it gets (frame: /frame/act; muscles: also each muscle's act, env, active, hold; full: also "
+           "/frame/env); with +bundle, each tick's messages as OSC bundles (immediate timetag, at most 1400 bytes "
+           "each) instead of one message per datagram."),
+    BOOL("osc.destinations.[].bundle", 0, 0, "Each tick's messages as OSC bundles: the same as a +bundle profile."),
 
     GROUP("session", "Session records."),
     STR("session.dir", "sessions", 0,

@@ -195,7 +195,7 @@ static int target_of(call *k, struct sockaddr_in *to, int *profile, int subscrib
         for (int i = 0; osc_profile_names[i]; i++)
             if (strcmp(prof, osc_profile_names[i]) == 0) found = i;
         if (found < 0) {
-            FAIL(k, "bad_arguments", "profile '%s' must be frame, muscles or full", prof);
+            FAIL(k, "bad_arguments", "profile '%s' must be frame, muscles or full, optionally with +bundle", prof);
             return -1;
         }
         *profile = found;

@@ -43,6 +43,7 @@ void osc_feedback_tick(const osc_feedback *o)
 {
     const feedback *f = o->fb;
     if (f->n == 0) return;
+    osc_out_tick_begin(o->out);
     lo_message act = lo_message_new(), env = lo_message_new();
     int bad_act = !act, bad_env = !env;
     for (int i = 0; i < f->n; i++) {
@@ -61,4 +62,5 @@ void osc_feedback_tick(const osc_feedback *o)
         osc_out_send(o->out, TO_MUSCLES | TO_FULL, a->active, osc_msg("i", m->active));
         osc_out_send(o->out, TO_MUSCLES | TO_FULL, a->hold, osc_msg("f", feedback_hold_s(f, i)));
     }
+    osc_out_tick_end(o->out);
 }

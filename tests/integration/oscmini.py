@@ -49,6 +49,23 @@ def decode(b):
     return path, types[1:], args
 
 
+def decode_packet(b):
+    """A datagram's messages as [(path, types, args, bundled)]: a message, or an OSC bundle's elements (nested
+    bundles too). A bundle must carry the immediate timetag (1), as the daemon sends it."""
+    if not b.startswith(b"#bundle\0"):
+        return [(*decode(b), False)]
+    assert len(b) >= 16, "a bundle without its timetag"
+    tt = struct.unpack(">Q", b[8:16])[0]
+    assert tt == 1, f"bundle timetag {tt:#x}, not immediate"
+    out, i = [], 16
+    while i < len(b):
+        n = struct.unpack(">i", b[i:i + 4])[0]
+        assert n > 0 and n % 4 == 0 and i + 4 + n <= len(b), f"bad bundle element size {n} at {i} of {len(b)}"
+        out += [(p, t, a, True) for p, t, a, _ in decode_packet(b[i + 4:i + 4 + n])]
+        i += 4 + n
+    return out
+
+
 class Client:
     """A UDP OSC peer on an ephemeral loopback port."""
 
@@ -64,7 +81,7 @@ class Client:
         self.sock.sendto(data, ("127.0.0.1", port))
 
     def recv_all(self, seconds, stop=None):
-        """Collects (time, path, types, args, size) for `seconds` (or until stop(msg) is true)."""
+        """Collects (time, path, types, args, datagram size, from a bundle) for `seconds` (or until stop(msg) is true)."""
         out = []
         end = time.monotonic() + seconds
         while True:
@@ -76,10 +93,12 @@ class Client:
                 data = self.sock.recv(65536)
             except socket.timeout:
                 break
-            path, types, args = decode(data)
-            msg = (time.monotonic(), path, types, args, len(data))
-            out.append(msg)
-            if stop and stop(msg):
+            now, done = time.monotonic(), False
+            for path, types, args, bundled in decode_packet(data):
+                msg = (now, path, types, args, len(data), bundled)
+                out.append(msg)
+                done = done or bool(stop and stop(msg))
+            if done:
                 break
         return out
 

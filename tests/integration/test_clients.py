@@ -457,12 +457,16 @@ class TestWebRelay(unittest.TestCase):
                                      stderr=subprocess.STDOUT, text=True)
             self.assertIn("relay:", relay.stdout.readline())
             time.sleep(0.5)  # the subscription's one-off messages go by before the browser connects
+            # read as the page does: osc.js's WebSocketPort, which unpacks the relay's bundles into messages
             client = """
-const osc = require("osc"), WS = require("ws"), seen = {};
-const ws = new WS("ws://127.0.0.1:" + process.argv[1] + "/");
-ws.on("message", (d) => { const m = osc.readPacket(new Uint8Array(d), {metadata: true});
+const osc = require("osc"), seen = {};
+let bundles = 0;
+const port = new osc.WebSocketPort({ url: "ws://127.0.0.1:" + process.argv[1] + "/", metadata: true });
+port.on("bundle", () => { bundles++; });
+port.on("message", (m) => {
   (seen[m.address] = seen[m.address] || []).push(m.args.map((a) => a.type + ":" + a.value)); });
-setTimeout(() => { console.log(JSON.stringify(seen)); process.exit(0); }, 2500);
+port.open();
+setTimeout(() => { seen["#bundles"] = bundles; console.log(JSON.stringify(seen)); process.exit(0); }, 2500);
 """
             r = subprocess.run([node, "-e", client, str(http_port)], cwd=tmp, capture_output=True, text=True,
                                timeout=20, env=dict(os.environ, NODE_PATH=os.path.join(tmp, "node_modules")))
@@ -470,6 +474,7 @@ setTimeout(() => { console.log(JSON.stringify(seen)); process.exit(0); }, 2500);
             seen = json.loads(r.stdout)
             self.assertEqual(seen["/emg/sys/muscles"][0], [f"s:{m}" for m in MUSCLES])
             self.assertGreater(len(seen["/emg/glute_left/act"]), 80)  # 50 Hz for 2.5 s
+            self.assertGreater(seen["#bundles"], 80, "the relay's default profile is muscles+bundle")
             self.assertTrue(seen["/emg/glute_left/act"][0][0].startswith("f:"))
             self.assertTrue(any(h[2] == "s:streaming" for h in seen["/emg/sys/heartbeat"]))
             page = subprocess.run(["curl", "-sf", f"http://127.0.0.1:{http_port}/"], capture_output=True,

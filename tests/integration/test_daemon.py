@@ -4,6 +4,7 @@
 
 usage: test_daemon.py MYOFEEDD SOURCE_DIR
 """
+import json
 import os
 import re
 import shutil
@@ -777,6 +778,118 @@ class TestControlTrust(unittest.TestCase):
         d = Daemon(cfg=self.cfg('allow = ["0.0.0.0/0"]; allow_remote = true;'))
         d.stop()
         self.assertIn("osc.allow_remote = true: control messages are accepted from beyond this machine", d.stderr())
+
+
+class TestBundles(unittest.TestCase):
+    """+bundle profiles and bundle = true: each tick's messages as bundles of at most 1400 bytes (immediate
+    timetag), read by oscmini, liblo (oscdump) and python3-liblo; events and plain profiles stay one message per
+    datagram. 32 muscles with long names, so that a tick needs several bundles."""
+
+    CHAIN = """
+    filters  = ( { plugin = "butterworth"; type = "bandpass"; order = 4; low_hz = 20.0; high_hz = 450.0; } );
+    envelope = { plugin = "rms"; window_ms = 50.0; };
+    detector = { plugin = "threshold"; on = 25.0; off = 12.0; };"""
+    NAMES = [f"m{i:02d}_semitendinosus_long_name" for i in range(32)]
+
+    def test_bundles_are_split_read_everywhere_and_events_are_not_held(self):
+        tmp = tempfile.mkdtemp(prefix="myofeed-bundle-")
+        dump_port, dest = oscmini.free_port(), oscmini.Client()
+        body = ",\n".join(f'  {{ name = "{n}"; channel = {i + 1};{self.CHAIN} }}' for i, n in enumerate(self.NAMES))
+        cfg = os.path.join(tmp, "bundle.cfg")
+        with open(cfg, "w") as f:
+            f.write('source = { type = "synthetic"; channels = 32; sample_rate = 2000.0; };\n'
+                    'osc = { destinations = ( '
+                    f'{{ host = "127.0.0.1"; port = {dump_port}; profile = "muscles+bundle"; }}, '
+                    f'{{ host = "127.0.0.1"; port = {dest.port}; profile = "frame"; bundle = true; }} ); }};\n'
+                    f"muscles = (\n{body}\n);\n")
+        out = tempfile.TemporaryFile()
+        dump = subprocess.Popen(["oscdump", str(dump_port)], stdout=out, stderr=subprocess.DEVNULL)
+        d = Daemon(cfg=cfg)
+        bundled, plain = oscmini.Client(), oscmini.Client()
+        pyliblo = """
+import json, sys, time, liblo
+seen = {}
+def any_msg(path, args, types, src):
+    seen[path] = seen.get(path, 0) + 1
+s = liblo.Server(0)
+s.add_method(None, None, any_msg)
+s.send(liblo.Address("127.0.0.1", int(sys.argv[1])), "/emg/ctl/subscribe", "muscles+bundle")
+end = time.monotonic() + 2.0
+while time.monotonic() < end:
+    s.recv(50)
+print(json.dumps(seen))
+"""
+        py = subprocess.Popen(["/usr/bin/python3", "-c", pyliblo, str(d.port)], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True)
+        try:
+            bundled.send(d.port, "/emg/ctl/subscribe", "muscles+bundle")
+            plain.send(d.port, "/emg/ctl/subscribe", "muscles")
+            t0 = time.monotonic()
+            got = bundled.recv_all(2.6)  # the m00 curl (role hamstring left) starts at 2 s: an onset
+            got_plain = plain.recv_all(0.5)
+            got_dest = dest.recv_all(0.5)
+            py_out, py_err = py.communicate(timeout=10)
+        finally:
+            dump.terminate()
+            dump.wait(5)
+            d.stop()
+            for c in (bundled, plain, dest):
+                c.close()
+            shutil.rmtree(tmp, ignore_errors=True)
+        self.assertGreater(time.monotonic() - t0, 2.5)
+        # bundled: every tick's frame and per-muscle messages come in bundles, none over 1400 bytes, split
+        self.assertTrue(all(m[4] <= 1400 for m in got), max(m[4] for m in got))
+        ticks = [m for m in got if m[1] == "/emg/frame/act"]
+        self.assertGreater(len(ticks), 100)
+        self.assertTrue(all(m[5] for m in ticks))
+        per_muscle = [m for m in got if m[1].startswith("/emg/m") and m[1].rsplit("/", 1)[1] in
+                      ("act", "env", "active", "hold")]
+        self.assertTrue(all(m[5] for m in per_muscle))
+        for n in self.NAMES:
+            acts = [m for m in per_muscle if m[1] == f"/emg/{n}/act"]
+            self.assertLessEqual(abs(len(acts) - len(ticks)), 1, n)
+        datagrams = {(m[0], m[4]) for m in got if m[5]}  # one receive time and size per datagram
+        # 129 messages of about 48 bytes a tick: at least 4 bundles of at most 1400 bytes
+        self.assertGreaterEqual(len(datagrams), 4 * len(ticks), "a tick was not split into bundles")
+        self.assertLessEqual(len(datagrams), 7 * len(ticks), "bundles are not filled")
+        # events go out at once, as messages of their own, to every profile
+        onsets = [m for m in got if m[1] == "/emg/m00_semitendinosus_long_name/onset"]
+        self.assertEqual(len(onsets), 1, [m[1] for m in got if "onset" in m[1]])
+        self.assertFalse(onsets[0][5], "an event was held back in a bundle")
+        self.assertTrue(all(not m[5] for m in got if m[1].startswith("/emg/sys/")))
+        # plain "muscles": one message per datagram, as before
+        self.assertGreater(len([m for m in got_plain if m[1] == "/emg/frame/act"]), 15)
+        self.assertTrue(all(not m[5] for m in got_plain))
+        # bundle = true on a static destination ("frame": /frame/act only)
+        dest_frames = [m for m in got_dest if m[1] == "/emg/frame/act"]
+        self.assertGreater(len(dest_frames), 15)
+        self.assertTrue(all(m[5] for m in dest_frames))
+        self.assertEqual([m for m in got_dest if m[1].endswith("/act") and m[1] != "/emg/frame/act"], [])
+        # liblo's oscdump and python3-liblo read the bundles: every muscle's act, every tick
+        out.seek(0)
+        text = out.read().decode()
+        n_frames = text.count("/emg/frame/act ")
+        self.assertGreater(n_frames, 100)
+        for n in self.NAMES:
+            self.assertLessEqual(abs(text.count(f"/emg/{n}/act f ") - n_frames), 1, n)
+        self.assertEqual(py.returncode, 0, py_err)
+        seen = json.loads(py_out)
+        self.assertGreater(seen.get("/emg/frame/act", 0), 80, seen)
+        for n in self.NAMES:
+            self.assertLessEqual(abs(seen.get(f"/emg/{n}/hold", 0) - seen["/emg/frame/act"]), 1, n)
+
+    def test_a_bad_profile_is_refused_with_the_choices(self):
+        d = Daemon()
+        c = oscmini.Client()
+        try:
+            c.send(d.port, "/emg/ctl/subscribe", "muscles+bundles")
+            err = c.wait_for("/emg/sys/error", 2)
+            self.assertIsNotNone(err)
+            self.assertEqual(err[3][:2], ["/emg/ctl/subscribe", "bad_arguments"])
+            self.assertIn("frame, muscles or full, optionally with +bundle", err[3][2])
+        finally:
+            d.stop()
+            c.close()
 
 
 class TestWithLibloTools(unittest.TestCase):

@@ -75,6 +75,8 @@ struct daemon {
     double mains_hz[CFG_MAX_MUSCLES]; /* what each muscle's notch detected (0: not yet, or not auto) */
     double mains_sent;                /* the last /sys/mains */
     uint32_t ticks;                   /* frame ticks, for the relax warnings' pace */
+    double tick_period, tick_due;     /* s; the next frame tick on the monotonic clock */
+    double last_frames_s;             /* when the source last delivered */
     struct {                          /* the calibration in progress, for /calib/state */
         cal_kind kind;                /* CAL_NONE: none */
         int muscle;                   /* -1: all */
@@ -582,6 +584,36 @@ static void ev_repstat(void *ctx, int m, const fb_repstat *r)
 
 /* ---------------------------------------------------------------------------------------------- */
 
+/* The frame tick rides on the source's own wake-ups: when a block arrives within a quarter period of the tick's
+ * time, the tick goes out right after it (one wake-up, not two), and the timer, re-armed a quarter period past
+ * the tick's time, fires only when no block came (signal lost, or a source slower than the tick). The schedule
+ * keeps its phase, so the rate stays osc.rate_hz on average whatever the source's block size. */
+#define TICK_SLACK 0.25
+static void do_tick(daemon_t *d);
+
+static void tick_rearm(daemon_t *d, double now)
+{
+    double wait = d->tick_due + TICK_SLACK * d->tick_period - now;
+    if (wait < 0.0005) wait = 0.0005;
+    struct timeval tv = {(time_t)wait, (suseconds_t)((wait - (double)(time_t)wait) * 1e6)};
+    event_add(d->tick, &tv);
+}
+
+static void tick_done(daemon_t *d, double now)
+{
+    d->tick_due += d->tick_period;
+    if (d->tick_due < now) d->tick_due = now + d->tick_period; /* far behind (a stall): start again from now */
+    tick_rearm(d, now);
+}
+
+static void tick_start(daemon_t *d, double rate_hz)
+{
+    double now = clock_mono_s();
+    d->tick_period = 1.0 / rate_hz;
+    d->tick_due = now + d->tick_period;
+    tick_rearm(d, now);
+}
+
 static void on_frames(void *ctx, const double *frames, uint32_t n)
 {
     daemon_t *d = ctx;
@@ -590,6 +622,12 @@ static void on_frames(void *ctx, const double *frames, uint32_t n)
     d->samples += n;
     if (d->chk.running && check_frames(&d->chk, frames, n, d->rt->core.channels)) check_done(d);
     if (protocol_running(&d->proto)) protocol_step_now(d);
+    double now = clock_mono_s();
+    d->last_frames_s = now;
+    if (now >= d->tick_due - TICK_SLACK * d->tick_period) {
+        do_tick(d);
+        tick_done(d, now);
+    }
 }
 
 static void send_heartbeat(daemon_t *d) { osc_sys_heartbeat(&d->rt->sys, ++d->hb_seq, state_now(d)); }
@@ -640,6 +678,15 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 {
     (void)fd, (void)what;
     daemon_t *d = arg;
+    double now = clock_mono_s();
+    do_tick(d);
+    /* blocks flow but came too early for the tick: from now on, tick with them */
+    if (now - d->last_frames_s < d->tick_period) d->tick_due = d->last_frames_s;
+    tick_done(d, now);
+}
+
+static void do_tick(daemon_t *d)
+{
     if (d->rt->fb.plugin_errors_new) {
         for (int i = 0; i < d->rt->fb.n; i++)
             if (d->rt->fb.plugin_errors_new >> i & 1u) send_plugin_error(d, i, NULL);
@@ -788,8 +835,7 @@ static void wire_runtime(daemon_t *d, const feedback *old_fb)
     osc_out_set_dests(&d->out, rt->cfg->osc.dest, rt->cfg->osc.n_dest);
     control_configure(d->ctl, rt->cfg, &rt->addr, &d->subs, &d->out, ctl_ops, d);
     failsafe_arm(control_fd(d->ctl), &d->subs, rt->cfg, &rt->addr);
-    struct timeval tv = {0, (suseconds_t)(1e6 / rt->cfg->osc.rate_hz)};
-    event_add(d->tick, &tv);
+    tick_start(d, rt->cfg->osc.rate_hz);
 }
 
 /* The same muscles, in the same order on the same channels, at the same rate: a record goes on across the reload. */

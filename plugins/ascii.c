@@ -37,6 +37,7 @@ typedef struct asc {
     char line[LINE_MAX_LEN + 1];
     uint32_t len, raw; /* raw: every byte of the line so far, with those past LINE_MAX_LEN */
     int overlong, started;
+    int junk;                   /* the line holds a byte no text line has (NUL, controls, 8-bit): a damaged line */
     double mean_len, bad_bytes; /* of good lines, with their ends; of lines dropped since the last good one */
     mf_decoder_stats st;
     frame_check fc;
@@ -64,7 +65,7 @@ static void resync(void *self)
 {
     asc *a = self;
     a->len = a->raw = 0;
-    a->overlong = 0;
+    a->overlong = a->junk = 0;
     a->started = 0;
     a->bad_bytes = 0;
     fc_reset(&a->fc);
@@ -100,7 +101,8 @@ static void line(asc *a, dec_out *o)
     while (a->len && (a->line[a->len - 1] == '\r' || isspace((unsigned char)a->line[a->len - 1]))) a->len--;
     a->line[a->len] = 0;
     double vals[16];
-    int good = a->len && !a->overlong && !(a->mean_len > 0 && 2 * raw < a->mean_len) && parse(a, a->line, vals);
+    int good =
+        a->len && !a->overlong && !a->junk && !(a->mean_len > 0 && 2 * raw < a->mean_len) && parse(a, a->line, vals);
     if (!good) {
         if (a->len) a->st.frames_bad++;
         a->bad_bytes += raw;
@@ -128,9 +130,11 @@ static size_t decode(void *self, const uint8_t *in, size_t n, mf_sample *frames,
             if (a->started) line(a, &o);
             a->started = 1; /* the partial line after opening is skipped */
             a->len = a->raw = 0;
-            a->overlong = 0;
+            a->overlong = a->junk = 0;
             continue;
         }
+        /* a NUL would end the line early for the parser and hide the rest (a damaged line end, say) */
+        if (((unsigned char)ch < 0x20 && ch != '\r' && ch != '\t') || (unsigned char)ch >= 0x7f) a->junk = 1;
         a->raw++;
         if (a->len < LINE_MAX_LEN)
             a->line[a->len++] = ch;

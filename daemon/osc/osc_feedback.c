@@ -42,19 +42,21 @@ feedback_events osc_feedback_events(osc_feedback *o)
 void osc_feedback_tick(const osc_feedback *o)
 {
     const feedback *f = o->fb;
-    if (f->n == 0) return;
+    if (f->n == 0 || !osc_out_wanted(o->out, TO_ALL)) return; /* nobody listens: nothing to build */
     osc_out_tick_begin(o->out);
-    lo_message act = lo_message_new(), env = lo_message_new();
-    int bad_act = !act, bad_env = !env;
+    lo_message act = lo_message_new(), env = NULL;
+    int full = osc_out_wanted(o->out, TO_FULL), per_muscle = osc_out_wanted(o->out, TO_MUSCLES | TO_FULL);
+    if (full) env = lo_message_new();
+    int bad_act = !act, bad_env = full && !env;
     for (int i = 0; i < f->n; i++) {
         bad_act = bad_act || lo_message_add_float(act, (float)f->m[i].act) != 0;
-        bad_env = bad_env || lo_message_add_float(env, (float)f->m[i].env) != 0;
+        bad_env = bad_env || (full && lo_message_add_float(env, (float)f->m[i].env) != 0);
     }
     if (bad_act && act) lo_message_free(act), act = NULL;
     if (bad_env && env) lo_message_free(env), env = NULL;
     osc_out_send(o->out, TO_ALL, o->addr->frame_act, act);
-    osc_out_send(o->out, TO_FULL, o->addr->frame_env, env);
-    for (int i = 0; i < f->n; i++) {
+    if (full) osc_out_send(o->out, TO_FULL, o->addr->frame_env, env);
+    for (int i = 0; per_muscle && i < f->n; i++) {
         const fb_muscle *m = &f->m[i];
         const osc_addr_muscle *a = &o->addr->m[i];
         osc_out_send(o->out, TO_MUSCLES | TO_FULL, a->act, osc_msg("f", m->act));

@@ -125,6 +125,16 @@ static const struct sockaddr_in *target(const osc_out *o, int i, int *profile)
 
 static int wants(int profile, unsigned mask) { return (mask >> PROFILE_CONTENT(profile) & 1u) != 0; }
 
+int osc_out_wanted(const osc_out *o, unsigned mask)
+{
+    int nt = n_targets(o), profile;
+    for (int t = 0; t < nt; t++) {
+        target(o, t, &profile);
+        if (wants(profile, mask)) return 1;
+    }
+    return 0;
+}
+
 /* ---- a tick's batch ---- */
 
 static void put_be32(char *p, uint32_t v)

@@ -80,6 +80,9 @@ int osc_out_send(osc_out *o, unsigned mask, const char *path, lo_message m);
 /* Sends m (consumed) to one address, at once and plain (replies). Returns bytes or -1. */
 int osc_out_send_to(osc_out *o, const struct sockaddr_in *to, const char *path, lo_message m);
 
+/* Whether any target's profile wants a message for mask (so a tick builds nothing nobody gets). */
+int osc_out_wanted(const osc_out *o, unsigned mask);
+
 /* A tick's messages: kept from begin, sent at end (plain or bundled by each target's profile). */
 void osc_out_tick_begin(osc_out *o);
 void osc_out_tick_end(osc_out *o);

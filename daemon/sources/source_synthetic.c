@@ -1,4 +1,5 @@
-/* source_synthetic.c: delivers the synthetic patient in real time (or source.speed times it). A 5 ms timer
+/* source_synthetic.c: delivers the synthetic patient in real time (or source.speed times it). A timer (20 ms in
+ * real time: the default frame tick's period, so one wake-up per block, 40 frames at 2 kHz; 5 ms when faster)
  * generates as many frames as the monotonic clock says are due, so the rate holds exactly over hours without
  * drift; after a stall (suspended process) at most 1 s is generated at once. It follows the calibration guide and
  * a protocol's cues when told to (source_ops.follow). */
@@ -13,6 +14,8 @@
 #define LOG_COMPONENT "synthetic"
 
 #define CHUNK 512
+#define PERIOD_US 20000     /* in real time */
+#define FAST_PERIOD_US 5000 /* faster than real time, or as fast as possible */
 
 typedef struct synth_source {
     source base;
@@ -78,7 +81,7 @@ source *source_synthetic_new(struct event_base *base, const config *c, source_si
     snprintf(s->desc, sizeof s->desc, "synthetic patient, %d channels at %g Hz, seed %u%s", s->nc, s->fs,
              c->source.seed, s->speed == 1.0 ? "" : ", not in real time");
     s->t0 = clock_mono_s();
-    struct timeval tv = {0, 5000};
+    struct timeval tv = {0, s->speed == 1.0 ? PERIOD_US : FAST_PERIOD_US};
     event_add(s->timer, &tv);
     sink.state(sink.ctx, SRC_STREAMING, "synthetic patient running");
     return &s->base;

@@ -688,7 +688,7 @@ class TestControlTrust(unittest.TestCase):
         port = oscmini.free_port()
         c = oscmini.Client()
         cfg = self.bad_chain('{ plugin = "crash_process"; after_s = 1.5; }')
-        empty = 'destinations = (\n    # { host = "127.0.0.1"; port = 9000; profile = "muscles"; }\n  );'
+        empty = 'destinations = (\n    # { host = "127.0.0.1"; port = 9000; profile = "muscles"; bundle = false; }\n  );'
         cfg_text = open(cfg).read()
         self.assertIn(empty, cfg_text)
         cfg_text = cfg_text.replace(empty, 'destinations = ( { host = "127.0.0.1"; port = %d; profile = "muscles"; } );'

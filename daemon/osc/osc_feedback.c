@@ -59,10 +59,10 @@ void osc_feedback_tick(const osc_feedback *o)
     for (int i = 0; per_muscle && i < f->n; i++) {
         const fb_muscle *m = &f->m[i];
         const osc_addr_muscle *a = &o->addr->m[i];
-        osc_out_send(o->out, TO_MUSCLES | TO_FULL, a->act, osc_msg("f", m->act));
-        osc_out_send(o->out, TO_MUSCLES | TO_FULL, a->env, osc_msg("f", m->env));
-        osc_out_send(o->out, TO_MUSCLES | TO_FULL, a->active, osc_msg("i", m->active));
-        osc_out_send(o->out, TO_MUSCLES | TO_FULL, a->hold, osc_msg("f", feedback_hold_s(f, i)));
+        osc_out_send_f(o->out, TO_MUSCLES | TO_FULL, a->act, m->act);
+        osc_out_send_f(o->out, TO_MUSCLES | TO_FULL, a->env, m->env);
+        osc_out_send_i(o->out, TO_MUSCLES | TO_FULL, a->active, m->active);
+        osc_out_send_f(o->out, TO_MUSCLES | TO_FULL, a->hold, feedback_hold_s(f, i));
     }
     osc_out_tick_end(o->out);
 }

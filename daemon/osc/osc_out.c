@@ -229,19 +229,27 @@ static int encode_or_drop(osc_out *o, const char *path, lo_message m, char *buf,
     return len;
 }
 
-int osc_out_send(osc_out *o, unsigned mask, const char *path, lo_message m)
+/* Where the next message is encoded: the tick's arena (flushed first when full) or the one-message buffer. */
+static char *slot(osc_out *o, size_t *cap)
 {
-    if (!m) return no_message(o, path);
+    if (!o->batching) {
+        *cap = sizeof o->buf;
+        return o->buf;
+    }
+    if (o->n_msgs == OSC_BATCH_MSGS || OSC_ARENA - o->arena_used < OSC_MAX_DATAGRAM) flush_batch(o);
+    *cap = OSC_ARENA - o->arena_used;
+    return o->arena + o->arena_used;
+}
+
+/* The message encoded at slot(): kept for the tick's end, or sent now to every target that wants it. */
+static int commit(osc_out *o, unsigned mask, int len)
+{
+    if (len < 0) return -1;
     if (o->batching) {
-        if (o->n_msgs == OSC_BATCH_MSGS || OSC_ARENA - o->arena_used < OSC_MAX_DATAGRAM) flush_batch(o);
-        int len = encode_or_drop(o, path, m, o->arena + o->arena_used, OSC_ARENA - o->arena_used);
-        if (len < 0) return -1;
         o->msg[o->n_msgs++] = (osc_batch_msg){o->arena_used, (uint16_t)len, (uint16_t)mask};
         o->arena_used += ((uint32_t)len + 3u) & ~3u;
         return len;
     }
-    int len = encode_or_drop(o, path, m, o->buf, sizeof o->buf);
-    if (len < 0) return -1;
     int nt = n_targets(o), profile;
     for (int t = 0; t < nt; t++) {
         const struct sockaddr_in *to = target(o, t, &profile);
@@ -249,6 +257,48 @@ int osc_out_send(osc_out *o, unsigned mask, const char *path, lo_message m)
     }
     flush_mm(o);
     return len;
+}
+
+int osc_out_send(osc_out *o, unsigned mask, const char *path, lo_message m)
+{
+    if (!m) return no_message(o, path);
+    size_t cap;
+    char *at = slot(o, &cap);
+    return commit(o, mask, encode_or_drop(o, path, m, at, cap));
+}
+
+/* path, its NULs to a multiple of 4, the type tag string ",t" padded, one 32-bit big-endian argument: the OSC
+ * 1.0 encoding of a one-argument message, as liblo writes it. */
+static int encode1(char *buf, size_t cap, const char *path, char type, uint32_t bits)
+{
+    size_t n = strlen(path), padded = (n + 4) & ~(size_t)3, len = padded + 8;
+    if (len > OSC_MAX_DATAGRAM || len > cap) return -1;
+    memcpy(buf, path, n);
+    memset(buf + n, 0, padded - n);
+    memcpy(buf + padded, (const char[4]){',', type, 0, 0}, 4);
+    put_be32(buf + padded + 4, bits);
+    return (int)len;
+}
+
+int osc_out_send_f(osc_out *o, unsigned mask, const char *path, double v)
+{
+    size_t cap;
+    char *at = slot(o, &cap);
+    float f = (float)v;
+    uint32_t bits;
+    memcpy(&bits, &f, sizeof bits);
+    int len = encode1(at, cap, path, 'f', bits);
+    if (len < 0) o->oversize++;
+    return commit(o, mask, len);
+}
+
+int osc_out_send_i(osc_out *o, unsigned mask, const char *path, int32_t v)
+{
+    size_t cap;
+    char *at = slot(o, &cap);
+    int len = encode1(at, cap, path, 'i', (uint32_t)v);
+    if (len < 0) o->oversize++;
+    return commit(o, mask, len);
 }
 
 int osc_out_send_to(osc_out *o, const struct sockaddr_in *to, const char *path, lo_message m)

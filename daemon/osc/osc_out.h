@@ -77,6 +77,10 @@ lo_message osc_msg(const char *types, ...);
 /* Sends message m (consumed: freed here) at path to every target in mask (kept until tick_end inside a tick).
  * Returns its encoded bytes or -1. */
 int osc_out_send(osc_out *o, unsigned mask, const char *path, lo_message m);
+/* The same for a message of one float or one int, encoded here without liblo or an allocation (the per-muscle
+ * messages of every tick). */
+int osc_out_send_f(osc_out *o, unsigned mask, const char *path, double v);
+int osc_out_send_i(osc_out *o, unsigned mask, const char *path, int32_t v);
 /* Sends m (consumed) to one address, at once and plain (replies). Returns bytes or -1. */
 int osc_out_send_to(osc_out *o, const struct sockaddr_in *to, const char *path, lo_message m);
 

@@ -218,6 +218,29 @@ static void test_a_message_too_long_for_a_bundle_goes_plain(void **state)
     assert_int_equal(f->out.oversize, 0);
 }
 
+/* The one-argument encoder writes what liblo writes, for every path length mod 4. */
+static void test_the_fast_encoder_equals_liblo(void **state)
+{
+    fixture *f = *state;
+    static const char *const paths[] = {"/emg/a/act", "/emg/ab/act", "/emg/abc/act", "/emg/abcd/act"};
+    for (int k = 0; k < 4; k++) {
+        for (int type = 0; type < 2; type++) {
+            unsigned char mine[256], theirs[256];
+            if (type == 0) {
+                osc_out_send_f(&f->out, TO_FRAME, paths[k], 0.3719);
+                osc_out_send(&f->out, TO_FRAME, paths[k], osc_msg("f", 0.3719));
+            } else {
+                osc_out_send_i(&f->out, TO_FRAME, paths[k], -7);
+                osc_out_send(&f->out, TO_FRAME, paths[k], osc_msg("i", -7));
+            }
+            ssize_t a = recv(f->rx[2], mine, sizeof mine, 0), b = recv(f->rx[2], theirs, sizeof theirs, 0);
+            assert_true(a > 0);
+            assert_int_equal(a, b);
+            assert_memory_equal(mine, theirs, (size_t)a);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -225,6 +248,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_a_tick_is_plain_or_bundled_by_profile, setup, teardown),
         cmocka_unit_test_setup_teardown(test_past_the_arena_nothing_is_lost, setup, teardown),
         cmocka_unit_test_setup_teardown(test_a_message_too_long_for_a_bundle_goes_plain, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_the_fast_encoder_equals_liblo, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

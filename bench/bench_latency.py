@@ -44,7 +44,7 @@ def frame(counter, uv):
     return bytes([0xA0, counter & 0xFF]) + ch + bytes(6) + bytes([0xC0])
 
 
-def run(rate):
+def run(rate, floor=None):
     tmp = tempfile.mkdtemp()
     master, slave = os.openpty()
     os.set_blocking(master, False)
@@ -88,9 +88,14 @@ muscles = ( {{ name = "m"; channel = 1; envelope = {{ plugin = "rms"; window_ms 
                 t_next += period
                 while time.perf_counter() < t_next:
                     pass
+            # a jump far beyond the signal's steps waits one frame in the decoder's check (out and back in one
+            # sample is damage, not EMG): the step is two frames, and the time runs from the second
+            put(master, frame(counter, 5000.0))
+            counter += 1
             put(master, frame(counter, 5000.0))
             t0 = time.perf_counter_ns()
             counter += 1
+            give_up = time.monotonic() + 1.0  # frames keep coming: bound the wait for the onset itself
             while True:
                 try:
                     data = rx.recv(2048)
@@ -98,6 +103,9 @@ muscles = ( {{ name = "m"; channel = 1; envelope = {{ plugin = "rms"; window_ms 
                     data = None
                     break
                 if data.startswith(b"/emg/m/onset"):
+                    break
+                if time.monotonic() > give_up:
+                    data = None
                     break
             t1 = time.perf_counter_ns()
             if data and k >= 10:  # the first few warm up the caches and the detector
@@ -113,8 +121,12 @@ muscles = ( {{ name = "m"; channel = 1; envelope = {{ plugin = "rms"; window_ms 
         print(open(os.path.join(tmp, "daemon.log")).read())
         return f"{rate:6.0f} Hz: no onsets received (is the shim built? {SHIM})"
     p = lambda q: lat[min(len(lat) - 1, int(q * len(lat)))]
-    return (f"{rate:6.0f} Hz, 8 ch (Cyton frames): {len(lat)} onsets, daemon-added latency p50 {p(0.5):.0f} us, "
-            f"p99 {p(0.99):.0f} us, max {lat[-1]:.0f} us (goal: p99 <= 100 us)")
+    out = (f"{rate:6.0f} Hz, 8 ch (Cyton frames): {len(lat)} onsets, daemon-added latency p50 {p(0.5):.0f} us, "
+           f"p99 {p(0.99):.0f} us, max {lat[-1]:.0f} us")
+    if floor:
+        out += (f"; beside the echo floor of this run: p50 {p(0.5) - floor[0]:+.0f} us (goal <= +20), "
+                f"p99 {p(0.99) - floor[1]:+.0f} us (goal <= +100)")
+    return out
 
 
 def baselines(n=2000):
@@ -187,12 +199,14 @@ def echo_floor(n=300):
         os.close(master)
         os.close(slave)
     lat.sort()
-    return (f"floor through an idle echo process (pty -> wake -> read -> UDP -> wake): p50 {lat[len(lat) // 2]:.0f} us, "
-            f"p99 {lat[int(0.99 * len(lat))]:.0f} us")
+    p50, p99 = lat[len(lat) // 2], lat[int(0.99 * len(lat))]
+    return (f"floor through an idle echo process (pty -> wake -> read -> UDP -> wake): p50 {p50:.0f} us, "
+            f"p99 {p99:.0f} us"), (p50, p99)
 
 
 if __name__ == "__main__":
     print(baselines(), flush=True)
-    print(echo_floor(), flush=True)
+    text, floor = echo_floor()
+    print(text, flush=True)
     for rate in (2000, 250):
-        print(run(rate), flush=True)
+        print(run(rate, floor), flush=True)

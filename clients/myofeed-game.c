@@ -1,11 +1,15 @@
 /* myofeed-game: a calm biofeedback game (SDL2). A balloon floats up while the target muscle holds its
  * contraction above the target level and sinks gently when it relaxes; rings float past at the height the
- * balloon reaches with a held contraction. Holding for the target time scores a repetition: a ring glows,
- * the score rises and a soft chime plays. Without a daemon (or with --keyboard) the space bar stands in for
- * the muscle, so the game can be tried and tested anywhere.
+ * balloon reaches with a held contraction. Holding for the hold time scores a repetition: a ring glows, the
+ * score rises and a soft chime plays; a soft tone sounds while the muscle is at the target. Words say which
+ * muscle, what to do ("squeeze your left glute", "relax"), the protocol's cue and seconds left, "no signal:
+ * check the electrode", and the score at the end of a set. The target comes from the daemon (/emg/<m>/target,
+ * the protocol's band) and the hold from the protocol; --target and --hold stand in without them. Without a
+ * daemon (or with --keyboard) the space bar stands in for the muscle, so the game can be tried anywhere.
+ * Keys: space (keyboard play), m mute, F11 fullscreen, Esc quit. The window can be resized.
  *
  *   myofeed-game [-c HOST:PORT] [-m MUSCLE] [--target 0.3] [--hold 3] [--keyboard]
- *                [--seconds S] [--screenshot FILE.bmp]
+ *                [--seconds S] [--screenshot FILE.bmp]   (also FILE.bmp.txt: every line of words shown)
  * Headless (tests): SDL_VIDEODRIVER=offscreen SDL_AUDIODRIVER=dummy myofeed-game --seconds 3 --screenshot x.bmp */
 #include <SDL2/SDL.h>
 #include <lo/lo.h>
@@ -15,48 +19,12 @@
 #include <string.h>
 
 #include "args.h"
+#include "game/game_state.h"
+#include "game/game_text.h"
 #include "osc_args.h"
 
 #define W 640
 #define H 480
-
-typedef struct game {
-    char muscle[32];
-    int index; /* of the muscle in /emg/sys/muscles, -1 until known */
-    float act, target, hold_s;
-    int active, daemon_seen;
-    long frames; /* /emg/frame/act received */
-    float peak_act;
-    double last_msg, held, score_flash;
-    int score, reps;
-    float y, vy; /* balloon height 0 (ground) .. 1 (sky) */
-    double ring_x;
-    char state[32];
-} game;
-
-static int on_msg(const char *path, const char *types, lo_arg **argv, int argc, lo_message msg, void *data)
-{
-    (void)msg;
-    game *g = data;
-    g->last_msg = SDL_GetTicks() / 1000.0;
-    g->daemon_seen = 1;
-    if (!strcmp(path, "/emg/sys/muscles")) {
-        g->index = -1;
-        for (int i = 0; i < argc; i++)
-            if (types[i] == 's' && !strcmp((const char *)argv[i], g->muscle)) g->index = i;
-        if (g->index < 0 && argc > 0 && types[0] == 's') { /* not configured: take the first muscle */
-            snprintf(g->muscle, sizeof g->muscle, "%s", (const char *)argv[0]);
-            g->index = 0;
-        }
-    } else if (!strcmp(path, "/emg/frame/act") && g->index >= 0 && g->index < argc) {
-        g->act = osc_f(argv[g->index]);
-        g->frames++;
-        if (g->act > g->peak_act) g->peak_act = g->act;
-    } else if (!strcmp(path, "/emg/sys/heartbeat") && argc == 3) {
-        snprintf(g->state, sizeof g->state, "%s", (const char *)argv[2]);
-    }
-    return 0;
-}
 
 /* A soft chime: three decaying sine partials, queued once. */
 static void chime(SDL_AudioDeviceID dev)
@@ -107,8 +75,53 @@ static void digits(SDL_Renderer *r, int x, int y, int s, const char *text)
     }
 }
 
+/* A soft tone while the muscle is at the target: short chunks queued while little is left to play. */
+static void tone(SDL_AudioDeviceID dev, int on)
+{
+    static float buf[2205];
+    static double phase;
+    if (!dev || !on || SDL_GetQueuedAudioSize(dev) > sizeof buf) return;
+    for (int i = 0; i < 2205; i++, phase += 2 * M_PI * 392.0 / 44100.0) buf[i] = (float)(0.05 * sin(phase));
+    SDL_QueueAudio(dev, buf, sizeof buf);
+}
+
+static const SDL_Color WHITE = {255, 255, 255, 255}, DARK = {30, 40, 70, 255}, RED = {170, 20, 30, 255};
+
+/* The words: muscle and instruction at the top, the cue under them, a warning band at the bottom, the score
+ * screen at the end of a set. */
+static void words(SDL_Renderer *r, game_text *tx, const game *g, int live, int keyboard, const char *daemon)
+{
+    char line[128];
+    game_text_draw(tx, r, g->muscle, 0, 20, 40, W, DARK);
+    game_instruction(g, line, sizeof line);
+    game_text_draw(tx, r, line, 1, -1, 60, W, DARK);
+    game_cue(g, line, sizeof line);
+    if (line[0]) game_text_draw(tx, r, line, 0, -1, 96, W, DARK);
+    if (keyboard || !live) {
+        SDL_SetRenderDrawColor(r, 250, 250, 250, 230);
+        SDL_Rect band = {0, H - 34, W, 34};
+        SDL_RenderFillRect(r, &band);
+        if (keyboard)
+            snprintf(line, sizeof line, "keyboard: hold the space bar to squeeze");
+        else if (!g->daemon_seen)
+            snprintf(line, sizeof line, "no daemon: waiting for myofeedd on %s (space bar plays)", daemon);
+        else
+            snprintf(line, sizeof line, "no signal: check the electrode on %s", g->muscle);
+        game_text_draw(tx, r, line, 0, -1, H - 28, W, keyboard ? DARK : RED);
+    }
+    game_score_line(g, line, sizeof line);
+    if (line[0]) {
+        SDL_SetRenderDrawColor(r, 30, 40, 70, 220);
+        SDL_Rect card = {W / 2 - 220, H / 2 - 60, 440, 120};
+        SDL_RenderFillRect(r, &card);
+        game_text_draw(tx, r, !strcmp(g->phase, "done") ? "well done!" : "rest now", 1, -1, H / 2 - 50, W, WHITE);
+        game_text_draw(tx, r, line, 0, -1, H / 2, W, WHITE);
+    }
+}
+
 static void draw(SDL_Renderer *r, const game *g, int keyboard)
 {
+    float goal = game_goal(g);
     /* sky: calm blue gradient */
     for (int y = 0; y < H; y++) {
         SDL_SetRenderDrawColor(r, (Uint8)(120 + y / 8), (Uint8)(170 + y / 10), 235, 255);
@@ -121,7 +134,7 @@ static void draw(SDL_Renderer *r, const game *g, int keyboard)
         SDL_RenderDrawLine(r, x, H - h, x, H);
     }
     /* the target line */
-    int ty = H - 60 - (int)(g->target * (H - 140));
+    int ty = H - 60 - (int)(goal * (H - 140));
     SDL_SetRenderDrawColor(r, 255, 255, 255, 120);
     for (int x = 0; x < W; x += 12) SDL_RenderDrawLine(r, x, ty, x + 6, ty);
     /* the ring to fly through */
@@ -144,8 +157,11 @@ static void draw(SDL_Renderer *r, const game *g, int keyboard)
     SDL_SetRenderDrawColor(r, 80, 200, 120, 255);
     SDL_RenderFillRect(r, &lvl);
     SDL_SetRenderDrawColor(r, 255, 255, 255, 255);
-    SDL_RenderDrawLine(r, W - 56, 60 + (int)((1 - g->target) * (H - 164)), W - 20,
-                       60 + (int)((1 - g->target) * (H - 164)));
+    SDL_RenderDrawLine(r, W - 56, 60 + (int)((1 - goal) * (H - 164)), W - 20, 60 + (int)((1 - goal) * (H - 164)));
+    if (g->band_hi > g->band_lo) { /* the band's top */
+        int top = 60 + (int)((1 - g->band_hi) * (H - 164));
+        SDL_RenderDrawLine(r, W - 56, top, W - 20, top);
+    }
     SDL_Rect hold = {20, 20, (int)(200 * fmin(1.0, g->held / g->hold_s)), 12};
     SDL_SetRenderDrawColor(r, 250, 210, 90, 255);
     SDL_RenderFillRect(r, &hold);
@@ -155,13 +171,7 @@ static void draw(SDL_Renderer *r, const game *g, int keyboard)
     char sc[16];
     snprintf(sc, sizeof sc, "%d", g->score);
     digits(r, 240, 14, 5, sc);
-    /* no signal / keyboard mode marker: a grey band at the bottom */
-    if (keyboard || strcmp(g->state, "streaming")) {
-        SDL_SetRenderDrawColor(r, 60, 60, 60, 255);
-        SDL_Rect band = {0, H - 8, W, 8};
-        SDL_RenderFillRect(r, &band);
-    }
-    SDL_RenderPresent(r);
+    (void)keyboard;
 }
 
 static int save_bmp(SDL_Renderer *r, const char *file)
@@ -178,11 +188,7 @@ int main(int argc, char **argv)
 {
     const char *target = "127.0.0.1:17700", *shot = NULL;
     game g;
-    memset(&g, 0, sizeof g);
-    snprintf(g.muscle, sizeof g.muscle, "glute_left");
-    g.index = -1;
-    g.target = 0.3f;
-    g.hold_s = 3.0f;
+    game_init(&g, "glute_left", 0.3f, 3.0f);
     g.ring_x = W + 40;
     int keyboard = 0;
     double seconds = 0, v;
@@ -218,12 +224,17 @@ int main(int argc, char **argv)
         fprintf(stderr, "%s: SDL: %s (headless: SDL_VIDEODRIVER=offscreen)\n", argv[0], SDL_GetError());
         return 2;
     }
-    SDL_Window *win = SDL_CreateWindow("myofeed: balloon", SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, W, H, 0);
+    SDL_Window *win = SDL_CreateWindow("myofeed: balloon", SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, W, H,
+                                       SDL_WINDOW_RESIZABLE);
     SDL_Renderer *ren = win ? SDL_CreateRenderer(win, -1, SDL_RENDERER_SOFTWARE) : NULL;
     if (!ren) {
         fprintf(stderr, "%s: SDL: %s\n", argv[0], SDL_GetError());
         return 2;
     }
+    SDL_RenderSetLogicalSize(ren, W, H); /* any window size or fullscreen: the same scene, scaled */
+    char why[200];
+    game_text *tx = game_text_new(why, sizeof why);
+    if (!tx) fprintf(stderr, "%s: no words on screen: %s\n", argv[0], why);
     SDL_AudioSpec want = {0}, got;
     want.freq = 44100;
     want.format = AUDIO_F32SYS;
@@ -236,10 +247,10 @@ int main(int argc, char **argv)
     lo_address d = s ? lo_address_new(host, port) : NULL;
     if (s) {
         lo_server_enable_queue(s, 0, 1);
-        lo_server_add_method(s, NULL, NULL, on_msg, &g);
+        lo_server_add_method(s, NULL, NULL, game_on_msg, &g);
     }
     double t_prev = SDL_GetTicks() / 1000.0, next_sub = 0, start = t_prev;
-    int running = 1, space = 0;
+    int running = 1, space = 0, muted = 0;
     while (running) {
         double t = SDL_GetTicks() / 1000.0, dt = t - t_prev;
         t_prev = t;
@@ -247,6 +258,13 @@ int main(int argc, char **argv)
         while (SDL_PollEvent(&e)) {
             if (e.type == SDL_QUIT || (e.type == SDL_KEYDOWN && e.key.keysym.sym == SDLK_ESCAPE)) running = 0;
             if (e.type == SDL_KEYDOWN && e.key.keysym.sym == SDLK_SPACE) space = 1;
+            if (e.type == SDL_KEYDOWN && e.key.keysym.sym == SDLK_m) {
+                muted = !muted;
+                if (muted && audio) SDL_ClearQueuedAudio(audio);
+            }
+            if (e.type == SDL_KEYDOWN && e.key.keysym.sym == SDLK_F11)
+                SDL_SetWindowFullscreen(
+                    win, SDL_GetWindowFlags(win) & SDL_WINDOW_FULLSCREEN_DESKTOP ? 0 : SDL_WINDOW_FULLSCREEN_DESKTOP);
             if (e.type == SDL_KEYUP && e.key.keysym.sym == SDLK_SPACE) space = 0;
         }
         if (s) {
@@ -261,25 +279,37 @@ int main(int argc, char **argv)
         if (!live) { /* no daemon or no signal: the keyboard plays, the muscle value is not trusted */
             g.act += (float)((space ? 0.6 : 0.0) - g.act) * (float)fmin(1.0, dt * 6);
         }
-        g.active = g.act >= g.target;
+        g.active = g.act >= game_goal(&g);
         g.vy = g.active ? 0.35f : -0.25f;
         g.y = (float)fmin(1.0, fmax(0.0, g.y + g.vy * dt));
-        if (g.active) {
+        int rest_phase = g.phase[0] && strcmp(g.phase, "work");
+        if (g.active && !rest_phase) {
             g.held += dt;
-            if (g.held >= g.hold_s) {
+            if (!live && g.held >= g.hold_s) { /* the keyboard's reps are counted here; the daemon's come as /rep */
                 g.score++;
                 g.reps++;
                 g.held = 0;
                 g.score_flash = 1.0;
-                chime(audio);
+                if (!muted) chime(audio);
             }
         } else {
             g.held = fmax(0.0, g.held - dt * 2);
         }
+        if (g.new_rep) { /* the daemon counted one: it held in the band for the hold time */
+            g.new_rep = 0;
+            g.score = g.daemon_reps;
+            g.reps = g.daemon_reps;
+            g.held = 0;
+            g.score_flash = 1.0;
+            if (!muted) chime(audio);
+        }
+        if (!muted) tone(audio, live && g.active && !rest_phase);
         g.score_flash = fmax(0.0, g.score_flash - dt);
         g.ring_x -= dt * 80;
         if (g.ring_x < -40) g.ring_x = W + 40;
         draw(ren, &g, !live);
+        words(ren, tx, &g, live, keyboard, target);
+        SDL_RenderPresent(ren);
         if (seconds > 0 && t - start >= seconds) running = 0;
         SDL_Delay(16);
     }
@@ -288,6 +318,15 @@ int main(int argc, char **argv)
         fprintf(stderr, "%s: cannot save %s: %s\n", argv[0], shot, SDL_GetError());
         rc = 2;
     }
+    if (shot) {
+        char words_file[4200];
+        snprintf(words_file, sizeof words_file, "%s.txt", shot);
+        if (game_text_save(tx, words_file) != 0) {
+            fprintf(stderr, "%s: cannot write %s\n", argv[0], words_file);
+            rc = 2;
+        }
+    }
+    game_text_free(tx);
     printf("muscle %s frames %ld peak_act %.2f reps %d score %d\n", g.muscle, g.frames, g.peak_act, g.reps, g.score);
     if (s) {
         lo_send_from(d, s, LO_TT_IMMEDIATE, "/emg/ctl/unsubscribe", "");

@@ -432,6 +432,56 @@ class TestRecordGamePd(unittest.TestCase):
         self.assertNotIn("error", text.lower().replace("myofeed-error", ""), text)
 
 
+class TestGameWords(unittest.TestCase):
+    """myofeed-game in a real X server (Xvfb) against a scripted daemon: the words a patient reads (muscle,
+    instruction, cue and seconds left, the score at a set's end, no signal), the daemon's target band and reps."""
+
+    def test_the_game_says_what_to_do_and_follows_the_protocol(self):
+        xvfb = shutil.which("xvfb-run")
+        self.assertIsNotNone(xvfb, "xvfb-run not found: scripts/deps.sh test installs xvfb")
+        tmp = tempfile.mkdtemp(prefix="myofeed-game-")
+        shot = os.path.join(tmp, "game.bmp")
+        fd = FakeDaemon()
+        env = dict(os.environ, SDL_VIDEODRIVER="x11", SDL_AUDIODRIVER="dummy",
+                   ASAN_OPTIONS=os.environ.get("ASAN_OPTIONS", "") + ":detect_leaks=0")
+        p = subprocess.Popen([xvfb, "-a", "-s", "-screen 0 800x600x24", exe("myofeed-game"), "-c",
+                              f"127.0.0.1:{fd.port}", "-m", "glute_left", "--seconds", "6", "--screenshot", shot],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        try:
+            self.assertIsNotNone(fd.recv(10, "/emg/ctl/subscribe"), "the game never subscribed")
+            self.assertEqual(fd.subscribed[2], ["frame"])
+            fd.send("/emg/sys/muscles", "glute_left", "glute_right", types="ss")
+            fd.send("/emg/glute_left/target", 0.2, 0.6, types="ff")
+            fd.send("/emg/session/protocol", "glute_bridge", 5.0, 10, 2, types="sfii")
+            fd.send("/emg/session/cue", "work", 3.0, 2, 1, types="sfii")
+            fd.thread.start()  # frames: glute_left at 0.5 (in the band), heartbeats "streaming"
+            time.sleep(1.5)
+            fd.send("/emg/glute_left/rep", 1, 4000, types="ii")
+            fd.send("/emg/glute_left/rep", 2, 9000, types="ii")
+            time.sleep(0.5)
+            fd.send("/emg/session/cue", "set_rest", 60.0, 10, 1, types="sfii")
+            time.sleep(1.5)
+            fd.state = "signal_lost"
+            out, err = p.communicate(timeout=30)
+        finally:
+            if p.poll() is None:
+                p.kill()
+                p.communicate()
+            fd.close()
+        self.assertEqual(p.returncode, 0, err)
+        f = dict(zip(out.split()[0::2], out.split()[1::2]))
+        self.assertEqual(f["muscle"], "glute_left")
+        self.assertEqual(f["reps"], "2", out)  # the daemon's reps, not the game's own count
+        with open(shot + ".txt") as fh:
+            said = fh.read().splitlines()
+        for want in ["glute_left", "squeeze your left glute", "work: 3 s left, rep 2 of 10, set 1 of 2", "relax",
+                     "rest between sets: 60 s left, rep 10 of 10, set 1 of 2", "rest now",
+                     "set 1 done: 2 of 10 reps held", "no signal: check the electrode on glute_left"]:
+            self.assertIn(want, said)
+        self.assertGreater(bmp_colours(shot), 40, "the screenshot looks blank")
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 class TestWebRelay(unittest.TestCase):
     """clients/web/relay.js: the daemon's datagrams reach a WebSocket client unchanged, late joiners get the
     muscle list. Needs Node.js and the npm registry (for osc and ws); says so when either is missing."""

@@ -541,6 +541,103 @@ setTimeout(() => { seen["#bundles"] = bundles; console.log(JSON.stringify(seen))
             shutil.rmtree(tmp, ignore_errors=True)
 
 
+class TestDashboard(unittest.TestCase):
+    """The web dashboard (clients/web/index.html through relay.js) in Debian's Chromium, headless, driven with
+    puppeteer-core: it follows the daemon (state, muscles, values), its protocol button starts a protocol and
+    the cue shows it, a virtual-time budget does not turn it into "no daemon", and it saves a screenshot."""
+
+    SCRIPT = r"""
+const puppeteer = require("puppeteer-core");
+const [url, shot] = process.argv.slice(1);
+(async () => {
+  const browser = await puppeteer.launch({ executablePath: "/usr/bin/chromium", headless: true,
+    args: ["--no-sandbox", "--disable-gpu", "--window-size=1100,1000"] });
+  const out = {};
+  try {
+    const page = await browser.newPage();
+    await page.setViewport({ width: 1100, height: 1000 });
+    await page.goto(url);
+    await page.waitForFunction(() => document.getElementById("state").textContent === "streaming" &&
+      document.querySelectorAll("#muscles .row").length === 4, { timeout: 10000 });
+    out.muscles = await page.$$eval("#muscles .name", (e) => e.map((x) => x.textContent));
+    out.patient = await page.$eval("#patient", (e) => e.textContent);
+    const acts = new Set();
+    for (let i = 0; i < 40; i++) {  // the left curl comes 2-5 s after the daemon's start
+      acts.add(await page.$eval("#muscles .row .act", (e) => e.textContent));
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    out.acts = [...acts];
+    await page.select("#protocol", "glute_bridge");
+    await page.click("#start");
+    await page.waitForFunction(() => /^glute_bridge: /.test(document.getElementById("cue").textContent),
+      { timeout: 5000 });
+    out.cue = await page.$eval("#cue", (e) => e.textContent);
+    out.reply = await page.$eval("#reply", (e) => e.textContent);
+    // a virtual-time budget (what a screenshot service uses): page timers race ahead, the daemon does not go away
+    const cdp = await page.target().createCDPSession();
+    const expired = new Promise((r) => cdp.on("Emulation.virtualTimeBudgetExpired", r));
+    await cdp.send("Emulation.setVirtualTimePolicy", { policy: "advance", budget: 20000 });
+    await expired;
+    out.stateAfterVirtualTime = await page.$eval("#state", (e) => e.textContent);
+    await cdp.send("Emulation.setVirtualTimePolicy", { policy: "advance" }).catch(() => {});
+    await page.screenshot({ path: shot });
+  } finally {
+    await browser.close();
+  }
+  console.log(JSON.stringify(out));
+})().catch((e) => { console.error(e); process.exit(1); });
+"""
+
+    def test_dashboard_follows_the_daemon_and_starts_a_protocol(self):
+        node, npm, chromium = shutil.which("node"), shutil.which("npm"), shutil.which("chromium")
+        self.assertTrue(node and npm and chromium, "node, npm and chromium are needed: scripts/deps.sh test")
+        tmp = tempfile.mkdtemp(prefix="myofeed-dash-")
+        d = relay = None
+        try:
+            for f in ("package.json", "relay.js", "index.html"):
+                shutil.copy(os.path.join(SRC, "clients", "web", f), tmp)
+            try:
+                subprocess.run([npm, "install", "--no-audit", "--no-fund", "--omit=optional"], cwd=tmp,
+                               capture_output=True, timeout=240, check=True)
+                subprocess.run([npm, "install", "--no-save", "--no-audit", "--no-fund", "puppeteer-core@25"],
+                               cwd=tmp, capture_output=True, timeout=240, check=True,
+                               env=dict(os.environ, PUPPETEER_SKIP_DOWNLOAD="1"))
+            except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as e:
+                self.fail(f"npm install failed (is the npm registry reachable?): {getattr(e, 'stderr', b'')[-400:]!r}")
+            d = Daemon()
+            http_port = oscmini.free_port()
+            env = dict(os.environ, MYOFEED=f"127.0.0.1:{d.port}", HTTP_PORT=str(http_port))
+            relay = subprocess.Popen([node, "relay.js"], cwd=tmp, env=env, stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT, text=True)
+            self.assertIn("relay:", relay.stdout.readline())
+            shot = os.path.join(tmp, "dashboard.png")
+            r = subprocess.run([node, "-e", self.SCRIPT, f"http://127.0.0.1:{http_port}/", shot], cwd=tmp,
+                               capture_output=True, text=True, timeout=90,
+                               env=dict(os.environ, NODE_PATH=os.path.join(tmp, "node_modules")))
+            self.assertEqual(r.returncode, 0, r.stderr[-3000:])
+            out = json.loads(r.stdout.strip().splitlines()[-1])
+            self.assertEqual(out["muscles"], MUSCLES)
+            self.assertEqual(out["patient"], "default")
+            self.assertGreater(len(out["acts"]), 3, out["acts"])  # the bar moved with the daemon's values
+            self.assertRegex(out["cue"], r"^glute_bridge: get ready, \d+ s left, rep \d+ of 10, set 1 of 2$")
+            self.assertEqual(out["reply"], "ok: /emg/ctl/protocol/start")
+            self.assertNotEqual(out["stateAfterVirtualTime"], "no daemon")
+            with open(shot, "rb") as f:
+                self.assertEqual(f.read(8), b"\x89PNG\r\n\x1a\n")
+            self.assertGreater(os.path.getsize(shot), 20000)
+            keep = os.environ.get("MYOFEED_SCREENSHOTS")  # scripts/screenshots.sh keeps it for the README
+            if keep:
+                shutil.copy(shot, os.path.join(keep, "dashboard.png"))
+        finally:
+            if relay:
+                relay.terminate()
+                relay.wait(5)
+                relay.stdout.close()
+            if d:
+                d.stop()
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
 class TestDemo(unittest.TestCase):
     """scripts/demo.sh with a moved control port: the monitor (in a terminal) and the plain view (piped) look where
     the daemon is, and the demo runs a session: calibration, then glute_bridge, whose cues the patient follows."""

@@ -206,6 +206,10 @@ class TestMonitorKeys(unittest.TestCase):
         for line in s.splitlines():
             self.assertLessEqual(len(line.rstrip()), 80)
         self.assertIn("? help", s.splitlines()[-1])
+        keep = os.environ.get("MYOFEED_SCREENSHOTS")  # scripts/screenshots.sh keeps this screen for the README
+        if keep:
+            import ansi_png
+            ansi_png.render(self.tm.screen(escapes=True), os.path.join(keep, "monitor.png"))
         # the patient: p, type, Enter
         self.tm.keys("p")
         self.tm.wait_screen(lambda s: "patient id" in s, 3)
@@ -479,6 +483,11 @@ class TestGameWords(unittest.TestCase):
                      "set 1 done: 2 of 10 reps held", "no signal: check the electrode on glute_left"]:
             self.assertIn(want, said)
         self.assertGreater(bmp_colours(shot), 40, "the screenshot looks blank")
+        keep = os.environ.get("MYOFEED_SCREENSHOTS")  # scripts/screenshots.sh keeps it for the README
+        if keep:
+            subprocess.run(["/usr/bin/python3", "-c", "import sys; from PIL import Image; "
+                            "Image.open(sys.argv[1]).save(sys.argv[2])", shot, os.path.join(keep, "game.png")],
+                           check=True)
         shutil.rmtree(tmp, ignore_errors=True)
 
 

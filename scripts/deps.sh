@@ -4,7 +4,7 @@
 set -eu
 want="build-essential cmake pkg-config libevent-dev liblo-dev liblo-tools libserialport-dev libconfig-dev libedf-dev libsqlite3-dev libfftw3-dev libcairo2-dev libjansson-dev libpq-dev libsystemd-dev libncurses-dev libsdl2-dev libsdl2-ttf-dev fonts-dejavu-core"
 if [ "${1:-build}" = test ]; then
-  want="$want libcmocka-dev python3 python3-numpy python3-scipy clang libclang-rt-14-dev tmux puredata-core clang-format cppcheck g++ python3-mne python3-liblo postgresql systemd xvfb xauth chromium python3-pil"
+  want="$want libcmocka-dev python3 python3-numpy python3-scipy clang libclang-rt-14-dev tmux puredata-core clang-format cppcheck g++ python3-mne python3-liblo postgresql systemd xvfb xauth chromium python3-pil supercollider-language godot3-server"
 fi
 missing=""
 for p in $want; do

@@ -8,6 +8,7 @@ usage: test_clients.py BIN_DIR SOURCE_DIR
 """
 import json
 import os
+import re
 import shlex
 import shutil
 import signal
@@ -645,6 +646,84 @@ const [url, shot] = process.argv.slice(1);
             if d:
                 d.stop()
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+class TestCookbook(unittest.TestCase):
+    """The cookbook's examples that run here, each against the real daemon (the left curl at 2-5 s gives an
+    onset): python3-liblo, SuperCollider's sclang without scsynth, and the Godot 3 receiver in godot3-server."""
+
+    def setUp(self):
+        self.d = Daemon()
+
+    def tearDown(self):
+        self.assertEqual(self.d.stop(), 0)
+
+    def test_python3_liblo_example(self):
+        r = subprocess.run(["/usr/bin/python3", os.path.join(SRC, "clients", "python", "myofeed_liblo.py"),
+                            f"127.0.0.1:{self.d.port}", "5"], capture_output=True, text=True, timeout=30)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("myofeed: streaming", r.stdout)
+        self.assertRegex(r.stdout, r"hamstring_left onset #1 at [1-4]\.\d\d s")
+
+    def test_supercollider_example_receives_without_scsynth(self):
+        sclang = shutil.which("sclang")
+        self.assertIsNotNone(sclang, "sclang not found: scripts/deps.sh test installs supercollider-language")
+        with open(os.path.join(SRC, "clients", "supercollider", "myofeed.scd")) as f:
+            text = f.read()
+        block = text[:text.index("// Stop:")].rstrip() + ";\n{ 6.wait; 0.exit }.fork;\n"  # the block, then quit
+        tmp = tempfile.mkdtemp(prefix="myofeed-sc-")
+        path = os.path.join(tmp, "run.scd")
+        with open(path, "w") as f:
+            f.write(block.replace('NetAddr("127.0.0.1", 17700)', f'NetAddr("127.0.0.1", {self.d.port})'))
+        env = dict(os.environ, QT_QPA_PLATFORM="offscreen", QTWEBENGINE_CHROMIUM_FLAGS="--no-sandbox",
+                   XDG_RUNTIME_DIR=tmp)
+        r = subprocess.run([sclang, path], capture_output=True, text=True, timeout=60, env=env, cwd=tmp)
+        shutil.rmtree(tmp, ignore_errors=True)
+        self.assertIn("myofeed: no scsynth", r.stdout, r.stdout[-2000:] + r.stderr[-1000:])
+        self.assertIn("myofeed: streaming", r.stdout)
+        self.assertIn("myofeed: onset hamstring_left", r.stdout)
+
+    HARNESS = """extends SceneTree
+var t = 0.0
+var acts = 0
+func _init():
+	var args = OS.get_cmdline_args()
+	var r = Node.new()
+	r.set_script(load(args[args.size() - 2]))
+	r.daemon_port = int(args[args.size() - 1])
+	r.listen_port = 0
+	r.connect("state_changed", self, "_on_state")
+	r.connect("onset", self, "_on_onset")
+	r.connect("activation", self, "_on_act")
+	get_root().add_child(r)
+func _on_state(s):
+	print("myofeed state ", s)
+func _on_onset(m):
+	print("myofeed onset ", m)
+func _on_act(m, v):
+	acts += 1
+func _idle(delta):
+	t += delta
+	if t > 5.0:
+		print("myofeed acts ", acts)
+		quit()
+	return false
+"""
+
+    def test_godot3_receiver_in_godot3_server(self):
+        godot = shutil.which("godot3-server")
+        self.assertIsNotNone(godot, "godot3-server not found: scripts/deps.sh test installs it")
+        tmp = tempfile.mkdtemp(prefix="myofeed-godot-")
+        with open(os.path.join(tmp, "harness.gd"), "w") as f:
+            f.write(self.HARNESS)
+        r = subprocess.run([godot, "-s", "harness.gd",
+                            os.path.join(SRC, "clients", "godot", "myofeed_receiver_godot3.gd"), str(self.d.port)],
+                           capture_output=True, text=True, timeout=60, cwd=tmp, env=dict(os.environ, HOME=tmp))
+        shutil.rmtree(tmp, ignore_errors=True)
+        self.assertIn("myofeed state streaming", r.stdout, r.stdout[-2000:] + r.stderr[-1000:])
+        self.assertIn("myofeed onset hamstring_left", r.stdout)
+        acts = int(re.search(r"myofeed acts (\d+)", r.stdout).group(1))
+        self.assertGreater(acts, 4 * 50 * 3)  # four muscles at 50 Hz for most of 5 s
 
 
 class TestDemo(unittest.TestCase):

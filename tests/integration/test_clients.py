@@ -20,6 +20,7 @@ import tempfile
 import threading
 import time
 import unittest
+import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import daemonproc  # noqa: E402
@@ -492,30 +493,57 @@ class TestGameWords(unittest.TestCase):
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+class WebRig:
+    """clients/web in a scratch folder with its npm packages (and any extra ones), the real daemon, and the relay
+    serving on a free loopback port. Fails the test (no skip) when node, npm or the registry is missing."""
+
+    def __init__(self, test, extra_packages=()):
+        self.node, npm = shutil.which("node"), shutil.which("npm")
+        test.assertTrue(self.node and npm, "node and npm are needed: scripts/deps.sh test")
+        self.tmp = tempfile.mkdtemp(prefix="myofeed-web-")
+        self.d = self.relay = None
+        for f in ("package.json", "relay.js", "index.html"):
+            shutil.copy(os.path.join(SRC, "clients", "web", f), self.tmp)
+        try:
+            subprocess.run([npm, "install", "--no-audit", "--no-fund", "--omit=optional"], cwd=self.tmp,
+                           capture_output=True, timeout=240, check=True)
+            if extra_packages:
+                subprocess.run([npm, "install", "--no-save", "--no-audit", "--no-fund", *extra_packages],
+                               cwd=self.tmp, capture_output=True, timeout=240, check=True,
+                               env=dict(os.environ, PUPPETEER_SKIP_DOWNLOAD="1"))
+        except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as e:
+            self.close()
+            test.fail(f"npm install failed (is the npm registry reachable?): {getattr(e, 'stderr', b'')[-400:]!r}")
+        self.d = Daemon()
+        self.http_port = oscmini.free_port()
+        env = dict(os.environ, MYOFEED=f"127.0.0.1:{self.d.port}", HTTP_PORT=str(self.http_port))
+        self.relay = subprocess.Popen([self.node, "relay.js"], cwd=self.tmp, env=env, stdout=subprocess.PIPE,
+                                      stderr=subprocess.STDOUT, text=True)
+        test.assertIn("relay:", self.relay.stdout.readline())
+
+    def node_script(self, script, *args, timeout=30):
+        return subprocess.run([self.node, "-e", script, *args], cwd=self.tmp, capture_output=True, text=True,
+                              timeout=timeout, env=dict(os.environ, NODE_PATH=os.path.join(self.tmp, "node_modules")))
+
+    def close(self):
+        if self.relay:
+            self.relay.terminate()
+            self.relay.wait(5)
+            self.relay.stdout.close()
+        if self.d:
+            self.d.stop()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
 class TestWebRelay(unittest.TestCase):
-    """clients/web/relay.js: the daemon's datagrams reach a WebSocket client unchanged, late joiners get the
-    muscle list. Needs Node.js and the npm registry (for osc and ws); says so when either is missing."""
+    """clients/web/relay.js: the daemon's datagrams reach a WebSocket client unchanged (bundled), late joiners get
+    the muscle list, the relay reports the daemon on its own clock, passes a page's allowed control messages and
+    refuses the others. Needs Node.js and the npm registry (for osc and ws)."""
 
     def test_relay_forwards_osc_to_websockets(self):
-        node, npm = shutil.which("node"), shutil.which("npm")
-        if not node or not npm:
-            self.skipTest("Node.js/npm not installed: the browser relay is not tested")
-        tmp = tempfile.mkdtemp(prefix="myofeed-web-")
-        d = relay = None
+        rig = WebRig(self)
         try:
-            for f in ("package.json", "relay.js", "index.html"):
-                shutil.copy(os.path.join(SRC, "clients", "web", f), tmp)
-            try:
-                subprocess.run([npm, "install", "--no-audit", "--no-fund", "--omit=optional"], cwd=tmp,
-                               capture_output=True, timeout=180, check=True)
-            except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as e:
-                self.skipTest(f"npm install failed (registry unreachable?): {getattr(e, 'stderr', b'')[-300:]!r}")
-            d = Daemon()
-            http_port = oscmini.free_port()
-            env = dict(os.environ, MYOFEED=f"127.0.0.1:{d.port}", HTTP_PORT=str(http_port))
-            relay = subprocess.Popen([node, "relay.js"], cwd=tmp, env=env, stdout=subprocess.PIPE,
-                                     stderr=subprocess.STDOUT, text=True)
-            self.assertIn("relay:", relay.stdout.readline())
+            http_port = rig.http_port
             time.sleep(0.5)  # the subscription's one-off messages go by before the browser connects
             # read as the page does: osc.js's WebSocketPort, which unpacks the relay's bundles into messages
             client = """
@@ -525,11 +553,14 @@ const port = new osc.WebSocketPort({ url: "ws://127.0.0.1:" + process.argv[1] + 
 port.on("bundle", () => { bundles++; });
 port.on("message", (m) => {
   (seen[m.address] = seen[m.address] || []).push(m.args.map((a) => a.type + ":" + a.value)); });
+port.on("ready", () => {
+  port.send({ address: "/emg/ctl/threshold", args: [{ type: "s", value: "all" }, { type: "f", value: 2 }, { type: "f", value: 1 }] });
+  port.send({ address: "/emg/ctl/ping", args: [{ type: "i", value: 42 }] });
+});
 port.open();
 setTimeout(() => { seen["#bundles"] = bundles; console.log(JSON.stringify(seen)); process.exit(0); }, 2500);
 """
-            r = subprocess.run([node, "-e", client, str(http_port)], cwd=tmp, capture_output=True, text=True,
-                               timeout=20, env=dict(os.environ, NODE_PATH=os.path.join(tmp, "node_modules")))
+            r = rig.node_script(client, str(http_port), timeout=20)
             self.assertEqual(r.returncode, 0, r.stderr)
             seen = json.loads(r.stdout)
             self.assertEqual(seen["/emg/sys/muscles"][0], [f"s:{m}" for m in MUSCLES])
@@ -537,18 +568,15 @@ setTimeout(() => { seen["#bundles"] = bundles; console.log(JSON.stringify(seen))
             self.assertGreater(seen["#bundles"], 80, "the relay's default profile is muscles+bundle")
             self.assertTrue(seen["/emg/glute_left/act"][0][0].startswith("f:"))
             self.assertTrue(any(h[2] == "s:streaming" for h in seen["/emg/sys/heartbeat"]))
-            page = subprocess.run(["curl", "-sf", f"http://127.0.0.1:{http_port}/"], capture_output=True,
-                                  text=True, timeout=10) if shutil.which("curl") else None
-            if page is not None:
-                self.assertIn("osc.WebSocketPort", page.stdout)
+            # a page may ping (the daemon answers every page) but not change thresholds
+            self.assertIn(["i:42"], [a[:1] for a in seen.get("/emg/sys/pong", [])])
+            self.assertIn("s:/emg/ctl/threshold is not a control message a page may send", seen["/relay/error"][0])
+            self.assertTrue(all(a[0].startswith("i:") for a in seen["/relay/daemon"]))
+            self.assertNotIn("/emg/ctl/threshold", [a[0] for a in seen.get("/emg/sys/ok", [])])
+            with urllib.request.urlopen(f"http://127.0.0.1:{http_port}/", timeout=10) as page:
+                self.assertIn("osc.WebSocketPort", page.read().decode())
         finally:
-            if relay:
-                relay.terminate()
-                relay.wait(5)
-                relay.stdout.close()
-            if d:
-                d.stop()
-            shutil.rmtree(tmp, ignore_errors=True)
+            rig.close()
 
 
 class TestDashboard(unittest.TestCase):
@@ -599,31 +627,11 @@ const [url, shot] = process.argv.slice(1);
 """
 
     def test_dashboard_follows_the_daemon_and_starts_a_protocol(self):
-        node, npm, chromium = shutil.which("node"), shutil.which("npm"), shutil.which("chromium")
-        self.assertTrue(node and npm and chromium, "node, npm and chromium are needed: scripts/deps.sh test")
-        tmp = tempfile.mkdtemp(prefix="myofeed-dash-")
-        d = relay = None
+        self.assertIsNotNone(shutil.which("chromium"), "chromium is needed: scripts/deps.sh test")
+        rig = WebRig(self, ["puppeteer-core@25"])
         try:
-            for f in ("package.json", "relay.js", "index.html"):
-                shutil.copy(os.path.join(SRC, "clients", "web", f), tmp)
-            try:
-                subprocess.run([npm, "install", "--no-audit", "--no-fund", "--omit=optional"], cwd=tmp,
-                               capture_output=True, timeout=240, check=True)
-                subprocess.run([npm, "install", "--no-save", "--no-audit", "--no-fund", "puppeteer-core@25"],
-                               cwd=tmp, capture_output=True, timeout=240, check=True,
-                               env=dict(os.environ, PUPPETEER_SKIP_DOWNLOAD="1"))
-            except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as e:
-                self.fail(f"npm install failed (is the npm registry reachable?): {getattr(e, 'stderr', b'')[-400:]!r}")
-            d = Daemon()
-            http_port = oscmini.free_port()
-            env = dict(os.environ, MYOFEED=f"127.0.0.1:{d.port}", HTTP_PORT=str(http_port))
-            relay = subprocess.Popen([node, "relay.js"], cwd=tmp, env=env, stdout=subprocess.PIPE,
-                                     stderr=subprocess.STDOUT, text=True)
-            self.assertIn("relay:", relay.stdout.readline())
-            shot = os.path.join(tmp, "dashboard.png")
-            r = subprocess.run([node, "-e", self.SCRIPT, f"http://127.0.0.1:{http_port}/", shot], cwd=tmp,
-                               capture_output=True, text=True, timeout=90,
-                               env=dict(os.environ, NODE_PATH=os.path.join(tmp, "node_modules")))
+            shot = os.path.join(rig.tmp, "dashboard.png")
+            r = rig.node_script(self.SCRIPT, f"http://127.0.0.1:{rig.http_port}/", shot, timeout=90)
             self.assertEqual(r.returncode, 0, r.stderr[-3000:])
             out = json.loads(r.stdout.strip().splitlines()[-1])
             self.assertEqual(out["muscles"], MUSCLES)
@@ -639,13 +647,7 @@ const [url, shot] = process.argv.slice(1);
             if keep:
                 shutil.copy(shot, os.path.join(keep, "dashboard.png"))
         finally:
-            if relay:
-                relay.terminate()
-                relay.wait(5)
-                relay.stdout.close()
-            if d:
-                d.stop()
-            shutil.rmtree(tmp, ignore_errors=True)
+            rig.close()
 
 
 class TestCookbook(unittest.TestCase):

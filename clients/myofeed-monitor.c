@@ -180,7 +180,7 @@ int main(int argc, char **argv)
     while (!quit) {
         double t = osc_now_s();
         if (t >= next_sub) {
-            lo_send_from(u.d, u.s, LO_TT_IMMEDIATE, "/emg/ctl/subscribe", "s", "full");
+            lo_send_from(u.d, u.s, LO_TT_IMMEDIATE, "/emg/ctl/subscribe", "s", "full+bundle");
             next_sub = t + 3.0;
         }
         int ch;

@@ -219,7 +219,7 @@ int main(int argc, char **argv)
     double next_sub = 0;
     while (!quit && (limit <= 0 || osc_now_s() - r.t0 < limit)) {
         if (osc_now_s() >= next_sub) {
-            lo_send_from(d, s, LO_TT_IMMEDIATE, "/emg/ctl/subscribe", "s", "full");
+            lo_send_from(d, s, LO_TT_IMMEDIATE, "/emg/ctl/subscribe", "s", "full+bundle");
             next_sub = osc_now_s() + 3.0;
         }
         lo_server_recv_noblock(s, 50);

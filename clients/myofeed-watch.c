@@ -205,7 +205,7 @@ int main(int argc, char **argv)
     while (!quit && (limit <= 0 || osc_now_s() - start < limit)) {
         double t = osc_now_s();
         if (t >= next_sub) { /* subscribe, and renew the lease well before it ends */
-            lo_send_from(daemon, s, LO_TT_IMMEDIATE, "/emg/ctl/subscribe", "s", "muscles");
+            lo_send_from(daemon, s, LO_TT_IMMEDIATE, "/emg/ctl/subscribe", "s", "muscles+bundle");
             next_sub = t + 3.0;
         }
         if (t >= next_draw) {

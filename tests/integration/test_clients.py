@@ -151,7 +151,7 @@ class TestMonitorKeys(unittest.TestCase):
     def test_keys_send_the_right_control_messages(self):
         f = self.fake
         sub = f.recv(5.0, want="/emg/ctl/subscribe")
-        self.assertEqual(sub[1:], ("s", ["full"]))
+        self.assertEqual(sub[1:], ("s", ["full+bundle"]))
         f.send("/emg/sys/muscles", "hamstring_left", "glute_left")
         f.send("/emg/hamstring_left/threshold", 0.4, 0.2, types="ff")
         f.send("/emg/glute_left/threshold", 0.5, 0.25, types="ff")

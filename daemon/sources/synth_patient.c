@@ -14,6 +14,7 @@ typedef struct synth_chan {
     double level, cmd; /* following: the envelope now and where it goes */
     double amp_uv, dc_uv, drift_uv, drift_phase, mains_phase;
     double mains_gain, drift_cos, drift_sin; /* cos(mains_phase); cos and sin of drift_phase */
+    uint64_t rng_muscle, rng_noise;          /* its own noise streams: the output does not depend on blocks */
 } synth_chan;
 
 struct synth_patient {
@@ -39,9 +40,9 @@ static double uniform(uint64_t *s) { return ((double)(next_u64(s) >> 11) + 0.5) 
 /* Nearly a standard normal, cheaply: the sum of four 16-bit uniforms from one 64-bit draw (Irwin-Hall, variance
  * 4/12, scaled to 1; tails end at 3.46 SD, which a band-passed noise model does not miss). Log, sqrt and a sine
  * per sample made the synthetic patient cost more than the whole chain it feeds. */
-static double gauss(synth_patient *s)
+static double gauss(uint64_t *rng)
 {
-    uint64_t z = next_u64(&s->rng);
+    uint64_t z = next_u64(rng);
     double sum = (double)(z & 0xffff) + (double)(z >> 16 & 0xffff) + (double)(z >> 32 & 0xffff) + (double)(z >> 48);
     return (sum * (1.0 / 65536.0) - 2.0) * 1.7320508075688772; /* (sum - 4/2) / sqrt(4/12) */
 }
@@ -73,6 +74,8 @@ synth_patient *synth_new(int channels, double fs, uint32_t seed, double mains_hz
         k->drift_phase = uniform(&s->rng) * 2 * M_PI;
         k->mains_phase = uniform(&s->rng) * 2 * M_PI;
         k->mains_gain = cos(k->mains_phase);
+        k->rng_muscle = next_u64(&s->rng);
+        k->rng_noise = next_u64(&s->rng);
         k->drift_cos = cos(k->drift_phase);
         k->drift_sin = sin(k->drift_phase);
     }
@@ -139,7 +142,7 @@ void synth_generate(synth_patient *s, double *frames, uint32_t n)
         }
         for (int c = 0; c < nc; c++) {
             synth_chan *k = &s->ch[c];
-            for (uint32_t i = 0; i < m; i++) w[i] = gauss(s);
+            for (uint32_t i = 0; i < m; i++) w[i] = gauss(&k->rng_muscle);
             sos_process(&k->shape, w, shaped, m);
             const double step = 1.0 / (RAMP_S * s->fs);
             for (uint32_t i = 0; i < m; i++) {
@@ -151,7 +154,7 @@ void synth_generate(synth_patient *s, double *frames, uint32_t n)
                     env = synth_envelope(s, c, t[i]);
                     k->level = env;
                 }
-                double x = env * k->amp_uv * shaped[i] + 2.0 * gauss(s);
+                double x = env * k->amp_uv * shaped[i] + 2.0 * gauss(&k->rng_noise);
                 x += mains[i] * k->mains_gain + k->dc_uv +
                      k->drift_uv * (dsin[i] * k->drift_cos + dcos[i] * k->drift_sin);
                 frames[(size_t)(i0 + i) * (size_t)nc + (size_t)c] = x;

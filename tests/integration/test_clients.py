@@ -179,7 +179,10 @@ class TestMonitorKeys(unittest.TestCase):
         # protocols: the cue line, the target band on the bar, the keys
         f.send("/emg/session/cue", "work", 4.0, 2, 1, types="sfii")
         f.send("/emg/glute_left/target", 0.2, 0.6, types="ff")
-        s = self.tm.wait_screen(lambda s: "rep 2" in s, 3)
+        def band_drawn(s):
+            bar = row_of(s, "glute_left")
+            return "rep 2" in s and "[" in bar and "[" in bar[bar.index("[") + 1:]
+        s = self.tm.wait_screen(band_drawn, 3)  # the cue and the target may be drawn one frame apart
         self.assertIn("cue: WORK: reach the band and hold  4 s  rep 2  set 1", s)
         bar = row_of(s, "glute_left")
         self.assertIn("[", bar[bar.index("[") + 1:])  # the band's low edge inside the bar

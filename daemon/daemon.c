@@ -595,7 +595,7 @@ static void tick_rearm(daemon_t *d, double now)
 {
     double wait = d->tick_due + TICK_SLACK * d->tick_period - now;
     if (wait < 0.0005) wait = 0.0005;
-    struct timeval tv = {(time_t)wait, (suseconds_t)((wait - (double)(time_t)wait) * 1e6)};
+    struct timeval tv = clock_timeval(wait);
     event_add(d->tick, &tv);
 }
 

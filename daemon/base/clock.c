@@ -16,3 +16,9 @@ double clock_mono_ns(void)
     clock_gettime(CLOCK_MONOTONIC, &t);
     return (double)t.tv_sec * 1e9 + (double)t.tv_nsec;
 }
+
+struct timeval clock_timeval(double seconds)
+{
+    time_t whole = (time_t)seconds;
+    return (struct timeval){whole, (suseconds_t)((seconds - (double)whole) * 1e6)};
+}

@@ -217,16 +217,21 @@ void osc_out_tick_end(osc_out *o)
 
 /* ---- sending ---- */
 
+/* A message that would not fit a datagram: counted and complained about (rate-limited), never sent. */
+static int oversize(osc_out *o, const char *path)
+{
+    o->oversize++;
+    complain(&o->send_fail, clock_mono_s(), LOG_LVL_ERROR, LOG_COMPONENT,
+             "message %s would exceed %d bytes; not sent (shorten osc.prefix or the muscle's name)", path,
+             OSC_MAX_DATAGRAM);
+    return -1;
+}
+
 static int encode_or_drop(osc_out *o, const char *path, lo_message m, char *buf, size_t cap)
 {
     int len = osc_encode(m, path, buf, cap);
     lo_message_free(m);
-    if (len < 0) {
-        o->oversize++;
-        complain(&o->send_fail, clock_mono_s(), LOG_LVL_ERROR, LOG_COMPONENT,
-                 "message %s would exceed %d bytes; not sent", path, OSC_MAX_DATAGRAM);
-    }
-    return len;
+    return len < 0 ? oversize(o, path) : len;
 }
 
 /* Where the next message is encoded: the tick's arena (flushed first when full) or the one-message buffer. */
@@ -288,8 +293,7 @@ int osc_out_send_f(osc_out *o, unsigned mask, const char *path, double v)
     uint32_t bits;
     memcpy(&bits, &f, sizeof bits);
     int len = encode1(at, cap, path, 'f', bits);
-    if (len < 0) o->oversize++;
-    return commit(o, mask, len);
+    return commit(o, mask, len < 0 ? oversize(o, path) : len);
 }
 
 int osc_out_send_i(osc_out *o, unsigned mask, const char *path, int32_t v)
@@ -297,8 +301,7 @@ int osc_out_send_i(osc_out *o, unsigned mask, const char *path, int32_t v)
     size_t cap;
     char *at = slot(o, &cap);
     int len = encode1(at, cap, path, 'i', (uint32_t)v);
-    if (len < 0) o->oversize++;
-    return commit(o, mask, len);
+    return commit(o, mask, len < 0 ? oversize(o, path) : len);
 }
 
 int osc_out_send_to(osc_out *o, const struct sockaddr_in *to, const char *path, lo_message m)

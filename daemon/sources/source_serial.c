@@ -76,7 +76,7 @@ typedef struct serial_source {
 
 static void arm(serial_source *s, double seconds)
 {
-    struct timeval tv = {(time_t)seconds, (suseconds_t)((seconds - (double)(time_t)seconds) * 1e6)};
+    struct timeval tv = clock_timeval(seconds);
     event_add(s->ev_timer, &tv);
 }
 

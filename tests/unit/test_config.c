@@ -405,6 +405,24 @@ static void test_session_and_control_keys(void **state)
     diag_init(&d);
     assert_null(config_load_text("session = { record = 1; };", ".", &d));
     assert_true(diag_has(&d, "session.record must be true or false", (const char *)NULL));
+    diag_init(&d); /* delivery: bundle must be a boolean, a profile one of the six */
+    assert_null(config_load_text("osc = { destinations = ( { port = 9000; bundle = 1; } ); };", ".", &d));
+    assert_true(diag_has(&d, "osc.destinations.[0].bundle must be true or false, not an integer", (const char *)NULL));
+    diag_init(&d);
+    assert_null(
+        config_load_text("osc = { destinations = ( { port = 9000; profile = \"muscles+bundles\"; } ); };", ".", &d));
+    assert_true(diag_has(&d, "muscles+bundles", "muscles+bundle", (const char *)NULL));
+    diag_init(&d);
+    config *ok =
+        config_load_text(default_with("destinations = (", "destinations = ( { port = 9000; profile = \"frame\"; "
+                                                          "bundle = true; }, { port = 9001; profile = "
+                                                          "\"full+bundle\"; }"),
+                         ".", &d);
+    if (!ok) diag_print(&d);
+    assert_non_null(ok);
+    assert_int_equal(ok->osc.dest[0].profile, PROFILE_FRAME + PROFILE_N_CONTENT);
+    assert_int_equal(ok->osc.dest[1].profile, PROFILE_FULL + PROFILE_N_CONTENT);
+    config_free(ok);
     diag_init(&d);
     assert_null(config_load_text("osc = { admin = [ \"10.0.0.0/8\" ]; };", ".", &d));
     assert_true(diag_has(&d, "osc.admin reaches beyond this machine", "osc.allow_remote = true", (const char *)NULL));

@@ -241,6 +241,25 @@ static void test_the_fast_encoder_equals_liblo(void **state)
     }
 }
 
+/* A message that cannot fit a datagram is refused and counted, from either encoder, and nothing goes out. */
+static void test_an_oversize_message_is_refused(void **state)
+{
+    fixture *f = *state;
+    char path[1500];
+    memset(path, 'a', sizeof path - 1);
+    path[0] = '/';
+    path[sizeof path - 1] = 0;
+    assert_int_equal(osc_out_send_f(&f->out, TO_ALL, path, 0.5), -1);
+    assert_int_equal(osc_out_send_i(&f->out, TO_ALL, path, 1), -1);
+    assert_int_equal(osc_out_send(&f->out, TO_ALL, path, osc_msg("f", 0.5)), -1);
+    assert_int_equal(f->out.oversize, 3);
+    assert_int_equal(f->out.sent, 0);
+    got *g = malloc(sizeof *g);
+    drain(f->rx[0], g);
+    assert_int_equal(g->n_dgrams, 0);
+    free(g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -249,6 +268,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_past_the_arena_nothing_is_lost, setup, teardown),
         cmocka_unit_test_setup_teardown(test_a_message_too_long_for_a_bundle_goes_plain, setup, teardown),
         cmocka_unit_test_setup_teardown(test_the_fast_encoder_equals_liblo, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_an_oversize_message_is_refused, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
